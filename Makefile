@@ -1,0 +1,42 @@
+# lading — two commands do all the set-up on a fresh machine: `make run` and `make test`.
+SWIFT ?= swift
+CONFIG ?= config.example.yaml
+BIN_DIR = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
+APT_PACKAGES_BUILD = libsqlite3-dev zlib1g-dev pkg-config
+APT_PACKAGES_TEST = sqlite3
+
+.PHONY: all deps deps-test build run test bench clean
+
+all: build
+
+# Installs the system libraries only when they are missing (needs root and apt-get).
+deps:
+	@missing=""; for p in $(APT_PACKAGES_BUILD); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# The sqlite3 CLI: tests inspect warehouses with it and the benchmark compares against it.
+deps-test: deps
+	@missing=""; for p in $(APT_PACKAGES_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product lading
+
+run: build
+	$(BIN_DIR)/lading run --config $(CONFIG)
+
+test: deps-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+bench: deps-test build
+	BIN=$(BIN_DIR)/lading bash bench/run.sh
+
+clean:
+	rm -rf .build state warehouse.sqlite warehouse.sqlite-wal warehouse.sqlite-shm

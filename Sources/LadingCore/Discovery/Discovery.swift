@@ -1,0 +1,103 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Lists a table's landing files (SPEC §4): names matching `file_pattern` under
+/// `source_path`, in a stable order, with size and modified time.
+///
+/// Links: a symbolic link to a file is followed only when its target lies inside
+/// `source_path`; links to folders are never followed (no loops, no file seen twice).
+public struct Discovery {
+    public struct Listing: Sendable {
+        /// Files old enough to load, in load order.
+        public var files: [DiscoveredFile]
+        /// Files modified within `min_file_age_seconds`: they wait for the next run.
+        public var tooYoung: [DiscoveredFile]
+        /// Links and entries skipped, with the reason (for the log).
+        public var skipped: [(path: String, reason: String)]
+    }
+
+    public let table: TableConfig
+    public let now: Date
+
+    public init(table: TableConfig, now: Date) {
+        self.table = table
+        self.now = now
+    }
+
+    public func list() throws -> Listing {
+        var info = stat()
+        guard stat(table.sourcePath, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw table.sourcePathLocation.error("the source folder \(table.sourcePath) of table '\(table.name)' does not exist or is not a folder")
+        }
+        let root = realPath(table.sourcePath) ?? table.sourcePath
+        let pattern = GlobPattern(table.filePattern)
+        var found: [DiscoveredFile] = []
+        var skipped: [(String, String)] = []
+        walk(directory: table.sourcePath, relative: "", root: root, pattern: pattern, into: &found, skipped: &skipped)
+
+        switch table.orderBy {
+        case .name:
+            found.sort { $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8) }
+        case .modifiedTime:
+            found.sort {
+                $0.modifiedSeconds != $1.modifiedSeconds ? $0.modifiedSeconds < $1.modifiedSeconds
+                    : $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8)
+            }
+        }
+        let cutoff = now.timeIntervalSince1970 - table.minFileAgeSeconds
+        let ready = found.filter { table.minFileAgeSeconds <= 0 || $0.modifiedSeconds <= cutoff }
+        let young = found.filter { table.minFileAgeSeconds > 0 && $0.modifiedSeconds > cutoff }
+        return Listing(files: ready, tooYoung: young, skipped: skipped)
+    }
+
+    private func walk(directory: String, relative: String, root: String, pattern: GlobPattern,
+                      into found: inout [DiscoveredFile], skipped: inout [(String, String)]) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            skipped.append((directory, "folder cannot be read"))
+            return
+        }
+        for name in names {
+            let path = directory + "/" + name
+            let relativePath = relative.isEmpty ? name : relative + "/" + name
+            var link = stat()
+            guard lstat(path, &link) == 0 else { continue }
+            var info = link
+            if (link.st_mode & S_IFMT) == S_IFLNK {
+                guard stat(path, &info) == 0 else {
+                    if pattern.matches(relativePath) { skipped.append((path, "broken symbolic link")) }
+                    continue
+                }
+                if (info.st_mode & S_IFMT) == S_IFDIR { continue }
+                guard let target = realPath(path), Paths.relative(target, to: root) != nil else {
+                    if pattern.matches(relativePath) { skipped.append((path, "symbolic link pointing outside source_path")) }
+                    continue
+                }
+            }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                if pattern.isRecursive, pattern.mayDescend(into: relativePath) {
+                    walk(directory: path, relative: relativePath, root: root, pattern: pattern, into: &found, skipped: &skipped)
+                }
+            case S_IFREG:
+                guard pattern.matches(relativePath) else { continue }
+                found.append(DiscoveredFile(
+                    path: path,
+                    relativePath: relativePath,
+                    size: Int64(info.st_size),
+                    modifiedTime: Timestamp.iso8601(seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec), fractionDigits: 9),
+                    modifiedSeconds: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+                ))
+            default:
+                continue
+            }
+        }
+    }
+
+    private func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

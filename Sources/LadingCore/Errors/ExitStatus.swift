@@ -1,0 +1,15 @@
+/// The process exit codes of SPEC §2, in one place so every command agrees.
+public enum ExitStatus: Int32, Sendable {
+    /// Success: nothing inconsistent, nothing failed.
+    case success = 0
+    /// Finished, but some files failed or validation found inconsistencies.
+    case completedWithFailures = 1
+    /// Bad command line (swift-argument-parser's validation exit).
+    case usage = 64
+    /// An internal error: a bug, never a property of the input.
+    case internalError = 70
+    /// The lock is held by another live run: try again later.
+    case lockHeld = 75
+    /// Configuration error, also a missing or unreadable config file.
+    case configuration = 78
+}

@@ -1,0 +1,14 @@
+/// Every error lading raises on purpose. The exit code and the words a person reads
+/// are decided where the failure happens, so the executable only has to print them.
+public protocol LadingError: Error, CustomStringConvertible {
+    /// The process exit code this error leads to when it ends a command.
+    var exitStatus: ExitStatus { get }
+    /// A message a person can act on: what went wrong, where, and what to do.
+    var message: String { get }
+    /// The class that drives the retry matrix.
+    var kind: ErrorKind { get }
+}
+
+extension LadingError {
+    public var description: String { message }
+}

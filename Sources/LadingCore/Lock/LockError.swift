@@ -1,0 +1,39 @@
+/// Why the run lock could not be taken or released.
+public enum LockError: LadingError {
+    /// Another live run holds the lock (exit 75: try again later).
+    case heldByLiveRun(LockInfo, path: String)
+    /// The lock file exists but is not readable JSON and is younger than the timeout,
+    /// so its writer may still be alive.
+    case unreadableAndRecent(path: String, detail: String)
+    /// The lock file or its folder could not be created or written.
+    case io(path: String, operation: String, errno: Int32)
+
+    public var message: String {
+        switch self {
+        case .heldByLiveRun(let info, let path):
+            return "another run holds the lock \(path): \(info.holderDescription), until \(info.timeoutAt); try again later, or if that process is gone use 'lading force-unlock'"
+        case .unreadableAndRecent(let path, let detail):
+            return "the lock file \(path) is not a valid lading lock (\(detail)) and is younger than timeout_minutes, so a run may still be starting; try again later, or remove it with 'lading force-unlock' if no run is active"
+        case .io(let path, let operation, let code):
+            return "cannot \(operation) the lock file \(path): \(String(cString: strerror(code)))"
+        }
+    }
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .heldByLiveRun, .unreadableAndRecent: return .lockHeld
+        case .io: return .internalError
+        }
+    }
+
+    public var kind: ErrorKind {
+        switch self {
+        case .heldByLiveRun, .unreadableAndRecent: return .transient
+        case .io: return .system
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

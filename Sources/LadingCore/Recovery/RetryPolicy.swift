@@ -1,0 +1,25 @@
+/// The retry matrix of SPEC §7, read from the error class, never from message text.
+public struct RetryPolicy: Sendable {
+    public var retryAttempts: Int
+
+    public init(retryAttempts: Int) { self.retryAttempts = retryAttempts }
+
+    /// Whether a FAILED file is attempted again by a later run.
+    ///
+    /// `retry_count` counts failed attempts. Zero means an operator reset it
+    /// (`reset-state --failed-only`): retried whatever the class. Otherwise transient
+    /// and unknown errors retry while `retry_count < retry_attempts`, system errors at
+    /// most twice, configuration and data errors never (they need a human).
+    public func mayRetry(kind: ErrorKind?, retryCount: Int) -> Bool {
+        if retryCount == 0 { return true }
+        switch kind ?? .unknown {
+        case .transient, .unknown: return retryCount < retryAttempts
+        case .system: return retryCount < min(retryAttempts, 3)
+        case .configuration, .data: return false
+        }
+    }
+
+    public func mayRetry(_ record: FileRecord) -> Bool {
+        mayRetry(kind: record.errorType.flatMap(ErrorKind.init(rawValue:)), retryCount: record.retryCount)
+    }
+}

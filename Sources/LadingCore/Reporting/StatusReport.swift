@@ -1,0 +1,169 @@
+import Foundation
+
+/// What `lading status` shows: the lock holder, per-table file counts, the last run
+/// and the failed files with their errors.
+public struct StatusReport: Sendable, Codable {
+    public struct Lock: Sendable, Codable {
+        public var present: Bool
+        public var path: String
+        public var pid: Int32?
+        public var hostname: String?
+        public var since: String?
+        public var timeoutAt: String?
+        public var runID: String?
+        /// `alive`, `stale`, `unreadable` or `absent`.
+        public var state: String
+        public var alive: Bool
+        public var detail: String?
+
+        enum CodingKeys: String, CodingKey {
+            case present, path, pid, hostname, since, state, alive, detail
+            case timeoutAt = "timeout_at"
+            case runID = "run_id"
+        }
+    }
+
+    public struct TableCounts: Sendable, Codable {
+        public var table: String
+        public var pending: Int
+        public var processing: Int
+        public var completed: Int
+        public var failed: Int
+        public var total: Int
+
+        enum CodingKeys: String, CodingKey {
+            case table, total
+            case pending = "PENDING"
+            case processing = "PROCESSING"
+            case completed = "COMPLETED"
+            case failed = "FAILED"
+        }
+    }
+
+    public struct FailedFile: Sendable, Codable {
+        public var table: String
+        public var file: String
+        public var errorType: String?
+        public var errorMessage: String?
+        public var retryCount: Int
+        public var willRetry: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case table, file
+            case errorType = "error_type"
+            case errorMessage = "error_message"
+            case retryCount = "retry_count"
+            case willRetry = "will_retry"
+        }
+    }
+
+    public struct ChangedFile: Sendable, Codable {
+        public var table: String
+        public var file: String
+        public var detail: String
+    }
+
+    public var lock: Lock
+    public var trackerPath: String
+    public var trackerExists: Bool
+    public var tables: [TableCounts]
+    public var lastRun: RunRecord?
+    public var failedFiles: [FailedFile]
+    public var changedFiles: [ChangedFile]
+
+    enum CodingKeys: String, CodingKey {
+        case lock, tables
+        case trackerPath = "tracker_path"
+        case trackerExists = "tracker_exists"
+        case lastRun = "last_run"
+        case failedFiles = "failed_files"
+        case changedFiles = "changed_files"
+    }
+
+    /// Reads everything without writing: status must be safe beside a live run.
+    public static func gather(config: LadingConfig, environment: Environment) throws -> StatusReport {
+        let now = environment.clock.now()
+        let lock = describeLock(RunLock.inspect(path: config.lockPath, now: now, process: environment.process),
+                                path: config.lockPath, now: now, timeoutMinutes: config.timeoutMinutes)
+        let exists = FileManager.default.fileExists(atPath: config.trackerPath)
+        var counts: [String: [FileStatus: Int]] = [:]
+        var lastRun: RunRecord?
+        var failed: [FailedFile] = []
+        var changed: [ChangedFile] = []
+        if exists {
+            let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+            counts = try tracker.statusCounts()
+            lastRun = try tracker.runs(limit: 1).first
+            let policy = RetryPolicy(retryAttempts: config.retryAttempts)
+            failed = try tracker.records(status: .failed).map {
+                FailedFile(table: $0.tableName, file: $0.filePath, errorType: $0.errorType, errorMessage: $0.errorMessage,
+                           retryCount: $0.retryCount, willRetry: policy.mayRetry($0))
+            }
+            changed = try tracker.records(where: "change_detected IS NOT NULL").map {
+                ChangedFile(table: $0.tableName, file: $0.filePath, detail: $0.changeDetected ?? "")
+            }
+        }
+        var names = config.tables.map(\.name)
+        for name in counts.keys.sorted() where !names.contains(name) { names.append(name) }
+        let tables = names.map { name -> TableCounts in
+            let byStatus = counts[name] ?? [:]
+            let values = FileStatus.allCases.map { byStatus[$0] ?? 0 }
+            return TableCounts(table: name, pending: values[0], processing: values[1], completed: values[2], failed: values[3],
+                               total: values.reduce(0, +))
+        }
+        return StatusReport(lock: lock, trackerPath: config.trackerPath, trackerExists: exists, tables: tables,
+                            lastRun: lastRun, failedFiles: failed, changedFiles: changed)
+    }
+
+    static func describeLock(_ state: LockState, path: String, now: Date, timeoutMinutes: Double) -> Lock {
+        switch state {
+        case .absent:
+            return Lock(present: false, path: path, state: "absent", alive: false)
+        case .held(let info, let staleReason):
+            return Lock(present: true, path: path, pid: info.pid, hostname: info.hostname, since: info.acquiredAt,
+                        timeoutAt: info.timeoutAt, runID: info.runID, state: staleReason == nil ? "alive" : "stale",
+                        alive: staleReason == nil, detail: staleReason)
+        case .unreadable(let detail, let modified):
+            let old = modified.map { now.timeIntervalSince($0) >= timeoutMinutes * 60 } ?? true
+            return Lock(present: true, path: path, state: old ? "stale" : "unreadable", alive: false,
+                        detail: "unreadable lock file: \(detail)")
+        }
+    }
+
+    /// The human rendering.
+    public func text() -> String {
+        var lines: [String] = []
+        switch lock.state {
+        case "absent": lines.append("Lock: free (\(lock.path))")
+        case "alive": lines.append("Lock: held by pid \(lock.pid ?? 0) on \(lock.hostname ?? "?") since \(lock.since ?? "?") (alive, run \(lock.runID ?? "?"), expires \(lock.timeoutAt ?? "?"))")
+        default:
+            var line = "Lock: \(lock.state)"
+            if let pid = lock.pid { line += " — pid \(pid) on \(lock.hostname ?? "?") since \(lock.since ?? "?")" }
+            if let detail = lock.detail { line += " (\(detail))" }
+            lines.append(line + "; 'lading run' takes it over, or 'lading force-unlock' removes it")
+        }
+        if !trackerExists { lines.append("Tracker: not created yet (\(trackerPath)); no run has happened") }
+        lines.append("Files by table:")
+        for table in tables {
+            lines.append("  \(table.table): \(table.completed) completed, \(table.pending) pending, \(table.processing) processing, \(table.failed) failed")
+        }
+        if let run = lastRun {
+            lines.append("Last run: \(run.runID) started \(run.startedAt), \(run.status)"
+                + (run.finishedAt.map { ", finished \($0)" } ?? "")
+                + ", \(run.filesLoaded) files loaded, \(run.filesFailed) failed, \(run.rowsLoaded) rows")
+        } else {
+            lines.append("Last run: none")
+        }
+        if !failedFiles.isEmpty {
+            lines.append("Failed files:")
+            for file in failedFiles {
+                lines.append("  \(file.table) \(file.file): [\(file.errorType ?? "unknown")] \(file.errorMessage ?? "") (attempts \(file.retryCount), \(file.willRetry ? "will retry" : "no automatic retry"))")
+            }
+        }
+        if !changedFiles.isEmpty {
+            lines.append("Completed files changed on disk (not reloaded):")
+            for file in changedFiles { lines.append("  \(file.table) \(file.file): \(file.detail)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

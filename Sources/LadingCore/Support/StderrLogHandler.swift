@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One log line per event on stderr, human or JSON (`--log-format json`), so stdout
+/// stays clean for results that scripts parse.
+public struct StderrLogHandler: LogHandler {
+    public enum Format: String, Sendable, CaseIterable { case text, json }
+
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private let format: Format
+    private let label: String
+
+    public init(label: String, format: Format, level: Logger.Level) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let line = StderrLogHandler.render(format: format, date: Date(), level: event.level,
+                                           message: "\(event.message)", metadata: merged)
+        var bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    public static func render(format: Format, date: Date, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        let stamp = Timestamp.iso8601(date, fractionDigits: 3)
+        switch format {
+        case .text:
+            let fields = metadata.keys.sorted().map { "\($0)=\(metadata[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
+            return "\(stamp) \(level.rawValue.uppercased()) \(message)" + (fields.isEmpty ? "" : " " + fields)
+        case .json:
+            var object: [String: String] = ["timestamp": stamp, "level": level.rawValue, "message": message]
+            for (key, value) in metadata where object[key] == nil { object[key] = "\(value)" }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            guard let data = try? encoder.encode(object) else { return message }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// One row of `file_processing_tracker`.
+public struct FileRecord: Sendable, Equatable, Codable {
+    public var tableName: String
+    public var filePath: String
+    public var fileSize: Int64
+    public var fileModifiedTime: String
+    public var contentSHA256: String?
+    public var status: FileStatus
+    public var processingStartTime: String?
+    public var processingEndTime: String?
+    public var errorMessage: String?
+    public var errorType: String?
+    public var retryCount: Int
+    public var recordsRead: Int64
+    public var rowsLoaded: Int64
+    public var rowsQuarantined: Int64
+    public var batchID: String?
+    public var runID: String?
+    /// Set when a COMPLETED file's content changed on disk after it loaded.
+    public var changeDetected: String?
+    public var createdAt: String
+    public var updatedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case tableName = "table_name"
+        case filePath = "file_path"
+        case fileSize = "file_size"
+        case fileModifiedTime = "file_modified_time"
+        case contentSHA256 = "content_sha256"
+        case status
+        case processingStartTime = "processing_start_time"
+        case processingEndTime = "processing_end_time"
+        case errorMessage = "error_message"
+        case errorType = "error_type"
+        case retryCount = "retry_count"
+        case recordsRead = "records_read"
+        case rowsLoaded = "rows_loaded"
+        case rowsQuarantined = "rows_quarantined"
+        case batchID = "batch_id"
+        case runID = "run_id"
+        case changeDetected = "change_detected"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}

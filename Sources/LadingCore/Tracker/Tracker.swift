@@ -1,0 +1,246 @@
+import Foundation
+
+/// The file tracker (SPEC §4): intent and attempts, per (table, file).
+///
+/// Callers never write a status; they call the named transitions below, each one
+/// transaction guarded by the states it may start from, so an illegal change is
+/// refused instead of silently applied. Timestamps come from the injected clock.
+public final class Tracker {
+    public let path: String
+    let db: Connection
+    private let clock: any WallClock
+
+    static let columns = """
+        table_name, file_path, file_size, file_modified_time, content_sha256, status,
+        processing_start_time, processing_end_time, error_message, error_type, retry_count,
+        records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at
+        """
+
+    /// Opens (and creates or migrates) the tracker at `path`.
+    public init(path: String, clock: any WallClock, readOnly: Bool = false) throws {
+        self.path = path
+        self.clock = clock
+        do {
+            db = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
+            if !readOnly {
+                try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+                try migrate()
+            } else {
+                try checkReadable()
+            }
+        } catch let error as SQLiteError where error.isCorruption {
+            throw TrackerError.corrupt(path: path, detail: error.detail)
+        }
+    }
+
+    private func checkReadable() throws {
+        let version = try db.userVersion
+        if version > TrackerSchema.currentVersion {
+            throw TrackerError.newerSchema(path: path, found: version, supported: TrackerSchema.currentVersion)
+        }
+    }
+
+    private func migrate() throws {
+        try db.transaction {
+            let version = try db.userVersion
+            if version > TrackerSchema.currentVersion {
+                throw TrackerError.newerSchema(path: path, found: version, supported: TrackerSchema.currentVersion)
+            }
+            guard version < TrackerSchema.currentVersion else { return }
+            for next in (version + 1)...TrackerSchema.currentVersion {
+                guard let sql = TrackerSchema.migrations[next] else {
+                    throw InternalError("tracker migration \(next) is missing")
+                }
+                try db.execute(sql)
+            }
+            try db.setUserVersion(TrackerSchema.currentVersion)
+        }
+    }
+
+    private var now: String { Timestamp.iso8601(clock.now()) }
+
+    // MARK: - Reads
+
+    public func record(table: String, file: String) throws -> FileRecord? {
+        try records(where: "table_name = ? AND file_path = ?", [.text(table), .text(file)]).first
+    }
+
+    /// Rows matching a condition written by lading itself (never by a user), values bound.
+    func records(where condition: String = "1", _ values: [SQLValue] = []) throws -> [FileRecord] {
+        let statement = try db.prepare("SELECT \(Tracker.columns) FROM file_processing_tracker WHERE \(condition) ORDER BY table_name, file_path")
+        try statement.bind(values)
+        var result: [FileRecord] = []
+        while try statement.step() {
+            result.append(FileRecord(
+                tableName: statement.text(0) ?? "",
+                filePath: statement.text(1) ?? "",
+                fileSize: statement.int64(2),
+                fileModifiedTime: statement.text(3) ?? "",
+                contentSHA256: statement.text(4),
+                status: FileStatus(rawValue: statement.text(5) ?? "") ?? .pending,
+                processingStartTime: statement.text(6),
+                processingEndTime: statement.text(7),
+                errorMessage: statement.text(8),
+                errorType: statement.text(9),
+                retryCount: Int(statement.int64(10)),
+                recordsRead: statement.int64(11),
+                rowsLoaded: statement.int64(12),
+                rowsQuarantined: statement.int64(13),
+                batchID: statement.text(14),
+                runID: statement.text(15),
+                changeDetected: statement.text(16),
+                createdAt: statement.text(17) ?? "",
+                updatedAt: statement.text(18) ?? ""
+            ))
+        }
+        return result
+    }
+
+    public func records(table: String) throws -> [FileRecord] {
+        try records(where: "table_name = ?", [.text(table)])
+    }
+
+    public func records(status: FileStatus) throws -> [FileRecord] {
+        try records(where: "status = ?", [.text(status.rawValue)])
+    }
+
+    public func allRecords() throws -> [FileRecord] { try records() }
+
+    /// Per table, how many files are in each status.
+    public func statusCounts() throws -> [String: [FileStatus: Int]] {
+        var counts: [String: [FileStatus: Int]] = [:]
+        for row in try db.rows("SELECT table_name, status, count(*) FROM file_processing_tracker GROUP BY table_name, status") {
+            guard let table = row[0].textValue, let status = row[1].textValue.flatMap(FileStatus.init(rawValue:)) else { continue }
+            counts[table, default: [:]][status] = Int(row[2].integerValue ?? 0)
+        }
+        return counts
+    }
+
+    // MARK: - Transitions
+
+    /// Registers a discovered file as PENDING; a file already tracked is left alone.
+    /// Returns true when the row is new. Idempotent, so reruns register nothing twice.
+    @discardableResult
+    public func register(table: String, file: String, size: Int64, modifiedTime: String, sha256: String?) throws -> Bool {
+        let stamp = now
+        return try db.transaction {
+            try db.run("""
+                INSERT INTO file_processing_tracker (table_name, file_path, file_size, file_modified_time, content_sha256, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?)
+                ON CONFLICT (table_name, file_path) DO NOTHING
+                """, [.text(table), .text(file), .integer(size), .text(modifiedTime), sha256.sqlValue, .text(stamp), .text(stamp)]) == 1
+        }
+    }
+
+    /// PENDING or FAILED → PROCESSING, owned by `runID` with a fresh `batchID`.
+    public func claim(table: String, file: String, runID: String, batchID: String) throws {
+        let stamp = now
+        try transition(table: table, file: file, to: .processing, from: [.pending, .failed], sql: """
+            UPDATE file_processing_tracker SET status = 'PROCESSING', run_id = ?, batch_id = ?,
+                processing_start_time = ?, processing_end_time = NULL, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status IN ('PENDING', 'FAILED')
+            """, [.text(runID), .text(batchID), .text(stamp), .text(stamp), .text(table), .text(file)])
+    }
+
+    /// PROCESSING → COMPLETED, only while `runID` still owns the file (a fencing token:
+    /// a run presumed dead that wakes up cannot overwrite its successor's state).
+    public func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?) throws {
+        let stamp = now
+        try transition(table: table, file: file, to: .completed, from: [.processing], sql: """
+            UPDATE file_processing_tracker SET status = 'COMPLETED', records_read = ?, rows_loaded = ?, rows_quarantined = ?,
+                content_sha256 = coalesce(?, content_sha256), error_message = NULL, error_type = NULL,
+                change_detected = NULL, processing_end_time = ?, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status = 'PROCESSING' AND run_id = ?
+            """, [.integer(recordsRead), .integer(rowsLoaded), .integer(rowsQuarantined), sha256.sqlValue, .text(stamp), .text(stamp), .text(table), .text(file), .text(runID)])
+    }
+
+    /// PROCESSING → FAILED with the error and its class; counts one more attempt.
+    public func fail(table: String, file: String, runID: String, message: String, kind: ErrorKind) throws {
+        let stamp = now
+        try transition(table: table, file: file, to: .failed, from: [.processing], sql: """
+            UPDATE file_processing_tracker SET status = 'FAILED', error_message = ?, error_type = ?,
+                retry_count = retry_count + 1, processing_end_time = ?, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status = 'PROCESSING' AND run_id = ?
+            """, [.text(message), .text(kind.rawValue), .text(stamp), .text(stamp), .text(table), .text(file), .text(runID)])
+    }
+
+    /// PROCESSING → PENDING for a file whose run died before anything was committed.
+    public func releaseOrphan(table: String, file: String, deadRunID: String?) throws {
+        let stamp = now
+        try transition(table: table, file: file, to: .pending, from: [.processing], sql: """
+            UPDATE file_processing_tracker SET status = 'PENDING', run_id = NULL, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status = 'PROCESSING' AND run_id IS ?
+            """, [.text(stamp), .text(table), .text(file), deadRunID.sqlValue])
+    }
+
+    /// Records that a COMPLETED file's content changed on disk (reported, not reloaded).
+    public func noteChange(table: String, file: String, detail: String) throws {
+        try db.run("UPDATE file_processing_tracker SET change_detected = ?, updated_at = ? WHERE table_name = ? AND file_path = ? AND status = 'COMPLETED'",
+                   [.text(detail), .text(now), .text(table), .text(file)])
+    }
+
+    /// Updates size and modified time of a COMPLETED file whose content hash is unchanged
+    /// (a `touch`), so the next run can skip hashing it again.
+    public func refreshMetadata(table: String, file: String, size: Int64, modifiedTime: String) throws {
+        try db.run("UPDATE file_processing_tracker SET file_size = ?, file_modified_time = ?, updated_at = ? WHERE table_name = ? AND file_path = ?",
+                   [.integer(size), .text(modifiedTime), .text(now), .text(table), .text(file)])
+    }
+
+    /// Updates what discovery saw for a file that is not COMPLETED yet.
+    public func updateDiscovered(table: String, file: String, size: Int64, modifiedTime: String, sha256: String?) throws {
+        try db.run("""
+            UPDATE file_processing_tracker SET file_size = ?, file_modified_time = ?, content_sha256 = coalesce(?, content_sha256), updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status IN ('PENDING', 'FAILED')
+            """, [.integer(size), .text(modifiedTime), sha256.sqlValue, .text(now), .text(table), .text(file)])
+    }
+
+    private func transition(table: String, file: String, to target: FileStatus, from allowed: [FileStatus], sql: String, _ values: [SQLValue]) throws {
+        try db.transaction {
+            let changed = try db.run(sql, values)
+            guard changed == 1 else {
+                let current = try record(table: table, file: file)
+                let detail: String
+                if let current, allowed.contains(current.status) {
+                    detail = "the file belongs to run \(current.runID ?? "none"), not this one"
+                } else {
+                    detail = "allowed only from \(allowed.map(\.rawValue).joined(separator: " or "))"
+                }
+                throw TrackerError.illegalTransition(table: table, file: file, from: current?.status, to: target, detail: detail)
+            }
+        }
+    }
+
+    // MARK: - Runs
+
+    public func startRun(runID: String, pid: Int32, hostname: String) throws {
+        let stamp = now
+        try db.run("INSERT INTO runs (run_id, started_at, status, pid, hostname) VALUES (?, ?, 'running', ?, ?)",
+                   [.text(runID), .text(stamp), .integer(Int64(pid)), .text(hostname)])
+    }
+
+    public func finishRun(_ run: RunRecord) throws {
+        try db.run("""
+            UPDATE runs SET finished_at = ?, status = ?, files_discovered = ?, files_loaded = ?, files_failed = ?,
+                rows_loaded = ?, rows_quarantined = ?, error_message = ?
+            WHERE run_id = ?
+            """, [.text(run.finishedAt ?? now), .text(run.status), .integer(Int64(run.filesDiscovered)), .integer(Int64(run.filesLoaded)),
+                  .integer(Int64(run.filesFailed)), .integer(run.rowsLoaded), .integer(run.rowsQuarantined), run.errorMessage.sqlValue, .text(run.runID)])
+    }
+
+    /// Most recent runs first.
+    public func runs(limit: Int) throws -> [RunRecord] {
+        try db.rows("""
+            SELECT run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed,
+                   rows_loaded, rows_quarantined, error_message
+            FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?
+            """, [.integer(Int64(limit))]).map { row in
+            RunRecord(
+                runID: row[0].textValue ?? "", startedAt: row[1].textValue ?? "", finishedAt: row[2].textValue,
+                status: row[3].textValue ?? "", pid: Int32(row[4].integerValue ?? 0), hostname: row[5].textValue ?? "",
+                filesDiscovered: Int(row[6].integerValue ?? 0), filesLoaded: Int(row[7].integerValue ?? 0),
+                filesFailed: Int(row[8].integerValue ?? 0), rowsLoaded: row[9].integerValue ?? 0,
+                rowsQuarantined: row[10].integerValue ?? 0, errorMessage: row[11].textValue
+            )
+        }
+    }
+}

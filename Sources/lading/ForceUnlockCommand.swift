@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import LadingCore
+
+struct ForceUnlockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "force-unlock",
+        abstract: "Show the lock holder and remove the lock file.",
+        discussion: "Asks for confirmation on a terminal; without a terminal it needs --yes (otherwise exit 64, nothing changed)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Do not ask; remove the lock.")
+    var yes = false
+
+    func run() throws {
+        try ExitMapping.run {
+            let environment = Environment.live
+            let config = try global.loadConfig(environment: environment)
+            let state = RunLock.inspect(path: config.lockPath, now: environment.clock.now(), process: environment.process)
+            let description: String
+            switch state {
+            case .absent:
+                Output.print("No lock file at \(config.lockPath); nothing to do.")
+                return .success
+            case .held(let info, let staleReason):
+                description = "Lock \(config.lockPath) held by \(info.holderDescription): " + (staleReason.map { "stale (\($0))" } ?? "ALIVE — removing it lets a second run start beside it")
+            case .unreadable(let detail, _):
+                description = "Lock \(config.lockPath) is unreadable (\(detail))"
+            }
+            Output.print(description)
+            if !yes {
+                guard Output.isTerminal else {
+                    throw UsageError("refusing to remove the lock without confirmation: no terminal to ask on; pass --yes")
+                }
+                FileHandle.standardOutput.write(Data("Remove it? [y/N] ".utf8))
+                let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+                guard answer == "y" || answer == "yes" else {
+                    Output.print("Left the lock in place.")
+                    return .success
+                }
+            }
+            try RunLock.remove(path: config.lockPath)
+            Output.print("Lock removed.")
+            return .success
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import LadingCore
+import Logging
+
+/// Flags every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $LADING_CONFIG, then ./lading.yaml).")
+    var config: String?
+
+    @Option(name: .customLong("log-format"), help: "Log lines on stderr: text or json.")
+    var logFormat: LogFormatOption = .text
+
+    @Option(name: .customLong("log-level"), help: "Least severe log level shown: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: LogLevelOption = .info
+
+    func makeLogger() -> Logger {
+        let format = logFormat.format
+        let level = logLevel.level
+        return Logger(label: "lading") { label in StderrLogHandler(label: label, format: format, level: level) }
+    }
+
+    func loadConfig(environment: Environment) throws -> LadingConfig {
+        let path = ConfigLoader.locate(explicit: config, environment: environment.variables,
+                                       currentDirectory: FileManager.default.currentDirectoryPath)
+        return try ConfigLoader.load(path: path)
+    }
+}
+
+enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+    var format: StderrLogHandler.Format { self == .json ? .json : .text }
+}
+
+enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+    var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
+}

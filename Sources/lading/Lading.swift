@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Lading: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lading",
+        abstract: "Load landing files into warehouse tables exactly once.",
+        discussion: """
+        Exit codes: 0 success, 1 some files failed or inconsistencies found, 64 bad command line,
+        70 internal error, 75 lock held by another live run, 78 configuration error.
+        """,
+        subcommands: [RunCommand.self, StatusCommand.self, ForceUnlockCommand.self]
+    )
+}

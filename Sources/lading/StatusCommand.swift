@@ -1,0 +1,24 @@
+import ArgumentParser
+import LadingCore
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the lock holder, file counts per table and status, the last run and failed files."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .customLong("json"), help: "Machine-readable output on stdout.")
+    var json = false
+
+    func run() throws {
+        try ExitMapping.run {
+            let environment = Environment.live
+            let config = try global.loadConfig(environment: environment)
+            let report = try StatusReport.gather(config: config, environment: environment)
+            if json { try Output.json(report) } else { Output.print(report.text()) }
+            return .success
+        }
+    }
+}
