@@ -33,7 +33,7 @@ run: build
 
 test: deps-test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(SWIFT) test --skip-build
 
 bench: deps-test build
 	BIN=$(BIN_DIR)/lading bash bench/run.sh

@@ -26,11 +26,16 @@ public struct Discovery {
         self.now = now
     }
 
-    public func list() throws -> Listing {
+    /// Throws a configuration error naming `source_path` and its line when the folder is missing.
+    public func checkSourceFolder() throws {
         var info = stat()
         guard stat(table.sourcePath, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw table.sourcePathLocation.error("the source folder \(table.sourcePath) of table '\(table.name)' does not exist or is not a folder")
         }
+    }
+
+    public func list() throws -> Listing {
+        try checkSourceFolder()
         let root = realPath(table.sourcePath) ?? table.sourcePath
         let pattern = GlobPattern(table.filePattern)
         var found: [DiscoveredFile] = []

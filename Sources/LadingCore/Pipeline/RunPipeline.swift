@@ -15,6 +15,9 @@ public struct RunPipeline {
 
     public func run(_ options: RunOptions) throws -> RunSummary {
         let tables = try selectTables(options.tables)
+        // A missing landing folder is a configuration error: report it before taking
+        // the lock or creating any state.
+        for table in tables { try Discovery(table: table, now: environment.clock.now()).checkSourceFolder() }
         if options.dryRun { return try dryRun(tables: tables, options: options) }
 
         let runID = environment.makeID(prefix: "run-")

@@ -1,0 +1,64 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the built `lading` binary the way an operator or cron would.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    /// True when the process was killed by a signal (a fault point or kill -9).
+    var killed: Bool
+}
+
+enum CLI {
+    /// The `lading` binary next to the test bundle (the test target depends on it).
+    static let binary: String = {
+        if let override = ProcessInfo.processInfo.environment["LADING_BIN"] { return override }
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("lading").path,
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("lading").path,
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/lading").path,
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }()
+
+    static func start(_ arguments: [String], in directory: String, environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "LADING_CONFIG")
+        environment.removeValue(forKey: "LADING_FAULT")
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, out, err)
+    }
+
+    static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) -> CLIResult {
+        // Read before waiting so a chatty process cannot block on a full pipe.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self),
+            killed: process.terminationReason == .uncaughtSignal
+        )
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> CLIResult {
+        let (process, out, err) = try start(arguments, in: directory, environment: environment)
+        return finish(process, out, err)
+    }
+}

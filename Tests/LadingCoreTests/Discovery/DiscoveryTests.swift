@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import LadingCore
+
+@Suite struct DiscoveryTests {
+    let folder: TemporaryFolder
+    let now = Date()
+
+    init() throws { folder = try TemporaryFolder() }
+
+    func table(pattern: String, order: TableConfig.OrderBy = .name, minAge: Double = 0) throws -> TableConfig {
+        let yaml = """
+        tables:
+          - table_name: t
+            source_path: landing
+            file_pattern: "\(pattern)"
+            order_by: \(order.rawValue)
+            min_file_age_seconds: \(minAge)
+        """
+        try FileManager.default.createDirectory(atPath: folder.url("landing"), withIntermediateDirectories: true)
+        return try ConfigLoader.parse(yaml: yaml, path: folder.url("lading.yaml")).tables[0]
+    }
+
+    func names(_ listing: Discovery.Listing) -> [String] { listing.files.map(\.relativePath) }
+
+    @Test func filesComeInNameOrderWithMetadata() throws {
+        for name in ["b.csv", "a.csv", "c.csv.gz", "notes.txt", ".hidden.csv", "A.csv"] {
+            try folder.write("landing/" + name, "x,y\n1,2\n")
+        }
+        let listing = try Discovery(table: try table(pattern: "*.csv*"), now: now).list()
+        #expect(names(listing) == ["A.csv", "a.csv", "b.csv", "c.csv.gz"])
+        #expect(listing.files[0].size == 8)
+        #expect(listing.files[0].path == folder.url("landing/A.csv"))
+    }
+
+    @Test func modifiedTimeOrderIsAnOption() throws {
+        try folder.write("landing/a.csv", "1")
+        try folder.write("landing/b.csv", "2")
+        try folder.setModified("landing/a.csv", to: now.addingTimeInterval(-10))
+        try folder.setModified("landing/b.csv", to: now.addingTimeInterval(-100))
+        let listing = try Discovery(table: try table(pattern: "*.csv", order: .modifiedTime), now: now).list()
+        #expect(names(listing) == ["b.csv", "a.csv"])
+    }
+
+    @Test func doubleStarRecursesAndPlainPatternsDoNot() throws {
+        try folder.write("landing/top.csv", "1")
+        try folder.write("landing/2026/01/deep.csv", "1")
+        try folder.write("landing/2026/mid.csv", "1")
+        #expect(names(try Discovery(table: try table(pattern: "**/*.csv"), now: now).list()) == ["2026/01/deep.csv", "2026/mid.csv", "top.csv"])
+        #expect(names(try Discovery(table: try table(pattern: "*.csv"), now: now).list()) == ["top.csv"])
+        #expect(names(try Discovery(table: try table(pattern: "2026/*.csv"), now: now).list()) == ["2026/mid.csv"])
+    }
+
+    @Test func linksOutOfTheSourceFolderAreNotFollowed() throws {
+        try folder.write("outside/secret.csv", "1")
+        try folder.write("landing/inside.csv", "1")
+        try FileManager.default.createSymbolicLink(atPath: folder.url("landing/escape.csv"), withDestinationPath: folder.url("outside/secret.csv"))
+        try FileManager.default.createSymbolicLink(atPath: folder.url("landing/alias.csv"), withDestinationPath: folder.url("landing/inside.csv"))
+        try FileManager.default.createSymbolicLink(atPath: folder.url("landing/outdir"), withDestinationPath: folder.url("outside"))
+        let listing = try Discovery(table: try table(pattern: "**/*.csv"), now: now).list()
+        #expect(names(listing) == ["alias.csv", "inside.csv"])
+        #expect(listing.skipped.contains { $0.path.hasSuffix("escape.csv") })
+    }
+
+    @Test func freshFilesWaitForTheMinimumAge() throws {
+        try folder.write("landing/old.csv", "1")
+        try folder.write("landing/new.csv", "1")
+        try folder.setModified("landing/old.csv", to: now.addingTimeInterval(-600))
+        try folder.setModified("landing/new.csv", to: now.addingTimeInterval(-5))
+        let listing = try Discovery(table: try table(pattern: "*.csv", minAge: 60), now: now).list()
+        #expect(names(listing) == ["old.csv"])
+        #expect(listing.tooYoung.map(\.relativePath) == ["new.csv"])
+    }
+
+    @Test func aMissingSourceFolderIsAConfigurationErrorAtItsLine() throws {
+        let config = try ConfigLoader.parse(yaml: "tables:\n  - table_name: t\n    source_path: nowhere\n", path: folder.url("lading.yaml"))
+        #expect {
+            _ = try Discovery(table: config.tables[0], now: now).list()
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            return error.line == 3 && error.keyPath == "tables[0].source_path" && error.exitStatus == .configuration
+        }
+    }
+
+    @Test func hashingMatchesAKnownDigest() throws {
+        let path = try folder.write("abc.txt", "abc")
+        #expect(try FileHasher.sha256(path: path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func aChangedCompletedFileIsReportedAndAnUnchangedOneIsNotHashed() throws {
+        let config = try table(pattern: "*.csv")
+        try folder.write("landing/a.csv", "x\n1\n")
+        let tracker = try Tracker(path: folder.url("tracker.sqlite"), clock: ManualClock(now))
+        let registrar = Registrar(table: config, tracker: tracker, retry: RetryPolicy(retryAttempts: 3), dryRun: false)
+        let first = try registrar.register(try Discovery(table: config, now: now).list())
+        #expect(first.newlyRegistered == 1)
+        let path = folder.url("landing/a.csv")
+        try tracker.claim(table: "t", file: path, runID: "r", batchID: "b")
+        try tracker.complete(table: "t", file: path, runID: "r", recordsRead: 1, rowsLoaded: 1, rowsQuarantined: 0, sha256: nil)
+
+        var unchanged = try Discovery(table: config, now: now).list().files[0]
+        #expect(try registrar.plan(for: &unchanged, record: tracker.record(table: "t", file: path)) == .completed)
+        #expect(unchanged.sha256 == nil)
+
+        try folder.setModified("landing/a.csv", to: now.addingTimeInterval(-30))
+        var touched = try Discovery(table: config, now: now).list().files[0]
+        #expect(try registrar.plan(for: &touched, record: tracker.record(table: "t", file: path)) == .completed)
+
+        try folder.write("landing/a.csv", "x\n2\n3\n")
+        let second = try registrar.register(try Discovery(table: config, now: now).list())
+        #expect(second.changed.map(\.path) == [path])
+        #expect(second.toLoad.isEmpty)
+        #expect(try tracker.record(table: "t", file: path)?.changeDetected != nil)
+        #expect(try tracker.record(table: "t", file: path)?.status == .completed)
+    }
+
+    @Test func globSegments() {
+        #expect(GlobPattern("*.csv*").matches("a.csv.gz"))
+        #expect(!GlobPattern("*.csv").matches("dir/a.csv"))
+        #expect(GlobPattern("**/x_*.csv").matches("x_1.csv"))
+        #expect(GlobPattern("**/x_*.csv").matches("a/b/x_1.csv"))
+        #expect(!GlobPattern("*.csv").matches(".partial.csv"))
+        #expect(GlobPattern("a/**/*.csv").mayDescend(into: "a/b"))
+        #expect(!GlobPattern("a/*.csv").mayDescend(into: "b"))
+    }
+}
