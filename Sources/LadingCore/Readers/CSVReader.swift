@@ -1,0 +1,419 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A streaming RFC 4180 reader for CSV and TSV, working on bytes.
+///
+/// A record is always parsed from one contiguous stretch of the buffer: when a chunk
+/// ends inside a record, the partial record moves to the front, more bytes are read
+/// after it and the record is parsed again from its start. So fields are plain views
+/// into the buffer (copied only when they contain doubled quotes), the raw record is
+/// available for the quarantine, and the buffer grows only for records larger than it,
+/// never beyond `maxRecordBytes`.
+public final class CSVReader: RecordReader {
+    public struct Options: Sendable {
+        public var delimiter: UInt8
+        public var quote: UInt8
+        public var header: Bool
+        public var nullValues: [[UInt8]]
+        public var maxRecordBytes: Int
+        public var chunkSize: Int
+
+        public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""), header: Bool = true,
+                    nullValues: [String] = [""], maxRecordBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) {
+            self.delimiter = delimiter
+            self.quote = quote
+            self.header = header
+            self.nullValues = nullValues.map { Array($0.utf8) }
+            self.maxRecordBytes = maxRecordBytes
+            self.chunkSize = chunkSize
+        }
+    }
+
+    private let source: ByteSource
+    private let options: Options
+    private let path: String
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    private var atFileStart = true
+    /// Bytes that end an unquoted field: delimiter, CR, LF.
+    private var stops = [Bool](repeating: false, count: 256)
+    private let onlyEmptyIsNull: Bool
+
+    private var fieldStarts: [Int] = []
+    private var fieldEnds: [Int] = []
+    private var fieldQuoted: [Bool] = []
+    private var fieldEscaped: [Bool] = []
+    /// Unescaped copies of the fields that contained doubled quotes.
+    private var scratch: UnsafeMutablePointer<UInt8>
+    private var scratchCapacity = 4096
+    private var scratchCount = 0
+    private var scratchRanges: [Int: Range<Int>] = [:]
+    private var recordStart = 0
+    private var recordEnd = 0
+
+    public private(set) var columnNames: [String] = []
+    public private(set) var recordNumber = 0
+    public private(set) var lineNumber = 0
+    private var nextLine = 1
+    private var expectedFields: Int?
+
+    public var bytesConsumed: Int64 { source.bytesConsumed }
+    public var fieldCount: Int { fieldStarts.count }
+
+    public init(source: ByteSource, path: String, options: Options) throws {
+        self.source = source
+        self.options = options
+        self.path = path
+        capacity = max(options.chunkSize, 4096)
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchCapacity)
+        stops[Int(options.delimiter)] = true
+        stops[0x0A] = true
+        stops[0x0D] = true
+        onlyEmptyIsNull = options.nullValues == [[]]
+        fieldStarts.reserveCapacity(64)
+        fieldEnds.reserveCapacity(64)
+        fieldQuoted.reserveCapacity(64)
+        fieldEscaped.reserveCapacity(64)
+        try readHeader()
+    }
+
+    deinit {
+        buffer.deallocate()
+        scratch.deallocate()
+    }
+
+    // MARK: - Accessors
+
+    public func field(_ index: Int) -> UnsafeRawBufferPointer? {
+        guard index < fieldStarts.count else { return nil }
+        let bytes = fieldBytes(index)
+        if !fieldQuoted[index] {
+            if onlyEmptyIsNull {
+                if bytes.isEmpty { return nil }
+            } else {
+                for null in options.nullValues where null.count == bytes.count && null.elementsEqual(bytes) { return nil }
+            }
+        }
+        return bytes
+    }
+
+    public func rawRecord() -> [UInt8] {
+        Array(UnsafeRawBufferPointer(start: buffer + recordStart, count: min(recordEnd - recordStart, BadRecord.rawLimit)))
+    }
+
+    // MARK: - Reading
+
+    private func readHeader() throws {
+        guard options.header else { return }
+        while true {
+            switch try parseNext() {
+            case .end:
+                return
+            case .bad(let bad):
+                throw ReaderError.badHeader(path: path, detail: "line \(bad.lineNumber): \(bad.reason)")
+            case .record:
+                if isBlankRecord { continue }
+                var names: [String] = []
+                for index in 0..<fieldStarts.count {
+                    let bytes = fieldBytes(index)
+                    names.append(String(decoding: bytes, as: UTF8.self))
+                }
+                columnNames = CSVReader.uniqueColumnNames(names)
+                expectedFields = names.count
+                recordNumber = 0
+                return
+            }
+        }
+    }
+
+    public func next() throws -> ReadEvent {
+        while true {
+            let event = try parseNext()
+            guard case .record = event else {
+                if case .bad = event { recordNumber += 1 }
+                return event.withRecordNumber(recordNumber)
+            }
+            if isBlankRecord { continue }
+            recordNumber += 1
+            if expectedFields == nil {
+                expectedFields = fieldStarts.count
+                columnNames = (1...fieldStarts.count).map { "column_\($0)" }
+            }
+            if let expected = expectedFields, fieldStarts.count != expected {
+                return .bad(BadRecord(recordNumber: recordNumber, lineNumber: lineNumber, raw: rawRecord(), errorType: "field_count",
+                                      reason: "expected \(expected) fields, found \(fieldStarts.count)"))
+            }
+            return .record
+        }
+    }
+
+    /// A line with nothing on it: skipped (and counted as a line), like most CSV tools.
+    private var isBlankRecord: Bool {
+        fieldStarts.count == 1 && !fieldQuoted[0] && fieldEnds[0] == fieldStarts[0]
+    }
+
+    private func fieldBytes(_ index: Int) -> UnsafeRawBufferPointer {
+        if fieldEscaped[index], let range = scratchRanges[index] {
+            return UnsafeRawBufferPointer(start: scratch + range.lowerBound, count: range.count)
+        }
+        return UnsafeRawBufferPointer(start: buffer + fieldStarts[index], count: fieldEnds[index] - fieldStarts[index])
+    }
+
+    private enum Parse {
+        case complete(next: Int, newlines: Int)
+        case needMore
+        case bad(next: Int, newlines: Int, reason: String, type: String)
+    }
+
+    /// Parses the next record into the field arrays, refilling the buffer as needed.
+    private func parseNext() throws -> ReadEvent {
+        while true {
+            if start == end {
+                if eof { return .end }
+                try refill()
+                continue
+            }
+            if atFileStart {
+                if end - start < 3 && !eof { try refill(); continue }
+                if end - start >= 3, buffer.load(fromByteOffset: start, as: UInt8.self) == 0xEF,
+                   buffer.load(fromByteOffset: start + 1, as: UInt8.self) == 0xBB,
+                   buffer.load(fromByteOffset: start + 2, as: UInt8.self) == 0xBF {
+                    start += 3
+                }
+                atFileStart = false
+                continue
+            }
+            switch parseRecord(at: start) {
+            case .needMore:
+                if end - start >= options.maxRecordBytes {
+                    return try skipOversizedRecord()
+                }
+                try refill()
+            case .complete(let next, let newlines):
+                recordStart = start
+                recordEnd = next
+                lineNumber = nextLine
+                nextLine += newlines
+                start = next
+                unescapeFields()
+                if let problem = UTF8Check.problem(in: UnsafeRawBufferPointer(start: buffer + recordStart, count: recordEnd - recordStart)) {
+                    let (type, reason): (String, String)
+                    switch problem {
+                    case .invalidUTF8(let offset): (type, reason) = ("invalid_utf8", "invalid UTF-8 at byte \(offset + 1) of the record")
+                    case .nulByte(let offset): (type, reason) = ("nul_byte", "NUL byte at byte \(offset + 1) of the record")
+                    }
+                    return .bad(BadRecord(recordNumber: 0, lineNumber: lineNumber, raw: rawRecord(), errorType: type, reason: reason))
+                }
+                return .record
+            case .bad(let next, let newlines, let reason, let type):
+                recordStart = start
+                recordEnd = next
+                lineNumber = nextLine
+                nextLine += newlines
+                start = next
+                return .bad(BadRecord(recordNumber: 0, lineNumber: lineNumber, raw: rawRecord(), errorType: type, reason: reason))
+            }
+        }
+    }
+
+    /// Moves the unparsed tail to the front (or grows the buffer) and reads more.
+    private func refill() throws {
+        if start > 0 {
+            let remaining = end - start
+            if remaining > 0 { memmove(buffer, buffer + start, remaining) }
+            end = remaining
+            start = 0
+        }
+        if end == capacity {
+            let grown = min(capacity * 2, options.maxRecordBytes + options.chunkSize)
+            guard grown > capacity else { return }
+            let larger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 64)
+            larger.copyMemory(from: buffer, byteCount: end)
+            buffer.deallocate()
+            buffer = larger
+            capacity = grown
+        }
+        let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
+        if count == 0 { eof = true } else { end += count }
+    }
+
+    /// A record beyond `maxRecordBytes` (a runaway quote, a binary blob): one bad record,
+    /// then reading resumes after the next line break.
+    private func skipOversizedRecord() throws -> ReadEvent {
+        lineNumber = nextLine
+        recordStart = start
+        recordEnd = min(end, start + BadRecord.rawLimit)
+        let raw = rawRecord()
+        var newlines = 0
+        scan: while true {
+            while start < end {
+                let byte = buffer.load(fromByteOffset: start, as: UInt8.self)
+                start += 1
+                if byte == 0x0A { newlines += 1; break scan }
+            }
+            if eof { break }
+            start = 0
+            end = 0
+            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: capacity))
+            if count == 0 { eof = true } else { end = count }
+        }
+        nextLine += newlines
+        return .bad(BadRecord(recordNumber: 0, lineNumber: lineNumber, raw: raw, errorType: "record_too_large",
+                              reason: "record larger than max_record_bytes (\(options.maxRecordBytes) bytes); an unterminated quote is the usual cause"))
+    }
+
+    /// Splits one record starting at `position`. Pure over the buffer: on `.needMore`
+    /// nothing is kept and the caller parses again once more bytes are in.
+    private func parseRecord(at position: Int) -> Parse {
+        fieldStarts.removeAll(keepingCapacity: true)
+        fieldEnds.removeAll(keepingCapacity: true)
+        fieldQuoted.removeAll(keepingCapacity: true)
+        fieldEscaped.removeAll(keepingCapacity: true)
+        let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+        let quote = options.quote
+        let delimiter = options.delimiter
+        var p = position
+        var newlines = 0
+        while true {
+            // One field.
+            if p < end && bytes[p] == quote {
+                p += 1
+                let contentStart = p
+                var escaped = false
+                while true {
+                    guard let found = memchr(bytes + p, Int32(quote), end - p) else {
+                        if eof {
+                            newlines += countNewlines(bytes, p, end)
+                            return .bad(next: end, newlines: newlines, reason: "unterminated quoted field at end of file", type: "unterminated_quote")
+                        }
+                        return .needMore
+                    }
+                    let q = bytes.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    newlines += countNewlines(bytes, p, q)
+                    if q + 1 < end {
+                        if bytes[q + 1] == quote { escaped = true; p = q + 2; continue }
+                        fieldStarts.append(contentStart)
+                        fieldEnds.append(q)
+                        p = q + 1
+                        break
+                    }
+                    if !eof { return .needMore }
+                    fieldStarts.append(contentStart)
+                    fieldEnds.append(q)
+                    p = q + 1
+                    break
+                }
+                fieldQuoted.append(true)
+                fieldEscaped.append(escaped)
+                if p < end {
+                    let byte = bytes[p]
+                    if byte != delimiter && byte != 0x0A && byte != 0x0D {
+                        // Text after a closing quote: strict RFC 4180 says no. Find the end of
+                        // the line so reading resumes at the next record.
+                        var r = p
+                        while r < end && bytes[r] != 0x0A { r += 1 }
+                        if r == end && !eof { return .needMore }
+                        return .bad(next: min(r + 1, end), newlines: newlines + (r < end ? 1 : 0),
+                                    reason: "unexpected character after a closing quote in field \(fieldStarts.count)", type: "malformed_quote")
+                    }
+                }
+            } else {
+                let fieldStart = p
+                while p < end && !stops[Int(bytes[p])] { p += 1 }
+                fieldStarts.append(fieldStart)
+                fieldEnds.append(p)
+                fieldQuoted.append(false)
+                fieldEscaped.append(false)
+            }
+            // After a field: delimiter, line end, or end of data.
+            if p == end {
+                if !eof { return .needMore }
+                return .complete(next: p, newlines: newlines + (p > position ? 1 : 0))
+            }
+            let byte = bytes[p]
+            if byte == delimiter {
+                p += 1
+                continue
+            }
+            if byte == 0x0A { return .complete(next: p + 1, newlines: newlines + 1) }
+            // CR: CRLF, or a lone CR (old Mac line end).
+            if p + 1 < end {
+                return .complete(next: bytes[p + 1] == 0x0A ? p + 2 : p + 1, newlines: newlines + 1)
+            }
+            if !eof { return .needMore }
+            return .complete(next: p + 1, newlines: newlines + 1)
+        }
+    }
+
+    private func countNewlines(_ bytes: UnsafeMutablePointer<UInt8>, _ from: Int, _ to: Int) -> Int {
+        var count = 0
+        var i = from
+        while i < to {
+            let byte = bytes[i]
+            if byte == 0x0A { count += 1 } else if byte == 0x0D && (i + 1 >= to || bytes[i + 1] != 0x0A) { count += 1 }
+            i += 1
+        }
+        return count
+    }
+
+    /// Collapses doubled quotes of the fields that have them into `scratch`.
+    private func unescapeFields() {
+        scratchRanges.removeAll(keepingCapacity: true)
+        guard fieldEscaped.contains(true) else { return }
+        scratchCount = 0
+        let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+        for index in 0..<fieldStarts.count where fieldEscaped[index] {
+            let from = scratchCount
+            var i = fieldStarts[index]
+            let stop = fieldEnds[index]
+            if scratchCount + (stop - i) > scratchCapacity {
+                var size = scratchCapacity * 2
+                while size < scratchCount + (stop - i) { size *= 2 }
+                let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+                larger.update(from: scratch, count: scratchCount)
+                scratch.deallocate()
+                scratch = larger
+                scratchCapacity = size
+            }
+            while i < stop {
+                let byte = bytes[i]
+                scratch[scratchCount] = byte
+                scratchCount += 1
+                i += (byte == options.quote && i + 1 < stop && bytes[i + 1] == options.quote) ? 2 : 1
+            }
+            scratchRanges[index] = from..<scratchCount
+        }
+    }
+
+    /// Header names exactly as written, except: an empty name becomes `column_N` (its
+    /// position) and a name equal, ignoring case, to an earlier one gets `_2`, `_3`, ….
+    public static func uniqueColumnNames(_ names: [String]) -> [String] {
+        var used = Set<String>()
+        var result: [String] = []
+        for (index, raw) in names.enumerated() {
+            let base = raw.isEmpty || raw.utf8.contains(0) ? "column_\(index + 1)" : raw
+            var candidate = base
+            var suffix = 2
+            while used.contains(candidate.lowercased()) {
+                candidate = "\(base)_\(suffix)"
+                suffix += 1
+            }
+            used.insert(candidate.lowercased())
+            result.append(candidate)
+        }
+        return result
+    }
+}
+
+extension ReadEvent {
+    func withRecordNumber(_ number: Int) -> ReadEvent {
+        guard case .bad(var bad) = self else { return self }
+        bad.recordNumber = number
+        return .bad(bad)
+    }
+}

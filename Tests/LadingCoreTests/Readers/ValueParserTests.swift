@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import LadingCore
+
+@Suite struct ValueParserTests {
+    func with<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        Array(text.utf8).withUnsafeBytes(body)
+    }
+
+    @Test func integers() {
+        #expect(with("42") { ValueParser.integer($0) } == 42)
+        #expect(with("-9223372036854775808") { ValueParser.integer($0) } == Int64.min)
+        #expect(with("9223372036854775808") { ValueParser.integer($0) } == nil)
+        #expect(with("1.0") { ValueParser.integer($0) } == nil)
+        #expect(with(" 1") { ValueParser.integer($0) } == nil)
+    }
+
+    @Test func realsAreLocaleFree() {
+        #expect(with("2.5") { ValueParser.real($0) } == 2.5)
+        #expect(with("1e3") { ValueParser.real($0) } == 1000)
+        #expect(with("2,5") { ValueParser.real($0) } == nil)
+        #expect(with("inf") { ValueParser.real($0) } == nil)
+        #expect(with("0x10") { ValueParser.real($0) } == nil)
+    }
+
+    @Test func booleansDatesAndTimestamps() {
+        #expect(with("TRUE") { ValueParser.boolean($0) } == 1)
+        #expect(with("no") { ValueParser.boolean($0) } == 0)
+        #expect(with("maybe") { ValueParser.boolean($0) } == nil)
+        #expect(with("2024-02-29") { ValueParser.date($0) } == "2024-02-29")
+        #expect(with("2023-02-29") { ValueParser.date($0) } == nil)
+        #expect(with("2026-11-01T08:15:00Z") { ValueParser.timestamp($0) } == "2026-11-01T08:15:00Z")
+        #expect(with("2026-11-01 10:15:00.5+02:00") { ValueParser.timestamp($0) } == "2026-11-01T08:15:00.500000Z")
+        #expect(with("2026-11-01") { ValueParser.timestamp($0) } == "2026-11-01T00:00:00Z")
+        #expect(with("2026-13-01T00:00:00Z") { ValueParser.timestamp($0) } == nil)
+    }
+
+    @Test func inferenceTakesTheNarrowestTypeAndKeepsCodesAsText() {
+        var inference = TypeInference()
+        let samples: [[String?]] = [
+            ["1", "2.5", "true", "2026-01-01", "2026-01-01T00:00:00Z", "007", "x", nil, "99999999999999999999"],
+            ["2", "3", "false", "2026-01-02", "2026-01-02 10:00", "008", "1", nil, "1"],
+        ]
+        for row in samples {
+            for (column, value) in row.enumerated() {
+                if let value { Array(value.utf8).withUnsafeBytes { inference.observe(column: column, $0) } } else { inference.observe(column: column, nil) }
+            }
+            inference.finishRecord()
+        }
+        #expect((0..<9).map { inference.type(of: $0) } == [.integer, .real, .boolean, .date, .timestamp, .text, .text, .text, .text])
+    }
+}
