@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LadingCore
 
 struct RunCommand: ParsableCommand {
@@ -18,6 +19,15 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("max-files"), help: "Load at most N files in this run.")
     var maxFiles: Int?
 
+    @Option(name: .customLong("report"), help: "Write the JSON run report here (default: <state_dir>/reports/run_YYYYMMDD_HHMMSS.json).")
+    var report: String?
+
+    @Option(name: .customLong("metrics-file"), help: "Write Prometheus metrics here (textfile collector format, written atomically).")
+    var metricsFile: String?
+
+    @Flag(name: .customLong("no-progress"), help: "No progress lines, even on a terminal.")
+    var noProgress = false
+
     @Flag(name: .customLong("json"), help: "Print the run summary as JSON on stdout.")
     var json = false
 
@@ -29,10 +39,17 @@ struct RunCommand: ParsableCommand {
         try ExitMapping.run {
             let environment = Environment.live
             let config = try global.loadConfig(environment: environment)
+            SignalMonitor.install()
             let pipeline = RunPipeline(config: config, environment: environment, logger: global.makeLogger())
-            let summary = try pipeline.run(RunOptions(tables: tables, dryRun: dryRun, maxFiles: maxFiles))
+            let cwd = FileManager.default.currentDirectoryPath
+            let summary = try pipeline.run(RunOptions(tables: tables, dryRun: dryRun, maxFiles: maxFiles),
+                                           reportPath: report.map { Paths.absolute($0, relativeTo: cwd) })
+            if let metricsFile, !dryRun {
+                try MetricsWriter.write(summary: summary, config: config, environment: environment,
+                                        to: Paths.absolute(metricsFile, relativeTo: cwd))
+            }
             if json { try Output.json(summary) } else { Output.print(RunSummaryText.render(summary)) }
-            return summary.outcome == "success" || summary.outcome == "dry-run" ? .success : .completedWithFailures
+            return summary.filesFailed > 0 ? .completedWithFailures : .success
         }
     }
 }

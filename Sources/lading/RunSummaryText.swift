@@ -7,18 +7,30 @@ enum RunSummaryText {
         if summary.dryRun {
             lines.append("Dry run: nothing was changed. Files a run would load, per table, in order:")
         } else {
-            lines.append("Run \(summary.runID ?? "") \(summary.outcome)")
+            lines.append("Run \(summary.runID ?? "") \(summary.outcome): \(summary.filesLoaded) files loaded, \(summary.filesFailed) failed, "
+                + "\(summary.rowsLoaded) rows loaded, \(summary.rowsQuarantined) quarantined")
         }
         if let replaced = summary.replacedLock {
             lines.append("Took over a stale lock of \(replaced.holderDescription)")
         }
         for table in summary.tables {
-            lines.append("\(table.table): \(table.discovered) discovered, \(table.newlyRegistered) new, \(table.alreadyCompleted) already completed, \(table.planned.count) to load"
-                + (table.failedFinal > 0 ? ", \(table.failedFinal) failed (no automatic retry)" : "")
-                + (table.waiting.isEmpty ? "" : ", \(table.waiting.count) too recent (wait for the next run)"))
+            var line = "\(table.table): \(table.discovered) discovered, \(table.newlyRegistered) new, \(table.alreadyCompleted) already completed"
+            if summary.dryRun {
+                line += ", \(table.planned.count) to load"
+            } else {
+                line += ", \(table.loaded) loaded, \(table.failed) failed"
+            }
+            if table.failedFinal > 0 { line += ", \(table.failedFinal) failed earlier (no automatic retry)" }
+            if !table.waiting.isEmpty { line += ", \(table.waiting.count) too recent (wait for the next run)" }
+            lines.append(line)
             if summary.dryRun { for file in table.planned { lines.append("  \(file)") } }
+            for file in table.files where file.status == "failed" {
+                lines.append("  FAILED \(file.file): [\(file.errorType ?? "unknown")] \(file.errorMessage ?? "")")
+            }
+            if let held = table.held { lines.append("  \(held)") }
             for file in table.changed { lines.append("  changed on disk after loading, not reloaded: \(file)") }
         }
+        if let report = summary.reportPath { lines.append("Report: \(report)") }
         return lines.joined(separator: "\n")
     }
 }

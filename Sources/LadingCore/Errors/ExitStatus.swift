@@ -12,4 +12,8 @@ public enum ExitStatus: Int32, Sendable {
     case lockHeld = 75
     /// Configuration error, also a missing or unreadable config file.
     case configuration = 78
+    /// Stopped by SIGINT (128 + 2) after recording state and releasing the lock.
+    case interrupted = 130
+    /// Stopped by SIGTERM (128 + 15) after recording state and releasing the lock.
+    case terminated = 143
 }

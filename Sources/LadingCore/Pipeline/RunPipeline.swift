@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// One `lading run`: lock → discover → register → (load) → report → release.
+/// One `lading run`: lock → reconcile → discover → register → load → report → release.
 public struct RunPipeline {
     public let config: LadingConfig
     public let environment: Environment
@@ -13,7 +13,7 @@ public struct RunPipeline {
         self.logger = logger
     }
 
-    public func run(_ options: RunOptions) throws -> RunSummary {
+    public func run(_ options: RunOptions, reportPath: String? = nil) throws -> RunSummary {
         let tables = try selectTables(options.tables)
         // A missing landing folder is a configuration error: report it before taking
         // the lock or creating any state.
@@ -30,40 +30,86 @@ public struct RunPipeline {
         }
         var log = logger
         log[metadataKey: "run_id"] = "\(runID)"
+        let started = environment.clock.now()
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
-        let tracker = try Tracker(path: config.trackerPath, clock: environment.clock)
+        let warehouse = try openWarehouse()
+        let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: log)
         try tracker.startRun(runID: runID, pid: environment.process.processID, hostname: environment.process.hostname)
         log.info("run started", metadata: ["tables": "\(tables.map(\.name).joined(separator: ","))"])
 
         var summary = RunSummary(runID: runID, dryRun: false, outcome: "success", tables: [], replacedLock: lock.replaced)
+        summary.startedAt = Timestamp.iso8601(started)
         var record = RunRecord(runID: runID, startedAt: "", finishedAt: nil, status: "running", pid: environment.process.processID,
                                hostname: environment.process.hostname, filesDiscovered: 0, filesLoaded: 0, filesFailed: 0,
                                rowsLoaded: 0, rowsQuarantined: 0, errorMessage: nil)
+        var thrown: Error?
         do {
+            try Reconciler(tracker: tracker, warehouse: warehouse, runID: runID, logger: log).reconcile()
+            var remaining = options.maxFiles
             for table in tables {
                 let registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log)
                 record.filesDiscovered += registration.discovered
-                summary.tables.append(Self.tableSummary(registration, limit: options.maxFiles))
+                var tableSummary = Self.tableSummary(registration, limit: remaining)
+                let loader = FileLoader(config: config, table: table, warehouse: warehouse, tracker: tracker,
+                                        environment: environment, runID: runID, logger: log)
+                try loader.loadAll(Array(registration.toLoad.prefix(remaining ?? Int.max)), into: &tableSummary)
+                if let limit = remaining { remaining = max(0, limit - tableSummary.files.count) }
+                summary.tables.append(tableSummary)
             }
         } catch {
-            record.status = "failed"
-            record.errorMessage = "\(error)"
-            record.finishedAt = Timestamp.iso8601(environment.clock.now())
-            try? tracker.finishRun(record)
-            throw error
+            thrown = error
         }
+        let finished = environment.clock.now()
+        summary.finishedAt = Timestamp.iso8601(finished)
+        summary.durationSeconds = finished.timeIntervalSince(started)
+        summary.outcome = thrown != nil || (summary.filesFailed > 0 && summary.filesLoaded == 0) ? "failed"
+            : summary.filesFailed > 0 ? "partial" : "success"
         record.status = summary.outcome
-        record.finishedAt = Timestamp.iso8601(environment.clock.now())
-        try tracker.finishRun(record)
-        log.info("run finished", metadata: ["outcome": "\(summary.outcome)"])
+        record.finishedAt = summary.finishedAt
+        record.filesLoaded = summary.filesLoaded
+        record.filesFailed = summary.filesFailed
+        record.rowsLoaded = summary.rowsLoaded
+        record.rowsQuarantined = summary.rowsQuarantined
+        record.errorMessage = thrown.map { "\($0)" }
+        try? tracker.finishRun(record)
+        summary.reportPath = writeReport(summary, to: reportPath, at: started, logger: log)
+        log.info("run finished", metadata: ["outcome": "\(summary.outcome)", "files_loaded": "\(summary.filesLoaded)",
+                                            "files_failed": "\(summary.filesFailed)", "rows_loaded": "\(summary.rowsLoaded)"])
+        if let thrown { throw thrown }
         return summary
+    }
+
+    func openWarehouse() throws -> SQLiteWarehouse {
+        let warehouse = try SQLiteWarehouse(path: config.warehouse.path)
+        if let problems = try warehouse.db.integrityProblems(limit: 5) {
+            throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
+        }
+        return warehouse
+    }
+
+    /// The JSON run report (SPEC §8), at `--report` or `state_dir/reports/run_YYYYMMDD_HHMMSS.json`.
+    func writeReport(_ summary: RunSummary, to explicit: String?, at started: Date, logger: Logger) -> String? {
+        let stamp = Timestamp.compact(started).replacingOccurrences(of: "T", with: "_").replacingOccurrences(of: "Z", with: "")
+        let path = explicit ?? config.stateDirectory + "/reports/run_\(stamp).json"
+        do {
+            try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            var withPath = summary
+            withPath.reportPath = path
+            try AtomicFile.write(try encoder.encode(withPath), to: path)
+            return path
+        } catch {
+            logger.warning("could not write the run report", metadata: ["path": "\(path)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// Lists what a run would load, writing nothing at all: no lock, no state folder,
     /// no tracker. An existing tracker is only read.
     func dryRun(tables: [TableConfig], options: RunOptions) throws -> RunSummary {
         let tracker = FileManager.default.fileExists(atPath: config.trackerPath)
-            ? try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true) : nil
+            ? try? Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true) : nil
         var summary = RunSummary(runID: nil, dryRun: true, outcome: "dry-run", tables: [], replacedLock: nil)
         var remaining = options.maxFiles
         for table in tables {

@@ -10,9 +10,14 @@ public struct RunSummary: Sendable, Codable {
         public var changed: [String]
         /// Files this run would load (dry run) or registered for loading, in order.
         public var planned: [String]
+        public var files: [FileOutcome] = []
+        public var loaded: Int { files.filter { $0.status == "completed" }.count }
+        public var failed: Int { files.filter { $0.status == "failed" }.count }
+        /// Why files of this table were not attempted (circuit breaker, SCD2 order).
+        public var held: String?
 
         enum CodingKeys: String, CodingKey {
-            case table, discovered, waiting, changed, planned
+            case table, discovered, waiting, changed, planned, files, held
             case newlyRegistered = "newly_registered"
             case alreadyCompleted = "already_completed"
             case failedFinal = "failed_final"
@@ -26,11 +31,24 @@ public struct RunSummary: Sendable, Codable {
     public var tables: [Table]
     /// Set when a stale lock was taken over.
     public var replacedLock: LockInfo?
+    public var startedAt: String?
+    public var finishedAt: String?
+    public var durationSeconds: Double?
+    public var reportPath: String?
+
+    public var filesLoaded: Int { tables.reduce(0) { $0 + $1.loaded } }
+    public var filesFailed: Int { tables.reduce(0) { $0 + $1.failed } }
+    public var rowsLoaded: Int64 { tables.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.rowsLoaded } } }
+    public var rowsQuarantined: Int64 { tables.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.rowsQuarantined } } }
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id"
         case dryRun = "dry_run"
         case outcome, tables
         case replacedLock = "replaced_lock"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case durationSeconds = "duration_seconds"
+        case reportPath = "report_path"
     }
 }

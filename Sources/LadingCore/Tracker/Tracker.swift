@@ -144,14 +144,35 @@ public final class Tracker {
 
     /// PROCESSING → COMPLETED, only while `runID` still owns the file (a fencing token:
     /// a run presumed dead that wakes up cannot overwrite its successor's state).
-    public func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?) throws {
+    public func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?, batchID: String? = nil) throws {
         let stamp = now
         try transition(table: table, file: file, to: .completed, from: [.processing], sql: """
             UPDATE file_processing_tracker SET status = 'COMPLETED', records_read = ?, rows_loaded = ?, rows_quarantined = ?,
+                batch_id = coalesce(?, batch_id),
                 content_sha256 = coalesce(?, content_sha256), error_message = NULL, error_type = NULL,
                 change_detected = NULL, processing_end_time = ?, updated_at = ?
             WHERE table_name = ? AND file_path = ? AND status = 'PROCESSING' AND run_id = ?
-            """, [.integer(recordsRead), .integer(rowsLoaded), .integer(rowsQuarantined), sha256.sqlValue, .text(stamp), .text(stamp), .text(table), .text(file), .text(runID)])
+            """, [.integer(recordsRead), .integer(rowsLoaded), .integer(rowsQuarantined), batchID.sqlValue, sha256.sqlValue, .text(stamp), .text(stamp), .text(table), .text(file), .text(runID)])
+    }
+
+    /// Any state → COMPLETED from a `complete` ledger row: the warehouse committed the
+    /// file but the tracker never heard (a crash between the two commits, or a tracker
+    /// rebuilt after corruption). Creates the row when it is missing.
+    public func adoptCompleted(from ledger: LedgerRow) throws {
+        let stamp = now
+        try db.transaction {
+            try db.run("""
+                INSERT INTO file_processing_tracker (table_name, file_path, file_size, file_modified_time, content_sha256, status,
+                    processing_end_time, records_read, rows_loaded, rows_quarantined, batch_id, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (table_name, file_path) DO UPDATE SET status = 'COMPLETED', records_read = excluded.records_read,
+                    rows_loaded = excluded.rows_loaded, rows_quarantined = excluded.rows_quarantined, batch_id = excluded.batch_id,
+                    content_sha256 = coalesce(excluded.content_sha256, content_sha256), error_message = NULL, error_type = NULL,
+                    processing_end_time = excluded.processing_end_time, updated_at = excluded.updated_at
+                """, [.text(ledger.tableName), .text(ledger.sourceFile), .integer(ledger.fileSize ?? 0), .text(ledger.fileModifiedTime ?? ""),
+                      ledger.contentSHA256.sqlValue, .text(ledger.committedAt), .integer(ledger.recordsRead), .integer(ledger.rowsLoaded),
+                      .integer(ledger.rowsQuarantined), .text(ledger.batchID), .text(stamp), .text(stamp)])
+        }
     }
 
     /// PROCESSING → FAILED with the error and its class; counts one more attempt.

@@ -53,6 +53,19 @@ public final class Statement {
         try check(code)
     }
 
+    /// Binds bytes that stay valid and unchanged until the statement is stepped
+    /// (`SQLITE_STATIC`: no copy). The loader's batch arena guarantees that.
+    public func bindStaticText(_ base: UnsafeRawPointer, count: Int, at index: Int) throws {
+        let code = sqlite3_bind_text(handle, Int32(index), base.assumingMemoryBound(to: CChar.self), Int32(count), nil)
+        try check(code)
+    }
+
+    public func bindNull(at index: Int) throws { try check(sqlite3_bind_null(handle, Int32(index))) }
+
+    public func bindInt64(_ value: Int64, at index: Int) throws { try check(sqlite3_bind_int64(handle, Int32(index), value)) }
+
+    public func bindDouble(_ value: Double, at index: Int) throws { try check(sqlite3_bind_double(handle, Int32(index), value)) }
+
     public func bind(_ values: [SQLValue]) throws {
         for (offset, value) in values.enumerated() { try bind(value, at: offset + 1) }
     }

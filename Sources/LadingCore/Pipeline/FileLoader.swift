@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+
+/// Loads one table's files in order, each through the tracker's named transitions
+/// around the warehouse commit (DESIGN §2), and keeps one bad file from stopping the rest.
+struct FileLoader {
+    let config: LadingConfig
+    let table: TableConfig
+    let warehouse: SQLiteWarehouse
+    let tracker: Tracker
+    let environment: Environment
+    let runID: String
+    let logger: Logger
+
+    func loadAll(_ files: [DiscoveredFile], into summary: inout RunSummary.Table) throws {
+        var consecutiveFailures = 0
+        var context = LoadContext(warehouse: warehouse, table: table, batchSize: config.batchSize,
+                                  maxRecordBytes: config.maxRecordBytes, clock: environment.clock, logger: logger)
+        context.interruption = { SignalMonitor.pending }
+        for (index, file) in files.enumerated() {
+            if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
+            let outcome = try loadOne(file, context: context)
+            summary.files.append(outcome)
+            if outcome.status == "failed" {
+                consecutiveFailures += 1
+                let rest = files.count - index - 1
+                if table.strategy == .scd2 && rest > 0 {
+                    // A dimension cannot skip a snapshot: later files wait for this one.
+                    summary.held = "\(rest) later file(s) wait: \(Paths.fileName(of: file.path)) failed and SCD2 files apply in order"
+                    break
+                }
+                if consecutiveFailures >= config.circuitBreakerThreshold && rest > 0 {
+                    summary.held = "circuit breaker opened after \(consecutiveFailures) consecutive failed files; \(rest) file(s) stay PENDING for the next run"
+                    logger.warning("circuit breaker opened", metadata: ["table": "\(table.name)", "pending": "\(rest)"])
+                    break
+                }
+            } else {
+                consecutiveFailures = 0
+            }
+        }
+    }
+
+    private func loadOne(_ file: DiscoveredFile, context: LoadContext) throws -> FileOutcome {
+        let started = Date()
+        let batchID = environment.makeID(prefix: "batch-")
+        try tracker.claim(table: table.name, file: file.path, runID: runID, batchID: batchID)
+        FaultPoint.afterClaim.hit()
+        var log = logger
+        log[metadataKey: "table"] = "\(table.name)"
+        log[metadataKey: "file"] = "\(file.path)"
+        do {
+            let sha = try file.sha256 ?? tracker.record(table: table.name, file: file.path)?.contentSHA256 ?? FileHasher.sha256(path: file.path)
+            let (result, usedBatch): (LoadResult, String)
+            switch table.strategy {
+            case .append: (result, usedBatch) = try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
+            case .scd2: (result, usedBatch) = try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
+            }
+            FaultPoint.afterFinalCommit.hit()
+            try tracker.complete(table: table.name, file: file.path, runID: runID, recordsRead: result.recordsRead,
+                                 rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: sha, batchID: usedBatch)
+            FaultPoint.afterTrackerComplete.hit()
+            let seconds = Date().timeIntervalSince(started)
+            log.info("file loaded", metadata: ["records": "\(result.recordsRead)", "rows_loaded": "\(result.rowsLoaded)",
+                                               "rows_quarantined": "\(result.rowsQuarantined)", "seconds": "\(String(format: "%.3f", seconds))"])
+            return FileOutcome(file: file.path, status: "completed", recordsRead: result.recordsRead, rowsLoaded: result.rowsLoaded,
+                               rowsQuarantined: result.rowsQuarantined, bytesRead: result.bytesRead, durationSeconds: seconds,
+                               rowsPerSecond: seconds > 0 ? Double(result.rowsLoaded) / seconds : 0, resumed: result.resumed)
+        } catch let error as LoadError {
+            if case .interrupted = error {
+                try? tracker.releaseOrphan(table: table.name, file: file.path, deadRunID: runID)
+                throw error
+            }
+            return try failed(file, error: error, kind: error.kind, started: started, log: log)
+        } catch let error as WarehouseError {
+            throw error
+        } catch {
+            let kind = (error as? LadingError)?.kind ?? .unknown
+            return try failed(file, error: error, kind: kind, started: started, log: log)
+        }
+    }
+
+    private func failed(_ file: DiscoveredFile, error: Error, kind: ErrorKind, started: Date, log: Logger) throws -> FileOutcome {
+        let message = (error as? LadingError)?.message ?? "\(error)"
+        try tracker.fail(table: table.name, file: file.path, runID: runID, message: message, kind: kind)
+        log.error("file failed", metadata: ["error_type": "\(kind.rawValue)", "error": "\(message)"])
+        return FileOutcome(file: file.path, status: "failed", recordsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, bytesRead: 0,
+                           durationSeconds: Date().timeIntervalSince(started), rowsPerSecond: 0, resumed: false,
+                           errorType: kind.rawValue, errorMessage: message)
+    }
+}

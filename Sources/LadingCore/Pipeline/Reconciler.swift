@@ -1,0 +1,49 @@
+import Logging
+
+/// Heals what a crash between the warehouse commit and the tracker update left
+/// (DESIGN §3): runs at the start of every run, under the lock, so no live run owns
+/// anything it touches.
+struct Reconciler {
+    let tracker: Tracker
+    let warehouse: SQLiteWarehouse
+    let runID: String
+    let logger: Logger
+
+    struct Outcome {
+        var adopted: [String] = []
+        var released: [String] = []
+        var droppedStaging: [String] = []
+    }
+
+    @discardableResult
+    func reconcile() throws -> Outcome {
+        var outcome = Outcome()
+        let ledger = Dictionary(try warehouse.ledgerRows().map { ("\($0.tableName)\u{1F}\($0.sourceFile)", $0) }, uniquingKeysWith: { a, _ in a })
+        let tracked = Dictionary(try tracker.allRecords().map { ("\($0.tableName)\u{1F}\($0.filePath)", $0) }, uniquingKeysWith: { a, _ in a })
+        for (key, record) in tracked where record.status == .processing && record.runID != runID {
+            if let row = ledger[key], row.status == .complete {
+                try tracker.adoptCompleted(from: row)
+                outcome.adopted.append(record.filePath)
+            } else {
+                // Nothing committed (or only a checkpoint, which the next load resumes).
+                try tracker.releaseOrphan(table: record.tableName, file: record.filePath, deadRunID: record.runID)
+                outcome.released.append(record.filePath)
+            }
+        }
+        for (key, row) in ledger where row.status == .complete {
+            let record = tracked[key]
+            if record == nil || record?.status == .pending || record?.status == .failed {
+                try tracker.adoptCompleted(from: row)
+                outcome.adopted.append(row.sourceFile)
+            }
+        }
+        for staging in try warehouse.orphanStagingTables() {
+            try warehouse.dropTable(staging)
+            outcome.droppedStaging.append(staging)
+        }
+        for file in outcome.adopted { logger.info("marked COMPLETED from the warehouse ledger", metadata: ["file": "\(file)"]) }
+        for file in outcome.released { logger.warning("orphaned PROCESSING file of a dead run returned to PENDING", metadata: ["file": "\(file)"]) }
+        for table in outcome.droppedStaging { logger.info("dropped a leftover staging table", metadata: ["staging_table": "\(table)"]) }
+        return outcome
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+
+/// Opens the tracker for a run, rebuilding it when it is not a usable database
+/// (SPEC §7): the broken file is moved aside, never deleted, and completed files come
+/// back from the warehouse ledger, so nothing loads twice.
+enum TrackerStore {
+    static func open(config: LadingConfig, environment: Environment, warehouse: SQLiteWarehouse, logger: Logger) throws -> Tracker {
+        do {
+            let tracker = try Tracker(path: config.trackerPath, clock: environment.clock)
+            if let problems = try tracker.db.integrityProblems(limit: 5) {
+                throw TrackerError.corrupt(path: config.trackerPath, detail: problems.joined(separator: "; "))
+            }
+            return tracker
+        } catch let error as TrackerError {
+            guard case .corrupt(_, let detail) = error else { throw error }
+            return try rebuild(config: config, environment: environment, warehouse: warehouse, logger: logger, reason: detail)
+        } catch let error as SQLiteError where error.isCorruption {
+            return try rebuild(config: config, environment: environment, warehouse: warehouse, logger: logger, reason: error.detail)
+        }
+    }
+
+    static func rebuild(config: LadingConfig, environment: Environment, warehouse: SQLiteWarehouse, logger: Logger, reason: String) throws -> Tracker {
+        let aside = config.trackerPath + ".corrupt-" + Timestamp.compact(environment.clock.now())
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: config.trackerPath + suffix) {
+            try FileManager.default.moveItem(atPath: config.trackerPath + suffix, toPath: aside + suffix)
+        }
+        logger.error("the tracker was not a usable SQLite database; moved it aside and rebuilt it from the warehouse ledger",
+                     metadata: ["reason": "\(reason)", "moved_to": "\(aside)"])
+        let tracker = try Tracker(path: config.trackerPath, clock: environment.clock)
+        for row in try warehouse.ledgerRows() where row.status == .complete {
+            FaultPoint.duringTrackerRebuild.hit()
+            try tracker.adoptCompleted(from: row)
+        }
+        return tracker
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// The Prometheus text exposition format for node_exporter's textfile collector
+/// (SPEC §8). Written by hand: the format is a few lines, and swift-prometheus would
+/// bring a registry and a dependency tree for nothing more.
+public enum PrometheusMetrics {
+    public static func render(summary: RunSummary, fileCounts: [String: [FileStatus: Int]], lastSuccess: Date?) -> String {
+        var lines: [String] = []
+        func escape(_ label: String) -> String {
+            label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        }
+        lines.append("# HELP lading_rows_loaded_total Rows loaded by the last run, per table.")
+        lines.append("# TYPE lading_rows_loaded_total gauge")
+        for table in summary.tables {
+            lines.append("lading_rows_loaded_total{table=\"\(escape(table.table))\"} \(table.files.reduce(0) { $0 + $1.rowsLoaded })")
+        }
+        lines.append("# HELP lading_rows_quarantined_total Records quarantined by the last run, per table.")
+        lines.append("# TYPE lading_rows_quarantined_total gauge")
+        for table in summary.tables {
+            lines.append("lading_rows_quarantined_total{table=\"\(escape(table.table))\"} \(table.files.reduce(0) { $0 + $1.rowsQuarantined })")
+        }
+        lines.append("# HELP lading_files Files in the tracker, per table and status.")
+        lines.append("# TYPE lading_files gauge")
+        for table in fileCounts.keys.sorted() {
+            for status in FileStatus.allCases {
+                lines.append("lading_files{table=\"\(escape(table))\",status=\"\(status.rawValue)\"} \(fileCounts[table]?[status] ?? 0)")
+            }
+        }
+        lines.append("# HELP lading_run_duration_seconds Duration of the last run.")
+        lines.append("# TYPE lading_run_duration_seconds gauge")
+        lines.append("lading_run_duration_seconds \(summary.durationSeconds ?? 0)")
+        lines.append("# HELP lading_last_success_timestamp_seconds Unix time of the last run that ended in success.")
+        lines.append("# TYPE lading_last_success_timestamp_seconds gauge")
+        lines.append("lading_last_success_timestamp_seconds \(lastSuccess.map { Int($0.timeIntervalSince1970) } ?? 0)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

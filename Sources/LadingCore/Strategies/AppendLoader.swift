@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The append strategy (SPEC §5): a file's rows reach the target table in one
+/// transaction with its `complete` ledger row.
+///
+/// A file that fits in one batch goes straight in (delete earlier rows of the file,
+/// insert, quarantine, ledger: one commit). A larger file is staged `batch_size`
+/// records at a time, each batch committed with a `partial` ledger checkpoint, so a
+/// crash resumes at the last checkpoint; the final commit moves the staged rows in.
+public final class AppendLoader {
+    let context: LoadContext
+    private var warehouse: SQLiteWarehouse { context.warehouse }
+    private var db: Connection { context.warehouse.db }
+    private var table: TableConfig { context.table }
+
+    private let inserter = BatchInserter()
+
+    public init(context: LoadContext) {
+        self.context = context
+    }
+
+    public func load(file: DiscoveredFile, sha256: String?, batchID proposedBatchID: String) throws -> (LoadResult, String) {
+        let loadStamp = Timestamp.iso8601(context.clock.now())
+        var result = LoadResult()
+        var batchID = proposedBatchID
+        let stagingName = WarehouseSchema.stagingPrefix + AppendLoader.stagingSuffix(table: table.name, file: file.path)
+        let previous = try warehouse.ledgerRow(table: table.name, file: file.path)
+        var resumeAfter: Int64 = 0
+        var staged = false
+        if let previous, previous.status == .partial {
+            if previous.contentSHA256 == sha256, let stage = previous.stagingTable, try db.tableExists(stage) {
+                // I1: continue after the last committed checkpoint, never before it.
+                resumeAfter = previous.checkpoint
+                batchID = previous.batchID
+                result.recordsRead = previous.recordsRead
+                result.rowsLoaded = previous.rowsLoaded
+                result.rowsQuarantined = previous.rowsQuarantined
+                result.resumed = true
+                staged = true
+                context.logger.info("resuming a file from its checkpoint", metadata: [
+                    "table": "\(table.name)", "file": "\(file.path)", "after_record": "\(resumeAfter)"])
+            } else {
+                try discardPartial(file: file.path, staging: previous.stagingTable ?? stagingName)
+            }
+        }
+        // Rows of an earlier (complete, or half-reloaded) load of this file are replaced.
+        let reloading = previous != nil
+        inserter.setTrailing([file.path, loadStamp, batchID], names: WarehouseSchema.auditColumns)
+
+        let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: WarehouseSchema.auditColumns)
+        var plan = initialPlan
+        if !plan.newColumns.isEmpty, table.schemaEvolution == .fail, try warehouse.tableExists(table.name) {
+            throw LoadError.schemaChanged(file: file.path, table: table.name, newColumns: plan.newColumns.map(\.name))
+        }
+        var batch = RecordBatch()
+        defer { batch.free() }
+        var pendingColumns = plan.newColumns
+        var firstBatch = true
+        var examples: [String] = []
+
+        do {
+            while true {
+                if let signal = context.interruption() { throw LoadError.interrupted(signal: signal) }
+                batch.reset()
+                let finished = try context.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pendingColumns, skipThrough: resumeAfter, file: file.path)
+                result.recordsRead += Int64(batch.records)
+                result.rowsLoaded += Int64(batch.rowCount)
+                result.rowsQuarantined += Int64(batch.badRecords.count)
+                for bad in batch.badRecords where examples.count < 3 { examples.append("line \(bad.lineNumber): \(bad.reason)") }
+                if Double(result.rowsQuarantined) > table.maxBadRecordRatio * Double(max(result.recordsRead, 1)),
+                   finished || table.maxBadRecordRatio == 0 {
+                    throw LoadError.tooManyBadRecords(file: file.path, bad: Int(result.rowsQuarantined), read: Int(result.recordsRead),
+                                                      allowed: table.maxBadRecordRatio, examples: examples)
+                }
+                result.bytesRead = reader.bytesConsumed
+                if firstBatch && finished && !staged {
+                    try db.transaction {
+                        try applySchema(&pendingColumns, staging: nil)
+                        if reloading { try deleteRows(of: file.path) }
+                        try warehouse.deleteQuarantine(table: table.name, file: file.path)
+                        try inserter.insert(batch, into: table.name, columns: plan.names, db: db)
+                        try quarantine(batch, file: file.path, batchID: batchID, stamp: loadStamp)
+                        try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
+                        FaultPoint.beforeFinalCommit.hit()
+                    }
+                    return (result, batchID)
+                }
+                firstBatch = false
+                try db.transaction {
+                    if !staged {
+                        try applySchema(&pendingColumns, staging: nil)
+                        try warehouse.deleteQuarantine(table: table.name, file: file.path)
+                        try db.execute("CREATE TABLE \(SQL.quoteIdentifier(stagingName)) AS SELECT * FROM \(SQL.quoteIdentifier(table.name)) WHERE 0")
+                        staged = true
+                    } else {
+                        try applySchema(&pendingColumns, staging: stagingName)
+                    }
+                    try inserter.insert(batch, into: stagingName, columns: plan.names, db: db)
+                    try quarantine(batch, file: file.path, batchID: batchID, stamp: loadStamp)
+                    try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .partial, result: result, staging: stagingName, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
+                }
+                FaultPoint.afterBatchCommit.hit()
+                if batch.records > 0 { resumeAfter = Int64(batch.lastRecordNumber) }
+                if finished {
+                    try db.transaction {
+                        try applySchema(&pendingColumns, staging: stagingName)
+                        if reloading { try deleteRows(of: file.path) }
+                        let columns = (try db.columns(of: stagingName)).map(SQL.quoteIdentifier).joined(separator: ", ")
+                        try db.execute("INSERT INTO \(SQL.quoteIdentifier(table.name)) (\(columns)) SELECT \(columns) FROM \(SQL.quoteIdentifier(stagingName))")
+                        try db.execute("DROP TABLE \(SQL.quoteIdentifier(stagingName))")
+                        try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: resumeAfter))
+                        FaultPoint.beforeFinalCommit.hit()
+                    }
+                    return (result, batchID)
+                }
+            }
+        } catch let error as LoadError where error.kind == .transient {
+            // Interrupted: keep the committed checkpoint so the next run resumes.
+            throw error
+        } catch {
+            if staged { try? discardPartial(file: file.path, staging: stagingName) }
+            throw error
+        }
+    }
+
+    /// Creates or extends the target (and staging) table for columns not applied yet.
+    private func applySchema(_ pending: inout [TableConfig.Column], staging: String?) throws {
+        let exists = try warehouse.tableExists(table.name)
+        guard !pending.isEmpty || !exists else { return }
+        let before = try warehouse.columns(of: table.name)
+        try warehouse.ensureTable(table.name, columns: before + pending)
+        if let staging {
+            for column in pending {
+                try db.execute("ALTER TABLE \(SQL.quoteIdentifier(staging)) ADD COLUMN \(SQL.quoteIdentifier(column.name)) \(column.type.sqlType)")
+            }
+        }
+        pending.removeAll()
+    }
+
+    private func deleteRows(of file: String) throws {
+        try db.run("DELETE FROM \(SQL.quoteIdentifier(table.name)) WHERE _source_file = ?", [.text(file)])
+    }
+
+    private func quarantine(_ batch: RecordBatch, file: String, batchID: String, stamp: String) throws {
+        for bad in batch.badRecords { try warehouse.quarantine(bad, table: table.name, file: file, batchID: batchID, at: stamp) }
+    }
+
+    private func ledger(file: DiscoveredFile, sha256: String?, batchID: String, status: LedgerRow.Status, result: LoadResult,
+                        staging: String?, line: Int, checkpoint: Int64) -> LedgerRow {
+        LedgerRow(tableName: table.name, sourceFile: file.path, batchID: batchID, contentSHA256: sha256, status: status,
+                  checkpoint: checkpoint, checkpointLine: Int64(line), stagingTable: staging, recordsRead: result.recordsRead,
+                  rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, fileSize: file.size,
+                  fileModifiedTime: file.modifiedTime, boundary: nil, committedAt: Timestamp.iso8601(context.clock.now()))
+    }
+
+    /// Drops a half-staged load: staging table, partial ledger row, its quarantine rows.
+    private func discardPartial(file: String, staging: String) throws {
+        try db.transaction {
+            try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(staging))")
+            if let row = try warehouse.ledgerRow(table: table.name, file: file), row.status == .partial {
+                try warehouse.deleteLedger(table: table.name, file: file)
+                try warehouse.deleteQuarantine(table: table.name, file: file)
+            }
+        }
+    }
+
+    /// A short stable name part for a file's staging table (FNV-1a of table and path).
+    static func stagingSuffix(table: String, file: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (table + "\u{1F}" + file).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+
+/// What a strategy needs to load one file, beyond the file itself.
+public struct LoadContext {
+    public var warehouse: SQLiteWarehouse
+    public var table: TableConfig
+    public var batchSize: Int
+    public var maxRecordBytes: Int
+    /// Records read from a file to infer the types of columns it introduces.
+    public var sampleSize = 10_000
+    public var clock: any WallClock
+    public var logger: Logger
+    /// Returns a signal number once SIGINT/SIGTERM arrived, checked between batches.
+    public var interruption: () -> Int32? = { nil }
+
+    public init(warehouse: SQLiteWarehouse, table: TableConfig, batchSize: Int, maxRecordBytes: Int, clock: any WallClock, logger: Logger) {
+        self.warehouse = warehouse
+        self.table = table
+        self.batchSize = batchSize
+        self.maxRecordBytes = maxRecordBytes
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Opens the file and infers column types from a sample when the table will gain
+    /// columns (or does not exist yet), then returns a fresh reader and the column plan.
+    func openWithPlan(path: String, reserved: [String]) throws -> (RecordReader, ColumnPlan) {
+        let existing = try warehouse.columns(of: table.name)
+        let reader = try ReaderFactory.open(path: path, table: table, maxRecordBytes: maxRecordBytes)
+        let known = Set(existing.map { $0.name.lowercased() })
+        let headerKnown = !(reader is JSONLReader) && table.csv.header
+        let needsSample = !headerKnown || existing.isEmpty || reader.columnNames.contains { !known.contains($0.lowercased()) }
+        var inference = TypeInference()
+        var columns = reader.columnNames
+        if needsSample {
+            let sampler = try ReaderFactory.open(path: path, table: table, maxRecordBytes: maxRecordBytes)
+            sample: while inference.sampled < sampleSize {
+                switch try sampler.next() {
+                case .end: break sample
+                case .bad: continue
+                case .record:
+                    for index in 0..<sampler.fieldCount { inference.observe(column: index, sampler.field(index)) }
+                    inference.finishRecord()
+                }
+            }
+            if reader is JSONLReader || !table.csv.header { columns = sampler.columnNames }
+        }
+        let plan = ColumnPlan.make(readerColumns: columns, existing: existing, declared: table.columns,
+                                   inferred: { needsSample ? inference.type(of: $0) : nil }, reserved: reserved)
+        return (reader, plan)
+    }
+}
+
+extension LoadContext {
+    /// Reads up to `batch_size` records into the batch; true when the file is done.
+    func fill(_ batch: inout RecordBatch, reader: RecordReader, plan: inout ColumnPlan,
+                      pendingColumns: inout [TableConfig.Column], skipThrough: Int64, file: String, reserved: [String] = WarehouseSchema.auditColumns, nonNullColumns: [Int] = []) throws -> Bool {
+        while batch.records < batchSize {
+            let event = try reader.next()
+            switch event {
+            case .end:
+                return true
+            case .bad(let bad):
+                if Int64(bad.recordNumber) <= skipThrough { continue }
+                batch.badRecords.append(bad)
+            case .record:
+                if Int64(reader.recordNumber) <= skipThrough { continue }
+                if reader.fieldCount > plan.names.count {
+                    try extend(&plan, with: reader, pending: &pendingColumns, file: file, reserved: reserved)
+                }
+                if let missing = nonNullColumns.first(where: { reader.field($0) == nil }) {
+                    batch.badRecords.append(BadRecord(recordNumber: reader.recordNumber, lineNumber: reader.lineNumber, raw: reader.rawRecord(),
+                                                      errorType: "null_key", reason: "primary key column '\(plan.names[missing])' is NULL"))
+                    batch.records += 1
+                    batch.lastRecordNumber = reader.recordNumber
+                    batch.lastLineNumber = reader.lineNumber
+                    continue
+                }
+                batch.beginRow(line: reader.lineNumber)
+                for index in 0..<reader.fieldCount {
+                    if let problem = ValueConverter.append(reader.field(index), as: plan.types[index], column: plan.names[index], into: &batch) {
+                        batch.abandonRow()
+                        batch.badRecords.append(BadRecord(recordNumber: reader.recordNumber, lineNumber: reader.lineNumber,
+                                                          raw: reader.rawRecord(), errorType: "type_conversion", reason: problem))
+                        break
+                    }
+                }
+            }
+            batch.records += 1
+            batch.lastRecordNumber = reader.recordNumber
+            batch.lastLineNumber = reader.lineNumber
+        }
+        return false
+    }
+
+    /// A JSON Lines key first seen after the sample: a new text column.
+    func extend(_ plan: inout ColumnPlan, with reader: RecordReader, pending: inout [TableConfig.Column], file: String, reserved: [String]) throws {
+        let names = Array(reader.columnNames[plan.names.count...])
+        if table.schemaEvolution == .fail, try warehouse.tableExists(table.name) {
+            throw LoadError.schemaChanged(file: file, table: table.name, newColumns: names)
+        }
+        let extra = ColumnPlan.make(readerColumns: plan.names + names, existing: [], declared: table.columns,
+                                    inferred: { _ in nil }, reserved: reserved)
+        for index in plan.names.count..<extra.names.count {
+            plan.names.append(extra.names[index])
+            plan.types.append(extra.types[index])
+            pending.append(.init(name: extra.names[index], type: extra.types[index]))
+        }
+    }
+
+}

@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a file's load failed, beyond reader and SQLite errors.
+public enum LoadError: LadingError {
+    case tooManyBadRecords(file: String, bad: Int, read: Int, allowed: Double, examples: [String])
+    case schemaChanged(file: String, table: String, newColumns: [String])
+    case duplicateKey(file: String, key: String, firstLine: Int, secondLine: Int)
+    case missingKeyColumn(file: String, column: String)
+    case tooManyDeletes(file: String, closing: Int, current: Int, allowed: Double)
+    case unsupported(String)
+    case interrupted(signal: Int32)
+
+    public var message: String {
+        switch self {
+        case .tooManyBadRecords(let file, let bad, let read, let allowed, let examples):
+            return "\(file): \(bad) of \(read) records are bad, above max_bad_record_ratio \(allowed); nothing of the file was loaded. First problems: \(examples.joined(separator: "; "))"
+        case .schemaChanged(let file, let table, let columns):
+            return "\(file) has columns that table '\(table)' lacks (\(columns.joined(separator: ", "))) and schema_evolution is 'fail'; add them to the table or set schema_evolution: add_columns"
+        case .duplicateKey(let file, let key, let first, let second):
+            return "\(file): the key \(key) appears twice (lines \(first) and \(second)); an SCD2 file must have one row per key, nothing of it was applied"
+        case .missingKeyColumn(let file, let column):
+            return "\(file) has no column '\(column)', which is a primary key or tracking column of its table"
+        case .tooManyDeletes(let file, let closing, let current, let allowed):
+            return "\(file) would close \(closing) of \(current) current keys as deleted, above scd2_max_delete_ratio \(allowed); an empty or truncated snapshot must not wipe a dimension. Nothing was applied; raise scd2_max_delete_ratio (1.0 allows it) if this is intended"
+        case .unsupported(let detail):
+            return detail
+        case .interrupted(let signal):
+            return "interrupted by signal \(signal); the current batch was rolled back and the file will be resumed or retried by the next run"
+        }
+    }
+
+    public var exitStatus: ExitStatus {
+        if case .interrupted(let signal) = self { return signal == SIGTERM ? .terminated : .interrupted }
+        return .completedWithFailures
+    }
+
+    public var kind: ErrorKind {
+        switch self {
+        case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes: return .data
+        case .schemaChanged, .unsupported: return .configuration
+        case .interrupted: return .transient
+        }
+    }
+}

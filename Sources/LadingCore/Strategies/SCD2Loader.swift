@@ -1,0 +1,195 @@
+import Foundation
+import Logging
+
+/// The SCD2 strategy (SPEC §5, I4): one file applies all or nothing, set-based.
+///
+/// The file is staged in a temporary table, checked (null keys are bad records,
+/// duplicate keys fail the file, the mass-delete guard), then a few statements close
+/// changed (and, with `scd2_deletes: close`, missing) current versions at the file's
+/// boundary timestamp and insert new current versions. A unique partial index on the
+/// keys `WHERE` current makes a second current version impossible in the database.
+public final class SCD2Loader {
+    let context: LoadContext
+    private var warehouse: SQLiteWarehouse { context.warehouse }
+    private var db: Connection { context.warehouse.db }
+    private var table: TableConfig { context.table }
+    private let inserter = BatchInserter()
+    static let stage = "_lading_scd2_stage"
+
+    public init(context: LoadContext) { self.context = context }
+
+    var reserved: [String] { WarehouseSchema.auditColumns + [table.effectiveDateColumn, table.endDateColumn, table.currentFlagColumn] }
+
+    public func load(file: DiscoveredFile, sha256: String?, batchID: String) throws -> (LoadResult, String) {
+        let loadStamp = Timestamp.iso8601(context.clock.now())
+        let previous = try warehouse.ledgerRow(table: table.name, file: file.path)
+        // A replay keeps the boundary recorded for the file, so history is reproducible.
+        let boundary: String
+        switch table.effectiveFrom {
+        case .loadTime: boundary = previous?.boundary ?? loadStamp
+        case .fileModifiedTime: boundary = Timestamp.iso8601(Date(timeIntervalSince1970: file.modifiedSeconds))
+        case .column: boundary = previous?.boundary ?? loadStamp
+        }
+        var result = LoadResult()
+        let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: reserved)
+        var plan = initialPlan
+        let lowered = plan.names.map { $0.lowercased() }
+        for key in table.primaryKeys + table.trackingColumns where !lowered.contains(key.lowercased()) {
+            throw LoadError.missingKeyColumn(file: file.path, column: key)
+        }
+        if case .column(let column) = table.effectiveFrom, !lowered.contains(column.lowercased()) {
+            throw LoadError.missingKeyColumn(file: file.path, column: column)
+        }
+        if !plan.newColumns.isEmpty, table.schemaEvolution == .fail, try warehouse.tableExists(table.name) {
+            throw LoadError.schemaChanged(file: file.path, table: table.name, newColumns: plan.newColumns.map(\.name))
+        }
+        var pending = plan.newColumns
+        var batch = RecordBatch()
+        defer { batch.free() }
+        var examples: [String] = []
+        inserter.setTrailing([String](), names: [])
+
+        let keyIndexes = table.primaryKeys.compactMap { key in lowered.firstIndex(of: key.lowercased()) }
+        try db.transaction {
+            try ensureTable(&pending)
+            try db.execute("DROP TABLE IF EXISTS temp.\(SCD2Loader.stage)")
+            let stageColumns = plan.names.enumerated().map { "\(SQL.quoteIdentifier($0.element)) \(plan.types[$0.offset].sqlType)" }
+            try db.execute("CREATE TEMP TABLE \(SCD2Loader.stage) (\(stageColumns.joined(separator: ", ")), _line INTEGER)")
+            var allBad: [BadRecord] = []
+            while true {
+                batch.reset()
+                let finished = try context.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending, skipThrough: 0, file: file.path, reserved: reserved, nonNullColumns: keyIndexes)
+                if !pending.isEmpty {
+                    for column in pending {
+                        try db.execute("ALTER TABLE temp.\(SCD2Loader.stage) ADD COLUMN \(SQL.quoteIdentifier(column.name)) \(column.type.sqlType)")
+                    }
+                    try ensureTable(&pending)
+                }
+                try insertStaged(batch, plan: plan, keyIndexes: keyIndexes, bad: &allBad)
+                result.recordsRead += Int64(batch.records)
+                if finished { break }
+            }
+            result.rowsQuarantined = Int64(allBad.count)
+            result.rowsLoaded = result.recordsRead - result.rowsQuarantined
+            result.bytesRead = reader.bytesConsumed
+            for bad in allBad where examples.count < 3 { examples.append("line \(bad.lineNumber): \(bad.reason)") }
+            if Double(result.rowsQuarantined) > table.maxBadRecordRatio * Double(max(result.recordsRead, 1)) {
+                throw LoadError.tooManyBadRecords(file: file.path, bad: allBad.count, read: Int(result.recordsRead),
+                                                  allowed: table.maxBadRecordRatio, examples: examples)
+            }
+            try checkDuplicates(file: file.path)
+            try warehouse.deleteQuarantine(table: table.name, file: file.path)
+            for bad in allBad { try warehouse.quarantine(bad, table: table.name, file: file.path, batchID: batchID, at: loadStamp) }
+            let endBoundary = try apply(file: file, boundary: boundary, batchID: batchID, loadStamp: loadStamp)
+            try db.execute("DROP TABLE temp.\(SCD2Loader.stage)")
+            try warehouse.writeLedger(LedgerRow(
+                tableName: table.name, sourceFile: file.path, batchID: batchID, contentSHA256: sha256, status: .complete,
+                checkpoint: result.recordsRead, checkpointLine: 0, stagingTable: nil, recordsRead: result.recordsRead,
+                rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, fileSize: file.size,
+                fileModifiedTime: file.modifiedTime, boundary: endBoundary, committedAt: Timestamp.iso8601(context.clock.now())))
+            FaultPoint.beforeFinalCommit.hit()
+        }
+        return (result, batchID)
+    }
+
+    /// Stages good rows; a NULL key makes its record bad (quarantined), never a version.
+    private func insertStaged(_ batch: RecordBatch, plan: ColumnPlan, keyIndexes: [Int], bad: inout [BadRecord]) throws {
+        bad.append(contentsOf: batch.badRecords)
+        guard batch.rowCount > 0 else { return }
+        let columns = (plan.names.map(SQL.quoteIdentifier) + ["_line"]).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: plan.names.count + 1).joined(separator: ", ")
+        let statement = try db.prepare("INSERT INTO temp.\(SCD2Loader.stage) (\(columns)) VALUES (\(placeholders))")
+        for row in 0..<batch.rowCount {
+            let cells = Array(batch.cells(ofRow: row))
+            for index in 0..<plan.names.count {
+                if index < cells.count { try batch.bind(cells[index], to: statement, at: index + 1) } else { try statement.bindNull(at: index + 1) }
+            }
+            try statement.bindInt64(Int64(batch.rowLines[row]), at: plan.names.count + 1)
+            try statement.step()
+            try statement.reset()
+        }
+    }
+
+    private func ensureTable(_ pending: inout [TableConfig.Column]) throws {
+        let existed = try warehouse.tableExists(table.name)
+        if existed && pending.isEmpty { return }
+        let before = try warehouse.columns(of: table.name)
+        try warehouse.ensureTable(table.name, columns: before + pending, extraColumns: [
+            (table.effectiveDateColumn, "TEXT"), (table.endDateColumn, "TEXT"), (table.currentFlagColumn, "INTEGER"),
+        ])
+        pending.removeAll()
+        if !existed {
+            let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
+            let index = SQL.quoteIdentifier("_lading_current_" + table.name)
+            try db.execute("CREATE UNIQUE INDEX \(index) ON \(SQL.quoteIdentifier(table.name)) (\(keys)) WHERE \(SQL.quoteIdentifier(table.currentFlagColumn)) = 1")
+        }
+    }
+
+    private func checkDuplicates(file: String) throws {
+        let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
+        let rows = try db.rows("SELECT \(keys), min(_line), max(_line) FROM temp.\(SCD2Loader.stage) GROUP BY \(keys) HAVING count(*) > 1 LIMIT 1")
+        if let row = rows.first {
+            let key = row.prefix(table.primaryKeys.count).map { $0.textValue ?? "NULL" }.joined(separator: ", ")
+            throw LoadError.duplicateKey(file: file, key: "(\(key))", firstLine: Int(row[row.count - 2].integerValue ?? 0), secondLine: Int(row[row.count - 1].integerValue ?? 0))
+        }
+    }
+
+    /// The set-based apply; returns the boundary used to close deleted keys.
+    private func apply(file: DiscoveredFile, boundary: String, batchID: String, loadStamp: String) throws -> String {
+        let target = SQL.quoteIdentifier(table.name)
+        let current = SQL.quoteIdentifier(table.currentFlagColumn)
+        let end = SQL.quoteIdentifier(table.endDateColumn)
+        let effective = SQL.quoteIdentifier(table.effectiveDateColumn)
+        let keyMatch = table.primaryKeys.map { "s.\(SQL.quoteIdentifier($0)) = \(target).\(SQL.quoteIdentifier($0))" }.joined(separator: " AND ")
+        let keyMatchT = table.primaryKeys.map { "t.\(SQL.quoteIdentifier($0)) = s.\(SQL.quoteIdentifier($0))" }.joined(separator: " AND ")
+        let dataColumns = try warehouse.columns(of: table.name).map(\.name)
+        let stagedColumns = Set(try db.columns(of: SCD2Loader.stage).map { $0.lowercased() })
+        let keys = Set(table.primaryKeys.map { $0.lowercased() })
+        let tracking = table.trackingColumns.isEmpty
+            ? dataColumns.filter { !keys.contains($0.lowercased()) && stagedColumns.contains($0.lowercased()) }
+            : table.trackingColumns
+        // NULL-safe: `IS NOT` treats NULL→NULL as unchanged and NULL→value as a change.
+        let changed = tracking.isEmpty ? "0" : tracking.map { "s.\(SQL.quoteIdentifier($0)) IS NOT \(target).\(SQL.quoteIdentifier($0))" }.joined(separator: " OR ")
+        let startValue: String
+        var deleteBoundary = boundary
+        if case .column(let column) = table.effectiveFrom {
+            startValue = "s.\(SQL.quoteIdentifier(column))"
+            if let latest = try db.scalar("SELECT max(\(SQL.quoteIdentifier(column))) FROM temp.\(SCD2Loader.stage)")?.textValue {
+                deleteBoundary = latest
+            }
+        } else {
+            startValue = "?"
+        }
+
+        if table.deletes == .close {
+            let currentCount = try db.scalar("SELECT count(*) FROM \(target) WHERE \(current) = 1")?.integerValue ?? 0
+            let closing = try db.scalar("SELECT count(*) FROM \(target) WHERE \(current) = 1 AND NOT EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))")?.integerValue ?? 0
+            if currentCount > 0, Double(closing) > table.maxDeleteRatio * Double(currentCount) {
+                throw LoadError.tooManyDeletes(file: file.path, closing: Int(closing), current: Int(currentCount), allowed: table.maxDeleteRatio)
+            }
+            try db.run("UPDATE \(target) SET \(end) = ?, \(current) = 0 WHERE \(current) = 1 AND NOT EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))",
+                       [.text(deleteBoundary)])
+        }
+        FaultPoint.midSCD2Apply.hit()
+        // Close changed current versions at the new version's start.
+        let closeEnd = startValue == "?" ? "?" : "(SELECT \(startValue) FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))"
+        try db.run("""
+            UPDATE \(target) SET \(end) = \(closeEnd), \(current) = 0
+            WHERE \(current) = 1 AND EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch) AND (\(changed)))
+            """, startValue == "?" ? [.text(boundary)] : [])
+        // New current versions: new keys, returning keys and changed keys (no current version left).
+        let insertColumns = dataColumns.filter { stagedColumns.contains($0.lowercased()) }
+        let columnList = (insertColumns + WarehouseSchema.auditColumns + [table.effectiveDateColumn, table.endDateColumn, table.currentFlagColumn])
+            .map(SQL.quoteIdentifier).joined(separator: ", ")
+        let selectList = insertColumns.map { "s.\(SQL.quoteIdentifier($0))" }.joined(separator: ", ")
+        var values: [SQLValue] = [.text(file.path), .text(loadStamp), .text(batchID)]
+        if startValue == "?" { values.append(.text(boundary)) }
+        try db.run("""
+            INSERT INTO \(target) (\(columnList))
+            SELECT \(selectList)\(selectList.isEmpty ? "" : ", ")?, ?, ?, \(startValue), NULL, 1 FROM temp.\(SCD2Loader.stage) s
+            WHERE NOT EXISTS (SELECT 1 FROM \(target) t WHERE t.\(current) = 1 AND \(keyMatchT))
+            ORDER BY s._line
+            """, values)
+        return deleteBoundary
+    }
+}

@@ -1,0 +1,36 @@
+/// Converts one field to its column type into a batch; a value that does not convert
+/// makes the record bad (SPEC §3), with a reason naming column, value and type.
+enum ValueConverter {
+    static func append(_ bytes: UnsafeRawBufferPointer?, as type: ColumnType, column: String, into batch: inout RecordBatch) -> String? {
+        guard let bytes else {
+            batch.appendNull()
+            return nil
+        }
+        switch type {
+        case .text:
+            batch.appendText(bytes)
+        case .integer:
+            guard let value = ValueParser.integer(bytes) else { return failure(bytes, column, type) }
+            batch.appendInteger(value)
+        case .real:
+            guard let value = ValueParser.real(bytes) else { return failure(bytes, column, type) }
+            batch.appendReal(value)
+        case .boolean:
+            guard let value = ValueParser.boolean(bytes) else { return failure(bytes, column, type) }
+            batch.appendInteger(value)
+        case .date:
+            guard ValueParser.date(bytes) != nil else { return failure(bytes, column, type) }
+            batch.appendText(bytes)
+        case .timestamp:
+            guard let value = ValueParser.timestamp(bytes) else { return failure(bytes, column, type) }
+            batch.appendText(value)
+        }
+        return nil
+    }
+
+    private static func failure(_ bytes: UnsafeRawBufferPointer, _ column: String, _ type: ColumnType) -> String {
+        var shown = String(decoding: bytes.prefix(80), as: UTF8.self)
+        if bytes.count > 80 { shown += "…" }
+        return "column '\(column)': '\(shown)' is not a valid \(type.rawValue)"
+    }
+}

@@ -1,0 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Records SIGINT/SIGTERM so a run can finish or roll back its current batch, record
+/// state and release the lock (SPEC §7), instead of dying mid-write.
+public enum SignalMonitor {
+    nonisolated(unsafe) private static var received: Int32 = 0
+
+    public static func install() {
+        signal(SIGINT) { SignalMonitor.received = $0 }
+        signal(SIGTERM) { SignalMonitor.received = $0 }
+    }
+
+    /// The signal that arrived, if any.
+    public static var pending: Int32? {
+        let value = received
+        return value == 0 ? nil : value
+    }
+}

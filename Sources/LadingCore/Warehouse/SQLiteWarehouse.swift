@@ -1,0 +1,151 @@
+import Foundation
+
+/// The embedded SQLite warehouse (SPEC §5): target tables, the load ledger, the
+/// quarantine and lading's column types.
+///
+/// WAL with `synchronous = NORMAL`: a committed load survives any application crash
+/// (the guarantee I1 needs); only a power loss may lose the last commits, which the
+/// ledger-first design then reloads.
+public final class SQLiteWarehouse {
+    public let path: String
+    public let db: Connection
+
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        if !readOnly {
+            try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
+        }
+        db = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
+        if !readOnly {
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;")
+            try db.execute(WarehouseSchema.create)
+        }
+    }
+
+    // MARK: - Ledger
+
+    static let ledgerColumns = """
+        table_name, source_file, batch_id, content_sha256, status, checkpoint, checkpoint_line, staging_table,
+        records_read, rows_loaded, rows_quarantined, file_size, file_modified_time, boundary, committed_at
+        """
+
+    public func ledgerRows(table: String? = nil) throws -> [LedgerRow] {
+        guard try db.tableExists(WarehouseSchema.ledger) else { return [] }
+        let condition = table == nil ? "" : " WHERE table_name = ?"
+        let rows = try db.rows("SELECT \(SQLiteWarehouse.ledgerColumns) FROM _lading_loads\(condition) ORDER BY table_name, source_file",
+                               table.map { [.text($0)] } ?? [])
+        return rows.map { row in
+            LedgerRow(
+                tableName: row[0].textValue ?? "", sourceFile: row[1].textValue ?? "", batchID: row[2].textValue ?? "",
+                contentSHA256: row[3].textValue, status: LedgerRow.Status(rawValue: row[4].textValue ?? "") ?? .partial,
+                checkpoint: row[5].integerValue ?? 0, checkpointLine: row[6].integerValue ?? 0, stagingTable: row[7].textValue,
+                recordsRead: row[8].integerValue ?? 0, rowsLoaded: row[9].integerValue ?? 0, rowsQuarantined: row[10].integerValue ?? 0,
+                fileSize: row[11].integerValue, fileModifiedTime: row[12].textValue, boundary: row[13].textValue,
+                committedAt: row[14].textValue ?? ""
+            )
+        }
+    }
+
+    public func ledgerRow(table: String, file: String) throws -> LedgerRow? {
+        try ledgerRows(table: table).first { $0.sourceFile == file }
+    }
+
+    func writeLedger(_ row: LedgerRow) throws {
+        try db.run("""
+            INSERT INTO _lading_loads (\(SQLiteWarehouse.ledgerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (table_name, source_file) DO UPDATE SET batch_id = excluded.batch_id, content_sha256 = excluded.content_sha256,
+                status = excluded.status, checkpoint = excluded.checkpoint, checkpoint_line = excluded.checkpoint_line,
+                staging_table = excluded.staging_table, records_read = excluded.records_read, rows_loaded = excluded.rows_loaded,
+                rows_quarantined = excluded.rows_quarantined, file_size = excluded.file_size,
+                file_modified_time = excluded.file_modified_time, boundary = excluded.boundary, committed_at = excluded.committed_at
+            """, [.text(row.tableName), .text(row.sourceFile), .text(row.batchID), row.contentSHA256.sqlValue, .text(row.status.rawValue),
+                  .integer(row.checkpoint), .integer(row.checkpointLine), row.stagingTable.sqlValue, .integer(row.recordsRead),
+                  .integer(row.rowsLoaded), .integer(row.rowsQuarantined), row.fileSize.map(SQLValue.integer) ?? .null,
+                  row.fileModifiedTime.sqlValue, row.boundary.sqlValue, .text(row.committedAt)])
+    }
+
+    public func deleteLedger(table: String, file: String) throws {
+        try db.run("DELETE FROM _lading_loads WHERE table_name = ? AND source_file = ?", [.text(table), .text(file)])
+    }
+
+    // MARK: - Tables and column types
+
+    /// Column names and lading types of a target table, in order (empty when it does not exist).
+    public func columns(of table: String) throws -> [TableConfig.Column] {
+        try db.rows("SELECT column_name, column_type FROM _lading_columns WHERE table_name = ? ORDER BY position", [.text(table)]).map {
+            TableConfig.Column(name: $0[0].textValue ?? "", type: ColumnType(rawValue: $0[1].textValue ?? "") ?? .text)
+        }
+    }
+
+    public func tableExists(_ table: String) throws -> Bool { try db.tableExists(table) }
+
+    /// Creates the target table, or adds the given new columns to it (NULL in earlier rows).
+    func ensureTable(_ table: String, columns: [TableConfig.Column], extraColumns: [(String, String)] = []) throws {
+        let existing = try self.columns(of: table)
+        if !(try db.tableExists(table)) {
+            let total = columns.count + extraColumns.count + WarehouseSchema.auditColumns.count
+            if total > 2000 { throw WarehouseError.tooManyColumns(table: table, count: total, limit: 2000) }
+            var definitions = columns.map { "\(SQL.quoteIdentifier($0.name)) \($0.type.sqlType)" }
+            definitions += extraColumns.map { "\(SQL.quoteIdentifier($0.0)) \($0.1)" }
+            definitions += WarehouseSchema.auditColumns.map { "\(SQL.quoteIdentifier($0)) TEXT" }
+            try db.execute("CREATE TABLE \(SQL.quoteIdentifier(table)) (\(definitions.joined(separator: ", ")))")
+            try db.run("DELETE FROM _lading_columns WHERE table_name = ?", [.text(table)])
+            for (position, column) in columns.enumerated() {
+                try db.run("INSERT INTO _lading_columns (table_name, column_name, column_type, position) VALUES (?, ?, ?, ?)",
+                           [.text(table), .text(column.name), .text(column.type.rawValue), .integer(Int64(position))])
+            }
+            return
+        }
+        let known = Set(existing.map { $0.name.lowercased() })
+        var position = existing.count
+        for column in columns where !known.contains(column.name.lowercased()) {
+            let total = try db.columns(of: table).count + 1
+            if total > 2000 { throw WarehouseError.tooManyColumns(table: table, count: total, limit: 2000) }
+            try db.execute("ALTER TABLE \(SQL.quoteIdentifier(table)) ADD COLUMN \(SQL.quoteIdentifier(column.name)) \(column.type.sqlType)")
+            try db.run("INSERT INTO _lading_columns (table_name, column_name, column_type, position) VALUES (?, ?, ?, ?)",
+                       [.text(table), .text(column.name), .text(column.type.rawValue), .integer(Int64(position))])
+            position += 1
+        }
+    }
+
+    /// Rows of `table` that came from `file`.
+    public func rowCount(table: String, file: String) throws -> Int64 {
+        guard try db.tableExists(table) else { return 0 }
+        return try db.scalar("SELECT count(*) FROM \(SQL.quoteIdentifier(table)) WHERE _source_file = ?", [.text(file)])?.integerValue ?? 0
+    }
+
+    /// Per source file, rows in `table`.
+    public func rowCounts(table: String) throws -> [String: Int64] {
+        guard try db.tableExists(table) else { return [:] }
+        var counts: [String: Int64] = [:]
+        for row in try db.rows("SELECT _source_file, count(*) FROM \(SQL.quoteIdentifier(table)) GROUP BY _source_file") {
+            counts[row[0].textValue ?? ""] = row[1].integerValue ?? 0
+        }
+        return counts
+    }
+
+    // MARK: - Quarantine
+
+    func quarantine(_ bad: BadRecord, table: String, file: String, batchID: String, at stamp: String) throws {
+        try db.run("""
+            INSERT INTO _lading_quarantine (table_name, source_file, record_number, line_number, raw_record, error_type, error_message, batch_id, quarantined_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(table), .text(file), .integer(Int64(bad.recordNumber)), .integer(Int64(bad.lineNumber)), .text(bad.rawText),
+                  .text(bad.errorType), .text(bad.reason), .text(batchID), .text(stamp)])
+    }
+
+    func deleteQuarantine(table: String, file: String) throws {
+        try db.run("DELETE FROM _lading_quarantine WHERE table_name = ? AND source_file = ? AND reprocessed_at IS NULL", [.text(table), .text(file)])
+    }
+
+    /// Staging tables left by loads that no partial ledger row refers to any more.
+    public func orphanStagingTables() throws -> [String] {
+        let staging = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_lading\\_stage\\_%' ESCAPE '\\'").compactMap { $0[0].textValue }
+        let referenced = Set(try ledgerRows().filter { $0.status == .partial }.compactMap(\.stagingTable))
+        return staging.filter { !referenced.contains($0) }
+    }
+
+    public func dropTable(_ name: String) throws {
+        try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(name))")
+    }
+}
