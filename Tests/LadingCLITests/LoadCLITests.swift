@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct LoadCLITests {
+    @Test func aRunLoadsEverythingAndARerunAddsNothing() throws {
+        let workspace = try Workspace()
+        try workspace.writeLoadFixture()
+        let first = try workspace.lading("run")
+        #expect(first.status == 0, "\(first.stderr)")
+        try workspace.expectInvariants()
+        let second = try workspace.lading("run")
+        #expect(second.status == 0)
+        try workspace.expectInvariants()
+        let status = try workspace.lading("status", "--json")
+        #expect(status.stdout.contains("\"COMPLETED\" : 4"))
+    }
+
+    /// Every fault point: the process dies there, the rerun heals, I1–I4 hold.
+    @Test(arguments: [
+        "after-lock-written", "lock-truncated", "after-register", "after-claim", "after-batch-commit", "after-batch-commit:4",
+        "before-final-commit", "before-final-commit:3", "after-final-commit", "after-final-commit:5",
+        "after-tracker-complete", "mid-scd2-apply", "mid-scd2-apply:2", "before-lock-release",
+    ])
+    func crashAtAFaultPointThenRerun(fault: String) throws {
+        let workspace = try Workspace()
+        try workspace.writeLoadFixture()
+        let crashed = try workspace.lading("run", environment: ["LADING_FAULT": fault])
+        #expect(crashed.killed, "\(fault) should have killed the run: \(crashed.stderr)")
+        let rerun = try workspace.lading("run")
+        #expect(rerun.status == 0, "\(fault): \(rerun.stderr)")
+        try workspace.expectInvariants()
+    }
+
+    @Test func aCrashAfterACheckpointResumesInsteadOfStartingOver() throws {
+        let workspace = try Workspace()
+        try workspace.writeLoadFixture()
+        _ = try workspace.lading("run", "--table", "orders", environment: ["LADING_FAULT": "after-batch-commit:3"])
+        let partial = try workspace.sqlite("warehouse.sqlite", "SELECT status, checkpoint FROM _lading_loads WHERE source_file LIKE '%orders_2.csv'")
+        #expect(partial == ["partial|300"])
+        let rerun = try workspace.lading("run", "--json")
+        #expect(rerun.status == 0)
+        #expect(rerun.stdout.contains("\"resumed\" : true"))
+        try workspace.expectInvariants()
+    }
+
+    /// kill -9 at random instants during a multi-file load, then rerun: I1–I4 hold.
+    @Test func killNineAtRandomInstants() throws {
+        var generator = SystemRandomNumberGenerator()
+        for trial in 0..<20 {
+            let workspace = try Workspace()
+            try workspace.writeLoadFixture()
+            let (process, out, err) = try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path)
+            usleep(UInt32.random(in: 0...250_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            _ = CLI.finish(process, out, err)
+            let rerun = try workspace.lading("run")
+            #expect(rerun.status == 0, "trial \(trial): \(rerun.stderr)")
+            try workspace.expectInvariants()
+        }
+    }
+
+    @Test func badRecordsAreQuarantinedWithLinesAndCountsAddUp() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "max_bad_record_ratio: 0.7\n", tableExtra: "    columns: {id: integer}\n")
+        try workspace.write("landing/orders/a.csv", "id,name\n1,ok\nx,bad type\n3,ok\n4\n5,\"unterminated\n")
+        let result = try workspace.lading("run")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders ORDER BY id") == ["1", "3"])
+        let quarantine = try workspace.sqlite("warehouse.sqlite", "SELECT record_number, line_number, error_type FROM _lading_quarantine ORDER BY line_number")
+        #expect(quarantine == ["2|3|type_conversion", "4|5|field_count", "5|6|unterminated_quote"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT records_read, rows_loaded, rows_quarantined FROM _lading_loads") == ["5|2|3"])
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT rows_loaded, rows_quarantined FROM file_processing_tracker") == ["2|3"])
+    }
+
+    @Test func aboveTheBadRecordRatioTheFileFailsWithNoRowsAndIsNotRetried() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n2\n")
+        try workspace.write("landing/orders/b.csv", "id,name\n3,ok\n")
+        let result = try workspace.lading("run")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("max_bad_record_ratio"))
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders") == ["3"])
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT status, error_type FROM file_processing_tracker ORDER BY file_path") == ["FAILED|data", "COMPLETED|"])
+        let again = try workspace.lading("run")
+        #expect(again.status == 0, "a data error is not retried, so nothing fails again")
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT retry_count FROM file_processing_tracker WHERE status = 'FAILED'") == ["1"])
+    }
+
+    @Test func aTruncatedGzipFailsWithNoRows() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig()
+        let data = try #require(FileManager.default.contents(atPath: FixturePaths.fixture("bad/truncated.csv.gz")))
+        try data.write(to: URL(fileURLWithPath: workspace.url("landing/orders/t.csv.gz")))
+        let result = try workspace.lading("run")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("truncated gzip"))
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM sqlite_master WHERE name = 'orders'") == ["0"])
+    }
+
+    @Test func hostileIdentifiersAndValuesAreStoredVerbatim() throws {
+        let workspace = try Workspace()
+        let table = "we\"ird; DROP TABLE x; --"
+        try workspace.write("lading.yaml", """
+        tables:
+          - table_name: 'we"ird; DROP TABLE x; --'
+            source_path: ./landing
+        """)
+        try workspace.write("landing/h.csv", "\"a\"\"; DROP TABLE t; --\",select,\"sp ace\",名前\n\"'); DROP TABLE x; --\",1,2,3\n")
+        let result = try workspace.lading("run")
+        #expect(result.status == 0, "\(result.stderr)")
+        let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT name FROM pragma_table_info('\(table.replacingOccurrences(of: "'", with: "''"))') ORDER BY cid LIMIT 4")
+            == ["a\"; DROP TABLE t; --", "select", "sp ace", "名前"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT \"a\"\"; DROP TABLE t; --\" FROM \(quoted)") == ["'); DROP TABLE x; --"])
+    }
+
+    @Test func aWideFileLoadsAndANewColumnExtendsTheTable() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig()
+        let header = (1...1500).map { "c\($0)" }.joined(separator: ",")
+        let row = (1...1500).map { "\($0)" }.joined(separator: ",")
+        try workspace.write("landing/orders/a.csv", header + "\n" + row + "\n" + row + "\n")
+        try workspace.write("landing/orders/b.csv", header + ",extra\n" + row + ",x\n")
+        let result = try workspace.lading("run")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(extra), sum(c1500) FROM orders") == ["3|1|4500"])
+    }
+
+    @Test func schemaEvolutionFailRefusesANewColumn() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "schema_evolution: fail\n")
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        try workspace.write("landing/orders/b.csv", "id,extra\n2,x\n")
+        let result = try workspace.lading("run")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("schema_evolution"))
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders") == ["1"])
+    }
+}
