@@ -1,7 +1,7 @@
 # lading — two commands do all the set-up on a fresh machine: `make run` and `make test`.
 SWIFT ?= swift
 CONFIG ?= config.example.yaml
-BIN_DIR = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
+BIN_DIR = .build/release
 APT_PACKAGES_BUILD = libsqlite3-dev zlib1g-dev pkg-config
 APT_PACKAGES_TEST = sqlite3
 
@@ -36,7 +36,8 @@ test: deps-test
 	$(SWIFT) test --skip-build
 
 bench: deps-test build
-	BIN=$(BIN_DIR)/lading bash bench/run.sh
+	$(SWIFT) build -c release --product lading-bench
+	python3 bench/bench.py --bin $(BIN_DIR)
 
 clean:
 	rm -rf .build state warehouse.sqlite warehouse.sqlite-wal warehouse.sqlite-shm

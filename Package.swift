@@ -43,6 +43,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "lading-bench",
+            dependencies: ["LadingCore"]
+        ),
         .testTarget(
             name: "LadingCoreTests",
             dependencies: ["LadingCore"]

@@ -53,7 +53,7 @@ import Glibc
             let workspace = try Workspace()
             try workspace.writeLoadFixture()
             let (process, out, err) = try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path)
-            usleep(UInt32.random(in: 0...250_000, using: &generator))
+            usleep(UInt32.random(in: 0...60_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             _ = CLI.finish(process, out, err)
             let rerun = try workspace.lading("run")

@@ -40,13 +40,12 @@ public final class CSVReader: RecordReader {
     private var eof = false
     private var atFileStart = true
     /// Bytes that end an unquoted field: delimiter, CR, LF.
-    private var stops = [Bool](repeating: false, count: 256)
+    private let stops: UnsafeMutablePointer<Bool>
     private let onlyEmptyIsNull: Bool
 
-    private var fieldStarts: [Int] = []
-    private var fieldEnds: [Int] = []
-    private var fieldQuoted: [Bool] = []
-    private var fieldEscaped: [Bool] = []
+    /// Field boundaries of the current record, in raw storage: the parser's inner loop
+    /// must not pay for array uniqueness and exclusivity checks on every field.
+    private var fields = FieldTable()
     /// Unescaped copies of the fields that contained doubled quotes.
     private var scratch: UnsafeMutablePointer<UInt8>
     private var scratchCapacity = 4096
@@ -62,7 +61,7 @@ public final class CSVReader: RecordReader {
     private var expectedFields: Int?
 
     public var bytesConsumed: Int64 { source.bytesConsumed }
-    public var fieldCount: Int { fieldStarts.count }
+    public var fieldCount: Int { fields.count }
 
     public init(source: ByteSource, path: String, options: Options) throws {
         self.source = source
@@ -71,28 +70,28 @@ public final class CSVReader: RecordReader {
         capacity = max(options.chunkSize, 4096)
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
         scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchCapacity)
+        stops = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+        stops.initialize(repeating: false, count: 256)
         stops[Int(options.delimiter)] = true
         stops[0x0A] = true
         stops[0x0D] = true
         onlyEmptyIsNull = options.nullValues == [[]]
-        fieldStarts.reserveCapacity(64)
-        fieldEnds.reserveCapacity(64)
-        fieldQuoted.reserveCapacity(64)
-        fieldEscaped.reserveCapacity(64)
         try readHeader()
     }
 
     deinit {
         buffer.deallocate()
         scratch.deallocate()
+        stops.deallocate()
+        fields.free()
     }
 
     // MARK: - Accessors
 
     public func field(_ index: Int) -> UnsafeRawBufferPointer? {
-        guard index < fieldStarts.count else { return nil }
+        guard index < fields.count else { return nil }
         let bytes = fieldBytes(index)
-        if !fieldQuoted[index] {
+        if !fields.quoted[index] {
             if onlyEmptyIsNull {
                 if bytes.isEmpty { return nil }
             } else {
@@ -119,7 +118,7 @@ public final class CSVReader: RecordReader {
             case .record:
                 if isBlankRecord { continue }
                 var names: [String] = []
-                for index in 0..<fieldStarts.count {
+                for index in 0..<fields.count {
                     let bytes = fieldBytes(index)
                     names.append(String(decoding: bytes, as: UTF8.self))
                 }
@@ -141,12 +140,12 @@ public final class CSVReader: RecordReader {
             if isBlankRecord { continue }
             recordNumber += 1
             if expectedFields == nil {
-                expectedFields = fieldStarts.count
-                columnNames = (1...fieldStarts.count).map { "column_\($0)" }
+                expectedFields = fields.count
+                columnNames = (1...fields.count).map { "column_\($0)" }
             }
-            if let expected = expectedFields, fieldStarts.count != expected {
+            if let expected = expectedFields, fields.count != expected {
                 return .bad(BadRecord(recordNumber: recordNumber, lineNumber: lineNumber, raw: rawRecord(), errorType: "field_count",
-                                      reason: "expected \(expected) fields, found \(fieldStarts.count)"))
+                                      reason: "expected \(expected) fields, found \(fields.count)"))
             }
             return .record
         }
@@ -154,14 +153,14 @@ public final class CSVReader: RecordReader {
 
     /// A line with nothing on it: skipped (and counted as a line), like most CSV tools.
     private var isBlankRecord: Bool {
-        fieldStarts.count == 1 && !fieldQuoted[0] && fieldEnds[0] == fieldStarts[0]
+        fields.count == 1 && !fields.quoted[0] && fields.ends[0] == fields.starts[0]
     }
 
     private func fieldBytes(_ index: Int) -> UnsafeRawBufferPointer {
-        if fieldEscaped[index], let range = scratchRanges[index] {
+        if fields.escaped[index], let range = scratchRanges[index] {
             return UnsafeRawBufferPointer(start: scratch + range.lowerBound, count: range.count)
         }
-        return UnsafeRawBufferPointer(start: buffer + fieldStarts[index], count: fieldEnds[index] - fieldStarts[index])
+        return UnsafeRawBufferPointer(start: buffer + fields.starts[index], count: fields.ends[index] - fields.starts[index])
     }
 
     private enum Parse {
@@ -270,13 +269,15 @@ public final class CSVReader: RecordReader {
     /// Splits one record starting at `position`. Pure over the buffer: on `.needMore`
     /// nothing is kept and the caller parses again once more bytes are in.
     private func parseRecord(at position: Int) -> Parse {
-        fieldStarts.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
-        fieldQuoted.removeAll(keepingCapacity: true)
-        fieldEscaped.removeAll(keepingCapacity: true)
+        fields.count = 0
         let bytes = buffer.assumingMemoryBound(to: UInt8.self)
         let quote = options.quote
         let delimiter = options.delimiter
+        let end = self.end
+        let eof = self.eof
+        let stops = self.stops
+        var table = fields
+        defer { fields = table }
         var p = position
         var newlines = 0
         while true {
@@ -297,19 +298,15 @@ public final class CSVReader: RecordReader {
                     newlines += countNewlines(bytes, p, q)
                     if q + 1 < end {
                         if bytes[q + 1] == quote { escaped = true; p = q + 2; continue }
-                        fieldStarts.append(contentStart)
-                        fieldEnds.append(q)
+                        table.append(start: contentStart, end: q, quoted: true, escaped: escaped)
                         p = q + 1
                         break
                     }
                     if !eof { return .needMore }
-                    fieldStarts.append(contentStart)
-                    fieldEnds.append(q)
+                    table.append(start: contentStart, end: q, quoted: true, escaped: escaped)
                     p = q + 1
                     break
                 }
-                fieldQuoted.append(true)
-                fieldEscaped.append(escaped)
                 if p < end {
                     let byte = bytes[p]
                     if byte != delimiter && byte != 0x0A && byte != 0x0D {
@@ -319,16 +316,13 @@ public final class CSVReader: RecordReader {
                         while r < end && bytes[r] != 0x0A { r += 1 }
                         if r == end && !eof { return .needMore }
                         return .bad(next: min(r + 1, end), newlines: newlines + (r < end ? 1 : 0),
-                                    reason: "unexpected character after a closing quote in field \(fieldStarts.count)", type: "malformed_quote")
+                                    reason: "unexpected character after a closing quote in field \(table.count)", type: "malformed_quote")
                     }
                 }
             } else {
                 let fieldStart = p
                 while p < end && !stops[Int(bytes[p])] { p += 1 }
-                fieldStarts.append(fieldStart)
-                fieldEnds.append(p)
-                fieldQuoted.append(false)
-                fieldEscaped.append(false)
+                table.append(start: fieldStart, end: p, quoted: false, escaped: false)
             }
             // After a field: delimiter, line end, or end of data.
             if p == end {
@@ -364,13 +358,13 @@ public final class CSVReader: RecordReader {
     /// Collapses doubled quotes of the fields that have them into `scratch`.
     private func unescapeFields() {
         scratchRanges.removeAll(keepingCapacity: true)
-        guard fieldEscaped.contains(true) else { return }
+        guard (0..<fields.count).contains(where: { fields.escaped[$0] }) else { return }
         scratchCount = 0
         let bytes = buffer.assumingMemoryBound(to: UInt8.self)
-        for index in 0..<fieldStarts.count where fieldEscaped[index] {
+        for index in 0..<fields.count where fields.escaped[index] {
             let from = scratchCount
-            var i = fieldStarts[index]
-            let stop = fieldEnds[index]
+            var i = fields.starts[index]
+            let stop = fields.ends[index]
             if scratchCount + (stop - i) > scratchCapacity {
                 var size = scratchCapacity * 2
                 while size < scratchCount + (stop - i) { size *= 2 }
@@ -415,5 +409,55 @@ extension ReadEvent {
         guard case .bad(var bad) = self else { return self }
         bad.recordNumber = number
         return .bad(bad)
+    }
+}
+
+/// Growable raw arrays of field boundaries and flags (a value type holding pointers:
+/// copying it copies the pointers, which is what the parser's local copy wants).
+struct FieldTable {
+    var starts: UnsafeMutablePointer<Int>
+    var ends: UnsafeMutablePointer<Int>
+    var quoted: UnsafeMutablePointer<Bool>
+    var escaped: UnsafeMutablePointer<Bool>
+    var count = 0
+    var capacity = 64
+
+    init() {
+        starts = .allocate(capacity: 64)
+        ends = .allocate(capacity: 64)
+        quoted = .allocate(capacity: 64)
+        escaped = .allocate(capacity: 64)
+    }
+
+    func free() {
+        starts.deallocate()
+        ends.deallocate()
+        quoted.deallocate()
+        escaped.deallocate()
+    }
+
+    @inline(__always)
+    mutating func append(start: Int, end: Int, quoted isQuoted: Bool, escaped isEscaped: Bool) {
+        if count == capacity { grow() }
+        starts[count] = start
+        ends[count] = end
+        quoted[count] = isQuoted
+        escaped[count] = isEscaped
+        count += 1
+    }
+
+    private mutating func grow() {
+        let size = capacity * 2
+        func move<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            let new = UnsafeMutablePointer<T>.allocate(capacity: size)
+            new.moveInitialize(from: old, count: count)
+            old.deallocate()
+            return new
+        }
+        starts = move(starts)
+        ends = move(ends)
+        quoted = move(quoted)
+        escaped = move(escaped)
+        capacity = size
     }
 }

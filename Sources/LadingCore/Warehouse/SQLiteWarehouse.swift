@@ -30,10 +30,17 @@ public final class SQLiteWarehouse {
         """
 
     public func ledgerRows(table: String? = nil) throws -> [LedgerRow] {
-        guard try db.tableExists(WarehouseSchema.ledger) else { return [] }
         let condition = table == nil ? "" : " WHERE table_name = ?"
-        let rows = try db.rows("SELECT \(SQLiteWarehouse.ledgerColumns) FROM _lading_loads\(condition) ORDER BY table_name, source_file",
-                               table.map { [.text($0)] } ?? [])
+        return try ledgerRows(where: condition, table.map { [.text($0)] } ?? [])
+    }
+
+    public func ledgerRow(table: String, file: String) throws -> LedgerRow? {
+        try ledgerRows(where: " WHERE table_name = ? AND source_file = ?", [.text(table), .text(file)]).first
+    }
+
+    private func ledgerRows(where condition: String, _ values: [SQLValue]) throws -> [LedgerRow] {
+        guard try db.tableExists(WarehouseSchema.ledger) else { return [] }
+        let rows = try db.rows("SELECT \(SQLiteWarehouse.ledgerColumns) FROM _lading_loads\(condition) ORDER BY table_name, source_file", values)
         return rows.map { row in
             LedgerRow(
                 tableName: row[0].textValue ?? "", sourceFile: row[1].textValue ?? "", batchID: row[2].textValue ?? "",
@@ -44,10 +51,6 @@ public final class SQLiteWarehouse {
                 committedAt: row[14].textValue ?? ""
             )
         }
-    }
-
-    public func ledgerRow(table: String, file: String) throws -> LedgerRow? {
-        try ledgerRows(table: table).first { $0.sourceFile == file }
     }
 
     func writeLedger(_ row: LedgerRow) throws {

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""make bench: lading's throughput side by side with standard tools, same data, same run.
+
+Prints ratios (never a bare time): each lading figure next to its reference
+(sqlite3 .import, wc -l, gzip -dc, sha256sum) measured moments apart on the same files.
+Data is generated into bench-data/ (git-ignored) once and reused.
+"""
+import argparse, gzip, json, os, random, shutil, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "bench-data")
+
+
+def run(cmd, shell=False, cwd=None):
+    """Wall seconds and peak RSS (MiB) of one command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, shell=shell, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate()
+    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"benchmark command failed ({proc.returncode}): {cmd}\n{err.decode()[-2000:]}")
+    return seconds, out.decode()
+
+
+def run_rss(cmd, shell=False, cwd=None):
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(cwd or ROOT)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        if shell:
+            os.execvp("/bin/sh", ["/bin/sh", "-c", cmd])
+        os.execvp(cmd[0], cmd)
+    _, status, usage = os.wait4(pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"benchmark command failed: {cmd}")
+    return seconds, usage.ru_maxrss / 1024.0
+
+
+def generate():
+    os.makedirs(DATA, exist_ok=True)
+    rng = random.Random(42)
+    wide = os.path.join(DATA, "wide.csv")
+    if not os.path.exists(wide):
+        words = ["alpha", "beta", "gamma, delta", 'say "hi"', "", "line\nbreak", "zeta", "eta"]
+        with open(wide, "w", newline="") as f:
+            f.write("id,customer,amount,quantity,price,status,city,note,created,flag\n")
+            for i in range(1_000_000):
+                w = words[i % len(words)]
+                note = '"' + w.replace('"', '""') + '"' if ("," in w or '"' in w or "\n" in w) else w
+                f.write(f"{i},C{i % 9973:05d},{(i * 37) % 100000 / 100:.2f},{i % 17},{(i * 13) % 1000 / 10:.1f},"
+                        f"{'open' if i % 3 else 'closed'},City{i % 101},{note},2026-11-{1 + i % 28:02d}T{i % 24:02d}:00:00Z,{'true' if i % 2 else 'false'}\n")
+    if not os.path.exists(wide + ".gz"):
+        subprocess.run(f"gzip -1 -k -c {wide} > {wide}.gz", shell=True, check=True)
+    cols = os.path.join(DATA, "cols200.csv")
+    if not os.path.exists(cols):
+        with open(cols, "w") as f:
+            f.write(",".join(f"c{j}" for j in range(200)) + "\n")
+            for i in range(50_000):
+                f.write(",".join(str((i * 31 + j) % 100000) for j in range(200)) + "\n")
+    jsonl = os.path.join(DATA, "events.jsonl")
+    if not os.path.exists(jsonl):
+        with open(jsonl, "w") as f:
+            for i in range(500_000):
+                f.write(json.dumps({"id": i, "user": f"u{i % 5000}", "amount": i * 0.25, "ok": i % 2 == 0,
+                                    "tags": ["a", "b"] if i % 5 == 0 else None, "text": "hello \"world\" ünïcode"}) + "\n")
+    small = os.path.join(DATA, "small")
+    if not os.path.exists(small):
+        os.makedirs(small)
+        for i in range(5000):
+            with open(os.path.join(small, f"f_{i:05d}.csv"), "w") as f:
+                f.write(f"id,v\n{i},{i * 2}\n")
+    blobs = os.path.join(DATA, "hash")
+    if not os.path.exists(blobs):
+        os.makedirs(blobs)
+        chunk = os.urandom(1 << 20)
+        for i in range(4):
+            with open(os.path.join(blobs, f"blob{i}.bin"), "wb") as f:
+                for _ in range(256):
+                    f.write(chunk)
+    return wide, cols, jsonl, small, blobs
+
+
+def config(folder, source, pattern, extra=""):
+    path = os.path.join(folder, "lading.yaml")
+    with open(path, "w") as f:
+        f.write(f"state_dir: ./state\nbatch_size: 10000\n{extra}tables:\n  - table_name: t\n    source_path: {source}\n    file_pattern: \"{pattern}\"\n")
+    return path
+
+
+def fresh(name):
+    folder = os.path.join(DATA, "runs", name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    return folder
+
+
+def mb(path):
+    return os.path.getsize(path) / 1e6
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
+    args = parser.parse_args()
+    lading = os.path.join(args.bin, "lading")
+    bench = os.path.join(args.bin, "lading-bench")
+    wide, cols, jsonl, small, blobs = generate()
+    rows = []
+
+    def line(label, ours, ref, ref_label, unit=""):
+        rows.append((label, ours, ref, ref_label, unit))
+        print(f"{label:<44} {ours:>14} | {ref_label:<28} {ref:>14}", flush=True)
+
+    print("== readers (parsing only, no database) ==")
+    t_read, rss_read = run_rss([bench, "read", wide])
+    t_wc, _ = run_rss(["wc", "-l", wide])
+    print(f"csv parse: {mb(wide)/t_read:8.0f} MB/s, {1_000_000/t_read:10.0f} records/s, peak {rss_read:.0f} MiB | wc -l {mb(wide)/t_wc:8.0f} MB/s | ratio lading/wc time {t_read/t_wc:.2f}x")
+    t_gz, rss_gz = run_rss([bench, "read", wide + ".gz"])
+    t_gzip, _ = run_rss(f"gzip -dc {wide}.gz | wc -c", shell=True)
+    print(f"csv.gz parse: {mb(wide)/t_gz:8.0f} MB/s (uncompressed), peak {rss_gz:.0f} MiB | gzip -dc | wc -c {mb(wide)/t_gzip:8.0f} MB/s | ratio {t_gz/t_gzip:.2f}x")
+    t_json, rss_json = run_rss([bench, "read", jsonl])
+    print(f"jsonl parse: {mb(jsonl)/t_json:8.0f} MB/s, peak {rss_json:.0f} MiB | wc -l {mb(jsonl)/run_rss(['wc', '-l', jsonl])[0]:8.0f} MB/s")
+
+    print("== hashing (1 GB) ==")
+    files = sorted(os.path.join(blobs, f) for f in os.listdir(blobs))
+    total = sum(os.path.getsize(f) for f in files) / 1e6
+    t_hash, _ = run_rss([bench, "hash"] + files)
+    t_sha, _ = run_rss(["sha256sum"] + files)
+    print(f"sha256: lading {total/t_hash:8.0f} MB/s | sha256sum {total/t_sha:8.0f} MB/s | lading at {100*t_sha/t_hash:.0f}% of sha256sum's speed")
+
+    print("== discovery and registration (5,000 small files) ==")
+    folder = fresh("small")
+    cfg = config(folder, small, "*.csv")
+    t_first, _ = run_rss([lading, "run", "--config", cfg, "--log-level", "error"])
+    t_noop, _ = run_rss([lading, "run", "--config", cfg, "--log-level", "error"])
+    print(f"first run (discover, hash, register, load 5,000 files) {t_first:.2f}s | no-op rerun {t_noop:.2f}s | rerun costs {100*t_noop/t_first:.0f}% of the first")
+
+    print("== loading vs sqlite3 .import (same file, fresh database each) ==")
+    for label, path, pattern in [("1M rows x 10 cols csv", wide, "wide.csv"), ("same, gzip", wide + ".gz", "wide.csv.gz"),
+                                 ("50k rows x 200 cols csv", cols, "cols200.csv")]:
+        folder = fresh("load")
+        source = os.path.join(folder, "landing")
+        os.makedirs(source)
+        os.link(path, os.path.join(source, os.path.basename(path)))
+        cfg = config(folder, source, pattern)
+        t_ours, rss_ours = run_rss([lading, "run", "--config", cfg, "--log-level", "error"])
+        loaded = subprocess.run(["sqlite3", os.path.join(folder, "warehouse.sqlite"), "SELECT count(*) FROM t"], capture_output=True, text=True).stdout.strip()
+        ref_db = os.path.join(folder, "ref.sqlite")
+        if path.endswith(".gz"):
+            t_ref, rss_ref = run_rss(f"gzip -dc {path} > {folder}/plain.csv && sqlite3 -cmd '.mode csv' {ref_db} '.import {folder}/plain.csv t'", shell=True)
+        else:
+            t_ref, rss_ref = run_rss(["sqlite3", "-cmd", ".mode csv", ref_db, f".import {path} t"])
+        n = int(loaded or 0)
+        print(f"{label:<26} lading {t_ours:6.2f}s {n/t_ours:10.0f} rows/s peak {rss_ours:5.0f} MiB | sqlite3 .import {t_ref:6.2f}s {n/t_ref:10.0f} rows/s peak {rss_ref:5.0f} MiB | ratio {t_ours/t_ref:.2f}x ({n} rows)")
+
+
+if __name__ == "__main__":
+    main()
