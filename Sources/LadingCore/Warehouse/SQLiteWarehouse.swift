@@ -17,7 +17,7 @@ public final class SQLiteWarehouse {
         }
         db = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
         if !readOnly {
-            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;")
+            try db.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 16384;")
             try db.execute(WarehouseSchema.create)
         }
     }
