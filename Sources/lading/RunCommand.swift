@@ -40,7 +40,10 @@ struct RunCommand: ParsableCommand {
             let environment = Environment.live
             let config = try global.loadConfig(environment: environment)
             SignalMonitor.install()
-            let pipeline = RunPipeline(config: config, environment: environment, logger: global.makeLogger())
+            var pipeline = RunPipeline(config: config, environment: environment, logger: global.makeLogger())
+            if !noProgress && isatty(STDERR_FILENO) == 1 {
+                pipeline.progress = { line in FileHandle.standardError.write(Data(("progress: " + line + "\n").utf8)) }
+            }
             let cwd = FileManager.default.currentDirectoryPath
             let summary = try pipeline.run(RunOptions(tables: tables, dryRun: dryRun, maxFiles: maxFiles),
                                            reportPath: report.map { Paths.absolute($0, relativeTo: cwd) })

@@ -11,6 +11,7 @@ struct FileLoader {
     let environment: Environment
     let runID: String
     let logger: Logger
+    var progress: (@Sendable (String) -> Void)?
 
     func loadAll(_ files: [DiscoveredFile], into summary: inout RunSummary.Table) throws {
         var consecutiveFailures = 0
@@ -21,6 +22,13 @@ struct FileLoader {
             if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
             let outcome = try loadOne(file, context: context)
             summary.files.append(outcome)
+            if let progress {
+                let rows = summary.files.reduce(Int64(0)) { $0 + $1.rowsLoaded }
+                let bytes = summary.files.reduce(Int64(0)) { $0 + $1.bytesRead }
+                let seconds = summary.files.reduce(0.0) { $0 + $1.durationSeconds }
+                progress("\(table.name): \(index + 1)/\(files.count) files, \(rows) rows, "
+                    + String(format: "%.1f MB/s", seconds > 0 ? Double(bytes) / 1e6 / seconds : 0))
+            }
             if outcome.status == "failed" {
                 consecutiveFailures += 1
                 let rest = files.count - index - 1

@@ -6,6 +6,8 @@ public struct RunPipeline {
     public let config: LadingConfig
     public let environment: Environment
     public let logger: Logger
+    /// Called after each file with a one-line progress text (the CLI shows it on a terminal).
+    public var progress: (@Sendable (String) -> Void)?
 
     public init(config: LadingConfig, environment: Environment, logger: Logger) {
         self.config = config
@@ -50,8 +52,9 @@ public struct RunPipeline {
                 let registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log)
                 record.filesDiscovered += registration.discovered
                 var tableSummary = Self.tableSummary(registration, limit: remaining)
-                let loader = FileLoader(config: config, table: table, warehouse: warehouse, tracker: tracker,
+                var loader = FileLoader(config: config, table: table, warehouse: warehouse, tracker: tracker,
                                         environment: environment, runID: runID, logger: log)
+                loader.progress = progress
                 try loader.loadAll(Array(registration.toLoad.prefix(remaining ?? Int.max)), into: &tableSummary)
                 if let limit = remaining { remaining = max(0, limit - tableSummary.files.count) }
                 summary.tables.append(tableSummary)

@@ -250,10 +250,10 @@ public final class CSVReader: RecordReader {
         let raw = rawRecord()
         var newlines = 0
         scan: while true {
-            while start < end {
-                let byte = buffer.load(fromByteOffset: start, as: UInt8.self)
-                start += 1
-                if byte == 0x0A { newlines += 1; break scan }
+            if start < end, let found = memchr(buffer + start, 0x0A, end - start) {
+                start = buffer.distance(to: found) + 1
+                newlines += 1
+                break scan
             }
             if eof { break }
             start = 0

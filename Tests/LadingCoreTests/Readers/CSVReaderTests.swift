@@ -159,3 +159,23 @@ import Testing
         }
     }
 }
+
+@Suite struct HugeLineTests {
+    /// A 100 MB single line (no line break at all) is one bad record under the default
+    /// 64 MiB cap, and the reader neither traps nor keeps more than the cap in memory.
+    @Test func aHundredMegabyteLineIsOneBadRecord() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.url("huge.csv")
+        FileManager.default.createFile(atPath: path, contents: Data("a,b\n1,".utf8))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        let chunk = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<100 { handle.write(chunk) }
+        try handle.close()
+        let outcome = try readAll(path)
+        #expect(outcome.rows.isEmpty)
+        #expect(outcome.bad.count == 1)
+        #expect(outcome.bad.first?.errorType == "record_too_large")
+        #expect(outcome.bad.first?.lineNumber == 2)
+    }
+}
