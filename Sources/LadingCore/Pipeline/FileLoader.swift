@@ -79,7 +79,8 @@ struct FileLoader {
                 throw error
             }
             return try failed(file, error: error, kind: error.kind, started: started, log: log)
-        } catch let error as WarehouseError {
+        } catch let error as WarehouseError where error.exitStatus == .internalError {
+            // A damaged warehouse stops the run; a too-wide file only fails itself.
             throw error
         } catch {
             let kind = (error as? LadingError)?.kind ?? .unknown

@@ -154,14 +154,7 @@ public enum ValueParser {
 
     private static func format(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
                                fraction: [UInt8]?, offsetSeconds: Int) -> String {
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let epoch = Int(timegm(&parts)) - offsetSeconds
+        let epoch = Timestamp.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) - offsetSeconds
         var text = Timestamp.iso8601(seconds: epoch, nanoseconds: 0, fractionDigits: 0)
         if let fraction {
             text.removeLast()

@@ -82,6 +82,12 @@ public enum Timestamp {
         }
         guard index == bytes.count, (1...12).contains(month), (1...31).contains(day),
               hour < 24, minute < 60, second < 61 else { return nil }
+        let epoch = epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
+    }
+
+    /// Seconds since 1970 of a UTC calendar time (`timegm`, no local time zone involved).
+    static func epochSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int {
         var parts = tm()
         parts.tm_year = Int32(year - 1900)
         parts.tm_mon = Int32(month - 1)
@@ -89,8 +95,7 @@ public enum Timestamp {
         parts.tm_hour = Int32(hour)
         parts.tm_min = Int32(minute)
         parts.tm_sec = Int32(second)
-        let epoch = timegm(&parts)
-        return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
+        return Int(timegm(&parts))
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {
