@@ -29,7 +29,17 @@ enum UTF8Check {
     /// Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF) and no NUL.
     static func fullCheck(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Problem? {
         var i = 0
+        let raw = UnsafeRawPointer(bytes)
         while i < count {
+            // Skip ASCII eight bytes at a time: most of a line is ASCII even when it holds
+            // a few accented letters.
+            while i + 8 <= count {
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let zero = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+                guard word & 0x8080_8080_8080_8080 == 0, zero == 0 else { break }
+                i += 8
+            }
+            guard i < count else { break }
             let b0 = bytes[i]
             if b0 < 0x80 {
                 if b0 == 0 { return .nulByte(offset: i) }
