@@ -4,12 +4,10 @@ import Glibc
 
 /// A streaming RFC 4180 reader for CSV and TSV, working on bytes.
 ///
-/// A record is always parsed from one contiguous stretch of the buffer: when a chunk
-/// ends inside a record, the partial record moves to the front, more bytes are read
-/// after it and the record is parsed again from its start. So fields are plain views
-/// into the buffer (copied only when they contain doubled quotes), the raw record is
-/// available for the quarantine, and the buffer grows only for records larger than it,
-/// never beyond `maxRecordBytes`.
+/// A record is always parsed from one contiguous stretch of its `ReadBuffer`; when a
+/// chunk ends inside a record, the record is parsed again from its start once more
+/// bytes are in. So fields are plain views into the buffer (copied only when they
+/// contain doubled quotes) and the raw record is there for the quarantine.
 public final class CSVReader: RecordReader {
     public struct Options: Sendable {
         public var delimiter: UInt8
@@ -33,12 +31,7 @@ public final class CSVReader: RecordReader {
     private let source: ByteSource
     private let options: Options
     private let path: String
-    private var buffer: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var start = 0
-    private var end = 0
-    private var eof = false
-    private var atFileStart = true
+    private var input: ReadBuffer
     /// Bytes that end an unquoted field: delimiter, CR, LF.
     private let stops: UnsafeMutablePointer<Bool>
     private let onlyEmptyIsNull: Bool
@@ -67,8 +60,7 @@ public final class CSVReader: RecordReader {
         self.source = source
         self.options = options
         self.path = path
-        capacity = max(options.chunkSize, 4096)
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        input = ReadBuffer(maxRecordBytes: options.maxRecordBytes, chunkSize: options.chunkSize)
         scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchCapacity)
         stops = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
         stops.initialize(repeating: false, count: 256)
@@ -76,11 +68,12 @@ public final class CSVReader: RecordReader {
         stops[0x0A] = true
         stops[0x0D] = true
         onlyEmptyIsNull = options.nullValues == [[]]
+        try input.skipByteOrderMark(from: source)
         try readHeader()
     }
 
     deinit {
-        buffer.deallocate()
+        input.free()
         scratch.deallocate()
         stops.deallocate()
         fields.free()
@@ -102,7 +95,7 @@ public final class CSVReader: RecordReader {
     }
 
     public func rawRecord() -> [UInt8] {
-        Array(UnsafeRawBufferPointer(start: buffer + recordStart, count: min(recordEnd - recordStart, BadRecord.rawLimit)))
+        input.raw(from: recordStart, to: recordEnd)
     }
 
     // MARK: - Reading
@@ -160,7 +153,7 @@ public final class CSVReader: RecordReader {
         if fields.escaped[index], let range = scratchRanges[index] {
             return UnsafeRawBufferPointer(start: scratch + range.lowerBound, count: range.count)
         }
-        return UnsafeRawBufferPointer(start: buffer + fields.starts[index], count: fields.ends[index] - fields.starts[index])
+        return UnsafeRawBufferPointer(start: input.base + fields.starts[index], count: fields.ends[index] - fields.starts[index])
     }
 
     private enum Parse {
@@ -172,96 +165,48 @@ public final class CSVReader: RecordReader {
     /// Parses the next record into the field arrays, refilling the buffer as needed.
     private func parseNext() throws -> ReadEvent {
         while true {
-            if start == end {
-                if eof { return .end }
-                try refill()
+            if input.start == input.end {
+                if input.eof { return .end }
+                try input.refill(from: source)
                 continue
             }
-            if atFileStart {
-                if end - start < 3 && !eof { try refill(); continue }
-                if end - start >= 3, buffer.load(fromByteOffset: start, as: UInt8.self) == 0xEF,
-                   buffer.load(fromByteOffset: start + 1, as: UInt8.self) == 0xBB,
-                   buffer.load(fromByteOffset: start + 2, as: UInt8.self) == 0xBF {
-                    start += 3
-                }
-                atFileStart = false
-                continue
-            }
-            switch parseRecord(at: start) {
+            switch parseRecord(at: input.start) {
             case .needMore:
-                if end - start >= options.maxRecordBytes {
+                if input.recordTooLarge {
                     return try skipOversizedRecord()
                 }
-                try refill()
+                try input.refill(from: source)
             case .complete(let next, let newlines):
-                recordStart = start
+                recordStart = input.start
                 recordEnd = next
                 lineNumber = nextLine
                 nextLine += newlines
-                start = next
+                input.start = next
                 unescapeFields()
-                if let problem = UTF8Check.problem(in: UnsafeRawBufferPointer(start: buffer + recordStart, count: recordEnd - recordStart)) {
-                    let (type, reason): (String, String)
-                    switch problem {
-                    case .invalidUTF8(let offset): (type, reason) = ("invalid_utf8", "invalid UTF-8 at byte \(offset + 1) of the record")
-                    case .nulByte(let offset): (type, reason) = ("nul_byte", "NUL byte at byte \(offset + 1) of the record")
-                    }
-                    return .bad(BadRecord(recordNumber: 0, lineNumber: lineNumber, raw: rawRecord(), errorType: type, reason: reason))
+                if let problem = UTF8Check.problem(in: UnsafeRawBufferPointer(start: input.base + recordStart, count: recordEnd - recordStart)) {
+                    return .bad(BadRecord(recordNumber: 0, lineNumber: lineNumber, raw: rawRecord(), errorType: problem.errorType,
+                                          reason: problem.reason(in: "record")))
                 }
                 return .record
             case .bad(let next, let newlines, let reason, let type):
-                recordStart = start
+                recordStart = input.start
                 recordEnd = next
                 lineNumber = nextLine
                 nextLine += newlines
-                start = next
+                input.start = next
                 return .bad(BadRecord(recordNumber: 0, lineNumber: lineNumber, raw: rawRecord(), errorType: type, reason: reason))
             }
         }
-    }
-
-    /// Moves the unparsed tail to the front (or grows the buffer) and reads more.
-    private func refill() throws {
-        if start > 0 {
-            let remaining = end - start
-            if remaining > 0 { memmove(buffer, buffer + start, remaining) }
-            end = remaining
-            start = 0
-        }
-        if end == capacity {
-            let grown = min(capacity * 2, options.maxRecordBytes + options.chunkSize)
-            guard grown > capacity else { return }
-            let larger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 64)
-            larger.copyMemory(from: buffer, byteCount: end)
-            buffer.deallocate()
-            buffer = larger
-            capacity = grown
-        }
-        let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
-        if count == 0 { eof = true } else { end += count }
     }
 
     /// A record beyond `maxRecordBytes` (a runaway quote, a binary blob): one bad record,
     /// then reading resumes after the next line break.
     private func skipOversizedRecord() throws -> ReadEvent {
         lineNumber = nextLine
-        recordStart = start
-        recordEnd = min(end, start + BadRecord.rawLimit)
+        recordStart = input.start
+        recordEnd = input.end
         let raw = rawRecord()
-        var newlines = 0
-        scan: while true {
-            if start < end, let found = memchr(buffer + start, 0x0A, end - start) {
-                start = buffer.distance(to: found) + 1
-                newlines += 1
-                break scan
-            }
-            if eof { break }
-            start = 0
-            end = 0
-            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: capacity))
-            if count == 0 { eof = true } else { end = count }
-        }
-        nextLine += newlines
+        if try input.discardThroughLineFeed(from: source) { nextLine += 1 }
         return .bad(BadRecord(recordNumber: 0, lineNumber: lineNumber, raw: raw, errorType: "record_too_large",
                               reason: "record larger than max_record_bytes (\(options.maxRecordBytes) bytes); an unterminated quote is the usual cause"))
     }
@@ -270,11 +215,11 @@ public final class CSVReader: RecordReader {
     /// nothing is kept and the caller parses again once more bytes are in.
     private func parseRecord(at position: Int) -> Parse {
         fields.count = 0
-        let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+        let bytes = input.bytes
         let quote = options.quote
         let delimiter = options.delimiter
-        let end = self.end
-        let eof = self.eof
+        let end = input.end
+        let eof = input.eof
         let stops = self.stops
         var table = fields
         defer { fields = table }
@@ -360,7 +305,7 @@ public final class CSVReader: RecordReader {
         scratchRanges.removeAll(keepingCapacity: true)
         guard (0..<fields.count).contains(where: { fields.escaped[$0] }) else { return }
         scratchCount = 0
-        let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+        let bytes = input.bytes
         for index in 0..<fields.count where fields.escaped[index] {
             let from = scratchCount
             var i = fields.starts[index]

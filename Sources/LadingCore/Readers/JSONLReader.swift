@@ -7,14 +7,7 @@ import Glibc
 /// keep their digits exactly (typing decides later), blank lines are skipped.
 public final class JSONLReader: RecordReader {
     private let source: ByteSource
-    private let maxRecordBytes: Int
-    private let chunkSize: Int
-    private var buffer: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var start = 0
-    private var end = 0
-    private var eof = false
-    private var atFileStart = true
+    private var input: ReadBuffer
     private var lineStart = 0
     private var lineEnd = 0
 
@@ -39,18 +32,16 @@ public final class JSONLReader: RecordReader {
     public var bytesConsumed: Int64 { source.bytesConsumed }
     public var fieldCount: Int { columnNames.count }
 
-    public init(source: ByteSource, maxRecordBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) {
+    public init(source: ByteSource, maxRecordBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) throws {
         self.source = source
-        self.maxRecordBytes = maxRecordBytes
-        self.chunkSize = chunkSize
-        capacity = max(chunkSize, 4096)
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        input = ReadBuffer(maxRecordBytes: maxRecordBytes, chunkSize: chunkSize)
         scratchCapacity = 4096
         scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchCapacity)
+        try input.skipByteOrderMark(from: source)
     }
 
     deinit {
-        buffer.deallocate()
+        input.free()
         scratch.deallocate()
     }
 
@@ -60,7 +51,7 @@ public final class JSONLReader: RecordReader {
     }
 
     public func rawRecord() -> [UInt8] {
-        Array(UnsafeRawBufferPointer(start: buffer + lineStart, count: min(lineEnd - lineStart, BadRecord.rawLimit)))
+        input.raw(from: lineStart, to: lineEnd)
     }
 
     public func next() throws -> ReadEvent {
@@ -69,10 +60,14 @@ public final class JSONLReader: RecordReader {
             if case .bad(let bad) = found { return .bad(bad) }
             // Skip blank lines.
             var p = lineStart
-            let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+            let bytes = input.bytes
             while p < lineEnd && (bytes[p] == 0x20 || bytes[p] == 0x09) { p += 1 }
             if p == lineEnd { continue }
             recordNumber += 1
+            if let problem = UTF8Check.problem(in: UnsafeRawBufferPointer(start: input.base + lineStart, count: lineEnd - lineStart)) {
+                return .bad(BadRecord(recordNumber: recordNumber, lineNumber: lineNumber, raw: rawRecord(), errorType: problem.errorType,
+                                      reason: problem.reason(in: "line")))
+            }
             if let reason = parseLine() {
                 return .bad(BadRecord(recordNumber: recordNumber, lineNumber: lineNumber, raw: rawRecord(), errorType: "invalid_json", reason: reason))
             }
@@ -85,39 +80,33 @@ public final class JSONLReader: RecordReader {
     /// Finds the next line: `[lineStart, lineEnd)` without its LF (and CR).
     private func nextLineRange() throws -> LineResult? {
         while true {
-            if atFileStart {
-                if end - start < 3 && !eof { try refill(); continue }
-                let bytes = buffer.assumingMemoryBound(to: UInt8.self)
-                if end - start >= 3, bytes[start] == 0xEF, bytes[start + 1] == 0xBB, bytes[start + 2] == 0xBF { start += 3 }
-                atFileStart = false
-            }
-            if start == end {
-                if eof { return nil }
-                try refill()
+            if input.start == input.end {
+                if input.eof { return nil }
+                try input.refill(from: source)
                 continue
             }
-            if let found = memchr(buffer + start, 0x0A, end - start) {
-                let lf = buffer.distance(to: found)
-                setLine(start, lf)
-                start = lf + 1
+            if let found = memchr(input.base + input.start, 0x0A, input.end - input.start) {
+                let lf = input.base.distance(to: found)
+                setLine(input.start, lf)
+                input.start = lf + 1
                 return .line
             }
-            if eof {
-                setLine(start, end)
-                start = end
+            if input.eof {
+                setLine(input.start, input.end)
+                input.start = input.end
                 return .line
             }
-            if end - start >= maxRecordBytes {
+            if input.recordTooLarge {
                 return .bad(try skipOversizedLine())
             }
-            try refill()
+            try input.refill(from: source)
         }
     }
 
     private func setLine(_ from: Int, _ to: Int) {
         lineStart = from
         lineEnd = to
-        if lineEnd > lineStart && buffer.load(fromByteOffset: lineEnd - 1, as: UInt8.self) == 0x0D { lineEnd -= 1 }
+        if lineEnd > lineStart && input.bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
         lineNumber = nextLine
         nextLine += 1
     }
@@ -126,43 +115,12 @@ public final class JSONLReader: RecordReader {
         recordNumber += 1
         lineNumber = nextLine
         nextLine += 1
-        lineStart = start
-        lineEnd = min(end, start + BadRecord.rawLimit)
+        lineStart = input.start
+        lineEnd = input.end
         let raw = rawRecord()
-        while true {
-            if let found = memchr(buffer + start, 0x0A, end - start) {
-                start = buffer.distance(to: found) + 1
-                break
-            }
-            start = 0
-            end = 0
-            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: capacity))
-            if count == 0 { eof = true; break }
-            end = count
-        }
+        _ = try input.discardThroughLineFeed(from: source)
         return BadRecord(recordNumber: recordNumber, lineNumber: lineNumber, raw: raw, errorType: "record_too_large",
-                         reason: "line longer than max_record_bytes (\(maxRecordBytes) bytes)")
-    }
-
-    private func refill() throws {
-        if start > 0 {
-            let remaining = end - start
-            if remaining > 0 { memmove(buffer, buffer + start, remaining) }
-            end = remaining
-            start = 0
-        }
-        if end == capacity {
-            let grown = min(capacity * 2, maxRecordBytes + chunkSize)
-            if grown > capacity {
-                let larger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 64)
-                larger.copyMemory(from: buffer, byteCount: end)
-                buffer.deallocate()
-                buffer = larger
-                capacity = grown
-            }
-        }
-        let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
-        if count == 0 { eof = true } else { end += count }
+                         reason: "line longer than max_record_bytes (\(input.maxRecordBytes) bytes)")
     }
 
     // MARK: - JSON
@@ -171,17 +129,10 @@ public final class JSONLReader: RecordReader {
 
     /// Parses the current line as one JSON object; returns the reason when it is not.
     private func parseLine() -> String? {
-        let bytes = UnsafeRawBufferPointer(start: buffer + lineStart, count: lineEnd - lineStart)
-        if let problem = UTF8Check.problem(in: bytes) {
-            switch problem {
-            case .invalidUTF8(let offset): return "invalid UTF-8 at byte \(offset + 1) of the line"
-            case .nulByte(let offset): return "NUL byte at byte \(offset + 1) of the line"
-            }
-        }
         for index in 0..<present.count { present[index] = false }
         scratchCount = 0
         keyOrder.removeAll(keepingCapacity: true)
-        var parser = Parser(bytes: buffer.assumingMemoryBound(to: UInt8.self), position: lineStart, end: lineEnd)
+        var parser = Parser(bytes: input.bytes, position: lineStart, end: lineEnd)
         do {
             parser.skipSpace()
             guard parser.peek() == UInt8(ascii: "{") else { throw ParseFailure(reason: "the line is not a JSON object") }

@@ -24,7 +24,7 @@ public enum ReaderFactory {
                                             nullValues: table.csv.nullValues, maxRecordBytes: maxRecordBytes)
             return try CSVReader(source: source, path: path, options: options)
         case .jsonl:
-            return JSONLReader(source: source, maxRecordBytes: maxRecordBytes)
+            return try JSONLReader(source: source, maxRecordBytes: maxRecordBytes)
         }
     }
 }

@@ -1,7 +1,26 @@
 /// Byte-level checks run on every record, so they are written for speed: a word-wise
 /// pass proves the common case (ASCII, no NUL) and only other records get a full check.
 enum UTF8Check {
-    enum Problem: Equatable { case invalidUTF8(offset: Int), nulByte(offset: Int) }
+    enum Problem: Equatable {
+        case invalidUTF8(offset: Int)
+        case nulByte(offset: Int)
+
+        /// The quarantine's `error_type`.
+        var errorType: String {
+            switch self {
+            case .invalidUTF8: return "invalid_utf8"
+            case .nulByte: return "nul_byte"
+            }
+        }
+
+        /// `invalid UTF-8 at byte 7 of the record` (`unit` names what was checked).
+        func reason(in unit: String) -> String {
+            switch self {
+            case .invalidUTF8(let offset): return "invalid UTF-8 at byte \(offset + 1) of the \(unit)"
+            case .nulByte(let offset): return "NUL byte at byte \(offset + 1) of the \(unit)"
+            }
+        }
+    }
 
     static func problem(in bytes: UnsafeRawBufferPointer) -> Problem? {
         guard let base = bytes.baseAddress else { return nil }
