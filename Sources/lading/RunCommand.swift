@@ -40,7 +40,11 @@ struct RunCommand: ParsableCommand {
             let environment = Environment.live
             let config = try global.loadConfig(environment: environment)
             SignalMonitor.install()
-            var pipeline = RunPipeline(config: config, environment: environment, logger: global.makeLogger())
+            let logger = global.makeLogger()
+            if let problem = FaultPoint.validate(environment.variables["LADING_FAULT"]) {
+                logger.warning("\(problem)")
+            }
+            var pipeline = RunPipeline(config: config, environment: environment, logger: logger)
             if !noProgress && isatty(STDERR_FILENO) == 1 {
                 pipeline.progress = { line in FileHandle.standardError.write(Data(("progress: " + line + "\n").utf8)) }
             }

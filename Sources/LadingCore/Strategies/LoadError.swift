@@ -9,7 +9,6 @@ public enum LoadError: LadingError {
     case duplicateKey(file: String, key: String, firstLine: Int, secondLine: Int)
     case missingKeyColumn(file: String, column: String)
     case tooManyDeletes(file: String, closing: Int, current: Int, allowed: Double)
-    case unsupported(String)
     case interrupted(signal: Int32)
 
     public var message: String {
@@ -24,8 +23,6 @@ public enum LoadError: LadingError {
             return "\(file) has no column '\(column)', which is a primary key or tracking column of its table"
         case .tooManyDeletes(let file, let closing, let current, let allowed):
             return "\(file) would close \(closing) of \(current) current keys as deleted, above scd2_max_delete_ratio \(allowed); an empty or truncated snapshot must not wipe a dimension. Nothing was applied; raise scd2_max_delete_ratio (1.0 allows it) if this is intended"
-        case .unsupported(let detail):
-            return detail
         case .interrupted(let signal):
             return "interrupted by signal \(signal); the current batch was rolled back and the file will be resumed or retried by the next run"
         }
@@ -39,7 +36,7 @@ public enum LoadError: LadingError {
     public var kind: ErrorKind {
         switch self {
         case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes: return .data
-        case .schemaChanged, .unsupported: return .configuration
+        case .schemaChanged: return .configuration
         case .interrupted: return .transient
         }
     }

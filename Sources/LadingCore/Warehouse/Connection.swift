@@ -89,8 +89,6 @@ public final class Connection {
 
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// `BEGIN IMMEDIATE` … `COMMIT`, rolled back on any throw (the first error wins).

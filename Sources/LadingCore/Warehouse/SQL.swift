@@ -18,10 +18,4 @@ public enum SQL {
     public static func isRepresentable(_ name: String) -> Bool {
         !name.utf8.contains(0)
     }
-
-    /// `'text'` with inner `'` doubled. Only for values that cannot be bound, such as
-    /// a file name in `ATTACH`/`VACUUM INTO`; data values are always bound.
-    public static func quoteLiteral(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-    }
 }

@@ -24,15 +24,6 @@ public enum SQLValue: Sendable, Equatable, Hashable {
         }
     }
 
-    public var realValue: Double? {
-        switch self {
-        case .real(let value): return value
-        case .integer(let value): return Double(value)
-        case .text(let value): return Double(value)
-        default: return nil
-        }
-    }
-
     public var isNull: Bool { self == .null }
 }
 

@@ -111,22 +111,6 @@ public final class SQLiteWarehouse {
         }
     }
 
-    /// Rows of `table` that came from `file`.
-    public func rowCount(table: String, file: String) throws -> Int64 {
-        guard try db.tableExists(table) else { return 0 }
-        return try db.scalar("SELECT count(*) FROM \(SQL.quoteIdentifier(table)) WHERE _source_file = ?", [.text(file)])?.integerValue ?? 0
-    }
-
-    /// Per source file, rows in `table`.
-    public func rowCounts(table: String) throws -> [String: Int64] {
-        guard try db.tableExists(table) else { return [:] }
-        var counts: [String: Int64] = [:]
-        for row in try db.rows("SELECT _source_file, count(*) FROM \(SQL.quoteIdentifier(table)) GROUP BY _source_file") {
-            counts[row[0].textValue ?? ""] = row[1].integerValue ?? 0
-        }
-        return counts
-    }
-
     // MARK: - Quarantine
 
     func quarantine(_ bad: BadRecord, table: String, file: String, batchID: String, at stamp: String) throws {

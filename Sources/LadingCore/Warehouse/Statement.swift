@@ -42,17 +42,6 @@ public final class Statement {
         try check(code)
     }
 
-    /// Binds UTF-8 bytes as text without building a `String` (the loader's hot path).
-    public func bindText(_ bytes: UnsafeRawBufferPointer, at index: Int) throws {
-        let code: Int32
-        if let base = bytes.baseAddress, bytes.count > 0 {
-            code = sqlite3_bind_text(handle, Int32(index), base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), sqliteTransient)
-        } else {
-            code = sqlite3_bind_text(handle, Int32(index), "", 0, sqliteTransient)
-        }
-        try check(code)
-    }
-
     /// Binds bytes that stay valid and unchanged until the statement is stepped
     /// (`SQLITE_STATIC`: no copy). The loader's batch arena guarantees that.
     public func bindStaticText(_ base: UnsafeRawPointer, count: Int, at index: Int) throws {
