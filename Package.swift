@@ -47,13 +47,18 @@ let package = Package(
             name: "lading-bench",
             dependencies: ["LadingCore"]
         ),
+        // Temporary folders and fixture paths shared by both test targets.
+        .target(
+            name: "LadingTestSupport",
+            path: "Tests/LadingTestSupport"
+        ),
         .testTarget(
             name: "LadingCoreTests",
-            dependencies: ["LadingCore"]
+            dependencies: ["LadingCore", "LadingTestSupport"]
         ),
         .testTarget(
             name: "LadingCLITests",
-            dependencies: ["lading", "LadingCore"]
+            dependencies: ["lading", "LadingCore", "LadingTestSupport"]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import LadingTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

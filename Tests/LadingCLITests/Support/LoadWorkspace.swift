@@ -1,4 +1,5 @@
 import Foundation
+import LadingTestSupport
 import Testing
 
 /// A workspace with an append table (several files, one spanning many batches) and an

@@ -1,32 +1,11 @@
 import Foundation
+import LadingTestSupport
 
-/// A temporary project folder: a config, landing folders and files, per test.
-final class Workspace {
-    let path: String
+/// A temporary project folder (config, landing folders, files) per test: the shared
+/// `TemporaryFolder` plus what CLI tests need to drive the binary.
+typealias Workspace = TemporaryFolder
 
-    init() throws {
-        path = FileManager.default.temporaryDirectory.path + "/lading-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func url(_ relative: String) -> String { path + "/" + relative }
-
-    @discardableResult
-    func write(_ relative: String, _ content: String) throws -> String {
-        let target = url(relative)
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(content.utf8).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-
-    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: url(relative)) }
-
-    func read(_ relative: String) -> String? {
-        FileManager.default.contents(atPath: url(relative)).map { String(decoding: $0, as: UTF8.self) }
-    }
-
+extension TemporaryFolder {
     /// A config with one append table per name, each reading `landing/<name>`.
     func writeConfig(tables: [String] = ["orders"], extra: String = "", tableExtra: String = "") throws {
         var yaml = "state_dir: ./state\nwarehouse:\n  path: ./warehouse.sqlite\n" + extra + "tables:\n"

@@ -1,4 +1,5 @@
 import Foundation
+import LadingTestSupport
 import Testing
 @testable import LadingCore
 

@@ -1,8 +1,0 @@
-import Foundation
-
-enum FixturePaths {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-
-    static func fixture(_ relative: String) -> String { root + "/fixtures/" + relative }
-}
