@@ -57,7 +57,8 @@ struct FileLoader {
         log[metadataKey: "table"] = "\(table.name)"
         log[metadataKey: "file"] = "\(file.path)"
         do {
-            let sha = try file.sha256 ?? tracker.record(table: table.name, file: file.path)?.contentSHA256 ?? FileHasher.sha256(path: file.path)
+            // Registration hashed the file or took the tracker's hash; hash only if neither could.
+            let sha = try file.sha256 ?? FileHasher.sha256(path: file.path)
             let (result, usedBatch): (LoadResult, String)
             switch table.strategy {
             case .append: (result, usedBatch) = try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)

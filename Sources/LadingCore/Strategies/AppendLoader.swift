@@ -60,7 +60,7 @@ public final class AppendLoader {
         defer { batch.free() }
         var pendingColumns = plan.newColumns
         var firstBatch = true
-        var examples: [String] = []
+        var examples: [BadRecord] = []
 
         do {
             while true {
@@ -70,11 +70,10 @@ public final class AppendLoader {
                 result.recordsRead += Int64(batch.records)
                 result.rowsLoaded += Int64(batch.rowCount)
                 result.rowsQuarantined += Int64(batch.badRecords.count)
-                for bad in batch.badRecords where examples.count < 3 { examples.append("line \(bad.lineNumber): \(bad.reason)") }
-                if Double(result.rowsQuarantined) > table.maxBadRecordRatio * Double(max(result.recordsRead, 1)),
-                   finished || table.maxBadRecordRatio == 0 {
-                    throw LoadError.tooManyBadRecords(file: file.path, bad: Int(result.rowsQuarantined), read: Int(result.recordsRead),
-                                                      allowed: table.maxBadRecordRatio, examples: examples)
+                if examples.count < 3 { examples += batch.badRecords.prefix(3 - examples.count) }
+                // With a ratio of 0 the first bad record already decides; otherwise the end does.
+                if finished || table.maxBadRecordRatio == 0 {
+                    try context.enforceBadRecordRatio(result, examples: examples, file: file.path)
                 }
                 result.bytesRead = reader.bytesConsumed
                 if firstBatch && finished && !staged {

@@ -72,18 +72,15 @@ extension LoadContext {
                 if let missing = nonNullColumns.first(where: { reader.field($0) == nil }) {
                     batch.badRecords.append(BadRecord(recordNumber: reader.recordNumber, lineNumber: reader.lineNumber, raw: reader.rawRecord(),
                                                       errorType: "null_key", reason: "primary key column '\(plan.names[missing])' is NULL"))
-                    batch.records += 1
-                    batch.lastRecordNumber = reader.recordNumber
-                    batch.lastLineNumber = reader.lineNumber
-                    continue
-                }
-                batch.beginRow(line: reader.lineNumber)
-                for index in 0..<reader.fieldCount {
-                    if let problem = ValueConverter.append(reader.field(index), as: plan.types[index], column: plan.names[index], into: &batch) {
-                        batch.abandonRow()
-                        batch.badRecords.append(BadRecord(recordNumber: reader.recordNumber, lineNumber: reader.lineNumber,
-                                                          raw: reader.rawRecord(), errorType: "type_conversion", reason: problem))
-                        break
+                } else {
+                    batch.beginRow(line: reader.lineNumber)
+                    for index in 0..<reader.fieldCount {
+                        if let problem = ValueConverter.append(reader.field(index), as: plan.types[index], column: plan.names[index], into: &batch) {
+                            batch.abandonRow()
+                            batch.badRecords.append(BadRecord(recordNumber: reader.recordNumber, lineNumber: reader.lineNumber,
+                                                              raw: reader.rawRecord(), errorType: "type_conversion", reason: problem))
+                            break
+                        }
                     }
                 }
             }
@@ -109,4 +106,13 @@ extension LoadContext {
         }
     }
 
+
+    /// I2 with `max_bad_record_ratio`: a file whose share of bad records is above it
+    /// fails whole, naming its first problems.
+    func enforceBadRecordRatio(_ result: LoadResult, examples: [BadRecord], file: String) throws {
+        guard Double(result.rowsQuarantined) > table.maxBadRecordRatio * Double(max(result.recordsRead, 1)) else { return }
+        throw LoadError.tooManyBadRecords(file: file, bad: Int(result.rowsQuarantined), read: Int(result.recordsRead),
+                                          allowed: table.maxBadRecordRatio,
+                                          examples: examples.prefix(3).map { "line \($0.lineNumber): \($0.reason)" })
+    }
 }

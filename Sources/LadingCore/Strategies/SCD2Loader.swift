@@ -13,7 +13,6 @@ public final class SCD2Loader {
     private var warehouse: SQLiteWarehouse { context.warehouse }
     private var db: Connection { context.warehouse.db }
     private var table: TableConfig { context.table }
-    private let inserter = BatchInserter()
     static let stage = "_lading_scd2_stage"
 
     public init(context: LoadContext) { self.context = context }
@@ -46,8 +45,6 @@ public final class SCD2Loader {
         var pending = plan.newColumns
         var batch = RecordBatch()
         defer { batch.free() }
-        var examples: [String] = []
-        inserter.setTrailing([String](), names: [])
 
         let keyIndexes = table.primaryKeys.compactMap { key in lowered.firstIndex(of: key.lowercased()) }
         try db.transaction {
@@ -72,11 +69,7 @@ public final class SCD2Loader {
             result.rowsQuarantined = Int64(allBad.count)
             result.rowsLoaded = result.recordsRead - result.rowsQuarantined
             result.bytesRead = reader.bytesConsumed
-            for bad in allBad where examples.count < 3 { examples.append("line \(bad.lineNumber): \(bad.reason)") }
-            if Double(result.rowsQuarantined) > table.maxBadRecordRatio * Double(max(result.recordsRead, 1)) {
-                throw LoadError.tooManyBadRecords(file: file.path, bad: allBad.count, read: Int(result.recordsRead),
-                                                  allowed: table.maxBadRecordRatio, examples: examples)
-            }
+            try context.enforceBadRecordRatio(result, examples: allBad, file: file.path)
             try checkDuplicates(file: file.path)
             try warehouse.deleteQuarantine(table: table.name, file: file.path)
             for bad in allBad { try warehouse.quarantine(bad, table: table.name, file: file.path, batchID: batchID, at: loadStamp) }
