@@ -43,18 +43,23 @@ public final class GzipByteSource: ByteSource {
                 if count == 0 {
                     inputExhausted = true
                 } else {
-                    sawAnyInput = true
+                    if !sawAnyInput {
+                        // Decide "not gzip at all" from the signature, not from zlib's message text.
+                        let bytes = UnsafeRawBufferPointer(rebasing: inputBuffer[0..<count])
+                        guard count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else {
+                            throw ReaderError.notGzip(path: path, detail: "it does not start with the gzip signature 1f 8b")
+                        }
+                        sawAnyInput = true
+                    }
                     stream.next_in = inputBuffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
                     stream.avail_in = uInt(count)
                 }
             }
             if stream.avail_in == 0 && inputExhausted {
-                if memberEnded || !sawAnyInput {
-                    if !sawAnyInput { throw ReaderError.truncatedGzip(path: path) }
-                    finished = true
-                    break
-                }
-                throw ReaderError.truncatedGzip(path: path)
+                // The stream may only end where a member ended (an empty file has none).
+                guard memberEnded else { throw ReaderError.truncatedGzip(path: path) }
+                finished = true
+                break
             }
             if memberEnded {
                 // Another member follows the one that ended: start it afresh.
@@ -72,11 +77,7 @@ public final class GzipByteSource: ByteSource {
                 if stream.avail_in == 0 { continue }
                 throw ReaderError.corruptGzip(path: path, detail: "zlib made no progress")
             case Z_DATA_ERROR:
-                let detail = stream.msg.map { String(cString: $0) } ?? "invalid compressed data"
-                if !sawAnyInput || (stream.total_out == 0 && !memberEnded && detail.contains("header")) {
-                    throw ReaderError.notGzip(path: path, detail: detail)
-                }
-                throw ReaderError.corruptGzip(path: path, detail: detail)
+                throw ReaderError.corruptGzip(path: path, detail: stream.msg.map { String(cString: $0) } ?? "invalid compressed data")
             default:
                 throw ReaderError.corruptGzip(path: path, detail: "zlib error \(code)")
             }
