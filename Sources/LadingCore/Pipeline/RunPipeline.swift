@@ -111,8 +111,15 @@ public struct RunPipeline {
     /// Lists what a run would load, writing nothing at all: no lock, no state folder,
     /// no tracker. An existing tracker is only read.
     func dryRun(tables: [TableConfig], options: RunOptions) throws -> RunSummary {
-        let tracker = FileManager.default.fileExists(atPath: config.trackerPath)
-            ? try? Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true) : nil
+        var tracker: Tracker?
+        if FileManager.default.fileExists(atPath: config.trackerPath) {
+            do {
+                tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+            } catch {
+                // A dry run must not rebuild anything; say why every file looks new.
+                logger.warning("the tracker cannot be read; listing every file as new", metadata: ["error": "\(error)"])
+            }
+        }
         var summary = RunSummary(runID: nil, dryRun: true, outcome: "dry-run", tables: [], replacedLock: nil)
         var remaining = options.maxFiles
         for table in tables {
