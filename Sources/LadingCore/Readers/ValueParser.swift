@@ -152,6 +152,18 @@ public enum ValueParser {
         return format(year, month, day, hour, minute, second, fraction: fraction, offsetSeconds: offset)
     }
 
+    /// True when `bytes` already are the stored form `YYYY-MM-DDTHH:MM:SSZ` of a valid
+    /// instant, so the loader can store them as they are instead of formatting them
+    /// again (most machine-written timestamps; it keeps the hot path free of `String`s).
+    public static func isCanonicalTimestamp(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count == 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "Z"),
+              let year = digits(bytes, 0, 4), year >= 1000, let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
+              let hour = digits(bytes, 11, 2), let minute = digits(bytes, 14, 2), let second = digits(bytes, 17, 2)
+        else { return false }
+        return hour < 24 && minute < 60 && second < 60 && isValidDate(year, month, day)
+    }
+
     private static func format(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
                                fraction: [UInt8]?, offsetSeconds: Int) -> String {
         let epoch = Timestamp.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) - offsetSeconds

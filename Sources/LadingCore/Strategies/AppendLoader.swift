@@ -98,7 +98,8 @@ public final class AppendLoader {
                     } else {
                         try applySchema(&pendingColumns, staging: stagingName)
                     }
-                    try inserter.insert(batch, into: stagingName, columns: plan.names, db: db)
+                    // Audit values are the same for every row of the file: the final copy adds them.
+                    try inserter.insert(batch, into: stagingName, columns: plan.names, db: db, withTrailing: false)
                     try quarantine(batch, file: file.path, batchID: batchID, stamp: loadStamp)
                     try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .partial, result: result, staging: stagingName, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
                 }
@@ -108,8 +109,11 @@ public final class AppendLoader {
                     try db.transaction {
                         try applySchema(&pendingColumns, staging: stagingName)
                         if reloading { try deleteRows(of: file.path) }
-                        let columns = (try db.columns(of: stagingName)).map(SQL.quoteIdentifier).joined(separator: ", ")
-                        try db.execute("INSERT INTO \(SQL.quoteIdentifier(table.name)) (\(columns)) SELECT \(columns) FROM \(SQL.quoteIdentifier(stagingName))")
+                        let audit = WarehouseSchema.auditColumns
+                        let data = try db.columns(of: stagingName).filter { !audit.contains($0) }.map(SQL.quoteIdentifier).joined(separator: ", ")
+                        let targetColumns = data + ", " + audit.map(SQL.quoteIdentifier).joined(separator: ", ")
+                        try db.run("INSERT INTO \(SQL.quoteIdentifier(table.name)) (\(targetColumns)) SELECT \(data), ?, ?, ? FROM \(SQL.quoteIdentifier(stagingName))",
+                                   [.text(file.path), .text(loadStamp), .text(batchID)])
                         try db.execute("DROP TABLE \(SQL.quoteIdentifier(stagingName))")
                         try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: resumeAfter))
                         FaultPoint.beforeFinalCommit.hit()

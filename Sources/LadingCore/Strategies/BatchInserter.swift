@@ -32,8 +32,10 @@ final class BatchInserter {
         }
     }
 
-    func insert(_ batch: RecordBatch, into target: String, columns: [String], db: Connection) throws {
+    func insert(_ batch: RecordBatch, into target: String, columns: [String], db: Connection, withTrailing: Bool = true) throws {
         guard batch.rowCount > 0 else { return }
+        let trailingNames = withTrailing ? self.trailingNames : []
+        let trailingOffsets = withTrailing ? self.trailingOffsets : []
         let width = columns.count + trailingNames.count
         let perStatement = max(1, min(256, db.variableLimit / max(width, 1)))
         let columnList = (columns + trailingNames).map(SQL.quoteIdentifier).joined(separator: ", ")

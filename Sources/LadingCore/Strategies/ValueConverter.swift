@@ -22,6 +22,10 @@ enum ValueConverter {
             guard ValueParser.date(bytes) != nil else { return failure(bytes, column, type) }
             batch.appendText(bytes)
         case .timestamp:
+            if ValueParser.isCanonicalTimestamp(bytes) {
+                batch.appendText(bytes)
+                return nil
+            }
             guard let value = ValueParser.timestamp(bytes) else { return failure(bytes, column, type) }
             batch.appendText(value)
         }

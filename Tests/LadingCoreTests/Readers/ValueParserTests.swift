@@ -35,6 +35,24 @@ import Testing
         #expect(with("2026-13-01T00:00:00Z") { ValueParser.timestamp($0) } == nil)
     }
 
+    /// The loader stores a canonical timestamp as it is; that must be exactly what the
+    /// full parser would have produced, and nothing invalid may pass as canonical.
+    @Test func canonicalTimestampsAgreeWithTheFullParser() {
+        let random = SeededRandom(seed: 7)
+        for _ in 0..<5_000 {
+            let text = String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(random.nextUInt64() % 3000), Int(random.nextUInt64() % 14), Int(random.nextUInt64() % 33),
+                              Int(random.nextUInt64() % 26), Int(random.nextUInt64() % 62), Int(random.nextUInt64() % 62))
+            let canonical = with(text) { ValueParser.isCanonicalTimestamp($0) }
+            let parsed = with(text) { ValueParser.timestamp($0) }
+            if canonical { #expect(parsed == text, "\(text)") }
+            if parsed == text { #expect(canonical || text.hasPrefix("0"), "\(text)") }
+        }
+        #expect(with("2026-11-01T08:15:00Z") { ValueParser.isCanonicalTimestamp($0) })
+        #expect(!with("2026-11-01T08:15:60Z") { ValueParser.isCanonicalTimestamp($0) })
+        #expect(!with("2026-11-01 08:15:00Z") { ValueParser.isCanonicalTimestamp($0) })
+        #expect(!with("2026-02-30T08:15:00Z") { ValueParser.isCanonicalTimestamp($0) })
+    }
+
     @Test func inferenceTakesTheNarrowestTypeAndKeepsCodesAsText() {
         var inference = TypeInference()
         let samples: [[String?]] = [
