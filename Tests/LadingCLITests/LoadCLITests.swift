@@ -91,6 +91,31 @@ import Glibc
         #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT retry_count FROM file_processing_tracker WHERE status = 'FAILED'") == ["1"])
     }
 
+    /// A transient error (the warehouse held by another writer) is retried by later runs
+    /// while `retry_count < retry_attempts`, then the file stays FAILED until reset.
+    @Test func aTransientFailureIsRetriedUpToRetryAttempts() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "retry_attempts: 2\n")
+        let config = workspace.read("lading.yaml") ?? ""
+        try workspace.write("lading.yaml", config.replacingOccurrences(of: "  path: ./warehouse.sqlite\n", with: "  path: ./warehouse.sqlite\n  busy_timeout_seconds: 0.2\n"))
+        try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.write("landing/orders/b.csv", "id,name\n2,ok\n")
+        let holder = try WriterHolder(database: workspace.url("warehouse.sqlite"))
+        for attempt in 1...2 {
+            let blocked = try workspace.lading("run")
+            #expect(blocked.status == 1, "attempt \(attempt): \(blocked.stderr)")
+            let row = try workspace.sqlite("state/tracker.sqlite", "SELECT status, error_type, retry_count FROM file_processing_tracker WHERE file_path LIKE '%b.csv'")
+            #expect(row == ["FAILED|transient|\(attempt)"])
+        }
+        let exhausted = try workspace.lading("run")
+        #expect(exhausted.status == 0, "retries exhausted: the file is not attempted again")
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT retry_count FROM file_processing_tracker WHERE file_path LIKE '%b.csv'") == ["2"])
+        holder.release()
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders ORDER BY id") == ["1"], "still not retried once the lock is gone")
+    }
+
     @Test func aTruncatedGzipFailsWithNoRows() throws {
         let workspace = try Workspace()
         try workspace.writeConfig()

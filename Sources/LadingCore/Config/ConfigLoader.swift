@@ -62,7 +62,7 @@ public enum ConfigLoader {
 
         var warehouse = LadingConfig.Warehouse(driver: .sqlite, path: resolve("./warehouse.sqlite"))
         if let section = try top.mapping("warehouse") {
-            try section.rejectUnknownKeys(["driver", "path"])
+            try section.rejectUnknownKeys(["driver", "path", "busy_timeout_seconds"])
             if let driver = try section.string("driver") {
                 guard let known = LadingConfig.Warehouse.Driver(rawValue: driver) else {
                     throw section.error("driver", "'\(driver)' is not supported; supported drivers: sqlite")
@@ -70,6 +70,7 @@ public enum ConfigLoader {
                 warehouse.driver = known
             }
             if let warehousePath = try section.string("path") { warehouse.path = resolve(warehousePath) }
+            warehouse.busyTimeoutSeconds = try section.double("busy_timeout_seconds", default: 30, range: 0...86_400)
         }
 
         let retryAttempts = try top.int("retry_attempts", default: 3, range: 0...1000)

@@ -4,6 +4,9 @@ public struct LadingConfig: Sendable {
         public enum Driver: String, Sendable, CaseIterable { case sqlite }
         public var driver: Driver
         public var path: String
+        /// How long a statement waits for another connection's lock before the file
+        /// fails with a transient (retryable) error.
+        public var busyTimeoutSeconds: Double = 30
     }
 
     public struct Retry: Sendable {

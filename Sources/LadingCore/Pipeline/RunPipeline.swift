@@ -83,7 +83,7 @@ public struct RunPipeline {
     }
 
     func openWarehouse() throws -> SQLiteWarehouse {
-        let warehouse = try SQLiteWarehouse(path: config.warehouse.path)
+        let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
         if let problems = try warehouse.db.integrityProblems(limit: 5) {
             throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
         }

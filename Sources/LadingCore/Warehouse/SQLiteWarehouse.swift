@@ -12,12 +12,13 @@ public final class SQLiteWarehouse {
     public let path: String
     public let db: Connection
 
-    public init(path: String, readOnly: Bool = false) throws {
+    public init(path: String, readOnly: Bool = false, busyTimeoutSeconds: Double = 30) throws {
         self.path = path
         if !readOnly {
             try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
         }
-        db = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
+        db = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate,
+                            busyTimeoutMilliseconds: Int32(clamping: Int((busyTimeoutSeconds * 1000).rounded())))
         if !readOnly {
             try db.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;")
             try db.execute(WarehouseSchema.create)
