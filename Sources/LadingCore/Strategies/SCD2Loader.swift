@@ -51,7 +51,7 @@ public final class SCD2Loader {
             try ensureTable(&pending)
             try db.execute("DROP TABLE IF EXISTS temp.\(SCD2Loader.stage)")
             let stageColumns = plan.names.enumerated().map { "\(SQL.quoteIdentifier($0.element)) \(plan.types[$0.offset].sqlType)" }
-            try db.execute("CREATE TEMP TABLE \(SCD2Loader.stage) (\(stageColumns.joined(separator: ", ")), _line INTEGER)")
+            try db.execute("CREATE TEMP TABLE \(SCD2Loader.stage) (\(stageColumns.joined(separator: ", ")), _line INTEGER, _skip INTEGER NOT NULL DEFAULT 0)")
             var allBad: [BadRecord] = []
             while true {
                 batch.reset()
@@ -69,8 +69,14 @@ public final class SCD2Loader {
             result.rowsQuarantined = Int64(allBad.count)
             result.rowsLoaded = result.recordsRead - result.rowsQuarantined
             result.bytesRead = reader.bytesConsumed
-            try context.enforceBadRecordRatio(result, examples: allBad, file: file.path)
             try checkDuplicates(file: file.path)
+            if case .column(let column) = table.effectiveFrom {
+                let late = try lateRows(file: file.path, column: column)
+                allBad += late
+                result.rowsQuarantined += Int64(late.count)
+                result.rowsLoaded -= Int64(late.count)
+            }
+            try context.enforceBadRecordRatio(result, examples: allBad, file: file.path)
             try warehouse.deleteQuarantine(table: table.name, file: file.path)
             for bad in allBad { try warehouse.quarantine(bad, table: table.name, file: file.path, batchID: batchID, at: loadStamp) }
             let endBoundary = try apply(file: file, boundary: boundary, batchID: batchID, loadStamp: loadStamp)
@@ -127,6 +133,62 @@ public final class SCD2Loader {
         }
     }
 
+    /// Tracking columns: the configured ones, else every non-key column the file has.
+    private func trackingColumns() throws -> [String] {
+        guard table.trackingColumns.isEmpty else { return table.trackingColumns }
+        let staged = Set(try db.columns(of: SCD2Loader.stage).map { $0.lowercased() })
+        let keys = Set(table.primaryKeys.map { $0.lowercased() })
+        return try warehouse.columns(of: table.name).map(\.name).filter { !keys.contains($0.lowercased()) && staged.contains($0.lowercased()) }
+    }
+
+    /// With `scd2_effective_from: <column>`, a row that would start a version no later
+    /// than its key's current version (or has no start at all) cannot extend the history
+    /// without rewriting it: it is late data, a bad record, unless it changes nothing.
+    /// Late rows leave the stage and are quarantined with their raw text (read again:
+    /// late rows are rare, and staging every raw record would tax every load).
+    private func lateRows(file: String, column: String) throws -> [BadRecord] {
+        let target = SQL.quoteIdentifier(table.name)
+        let start = "s.\(SQL.quoteIdentifier(column))"
+        let effective = "t.\(SQL.quoteIdentifier(table.effectiveDateColumn))"
+        let keyMatch = table.primaryKeys.map { "t.\(SQL.quoteIdentifier($0)) = s.\(SQL.quoteIdentifier($0))" }.joined(separator: " AND ")
+        let tracking = try trackingColumns()
+        let changed = tracking.isEmpty ? "0" : tracking.map { "s.\(SQL.quoteIdentifier($0)) IS NOT t.\(SQL.quoteIdentifier($0))" }.joined(separator: " OR ")
+        var reasons: [Int: String] = [:]
+        for row in try db.rows("SELECT _line FROM temp.\(SCD2Loader.stage) s WHERE \(start) IS NULL") {
+            reasons[Int(row[0].integerValue ?? 0)] = "column '\(column)' (scd2_effective_from) is NULL, so the version has no start"
+        }
+        let lateQuery = """
+            SELECT s._line, \(start), \(effective) FROM temp.\(SCD2Loader.stage) s JOIN \(target) t
+            ON t.\(SQL.quoteIdentifier(table.currentFlagColumn)) = 1 AND \(keyMatch)
+            WHERE \(start) <= \(effective) AND (\(changed))
+            """
+        for row in try db.rows(lateQuery) {
+            reasons[Int(row[0].integerValue ?? 0)] = "late data: '\(column)' \(row[1].textValue ?? "NULL") is not after the current version's start \(row[2].textValue ?? "NULL") for this key; SCD2 history only moves forward"
+        }
+        guard !reasons.isEmpty else { return [] }
+        // Skipped, not deleted: the key is still present in the snapshot, so
+        // `scd2_deletes: close` must not close it.
+        let remove = try db.prepare("UPDATE temp.\(SCD2Loader.stage) SET _skip = 1 WHERE _line = ?")
+        for line in reasons.keys {
+            try remove.bindInt64(Int64(line), at: 1)
+            _ = try remove.step()
+            try remove.reset()
+        }
+        var bad: [BadRecord] = []
+        let reader = try ReaderFactory.open(path: file, table: table, maxRecordBytes: context.maxRecordBytes)
+        reading: while bad.count < reasons.count {
+            switch try reader.next() {
+            case .end: break reading
+            case .bad: continue
+            case .record:
+                if let reason = reasons[reader.lineNumber] {
+                    bad.append(BadRecord(recordNumber: reader.recordNumber, lineNumber: reader.lineNumber, raw: reader.rawRecord(), errorType: "late_data", reason: reason))
+                }
+            }
+        }
+        return bad
+    }
+
     /// The set-based apply; returns the boundary used to close deleted keys.
     private func apply(file: DiscoveredFile, boundary: String, batchID: String, loadStamp: String) throws -> String {
         let target = SQL.quoteIdentifier(table.name)
@@ -137,17 +199,14 @@ public final class SCD2Loader {
         let keyMatchT = table.primaryKeys.map { "t.\(SQL.quoteIdentifier($0)) = s.\(SQL.quoteIdentifier($0))" }.joined(separator: " AND ")
         let dataColumns = try warehouse.columns(of: table.name).map(\.name)
         let stagedColumns = Set(try db.columns(of: SCD2Loader.stage).map { $0.lowercased() })
-        let keys = Set(table.primaryKeys.map { $0.lowercased() })
-        let tracking = table.trackingColumns.isEmpty
-            ? dataColumns.filter { !keys.contains($0.lowercased()) && stagedColumns.contains($0.lowercased()) }
-            : table.trackingColumns
+        let tracking = try trackingColumns()
         // NULL-safe: `IS NOT` treats NULL→NULL as unchanged and NULL→value as a change.
         let changed = tracking.isEmpty ? "0" : tracking.map { "s.\(SQL.quoteIdentifier($0)) IS NOT \(target).\(SQL.quoteIdentifier($0))" }.joined(separator: " OR ")
         let startValue: String
         var deleteBoundary = boundary
         if case .column(let column) = table.effectiveFrom {
             startValue = "s.\(SQL.quoteIdentifier(column))"
-            if let latest = try db.scalar("SELECT max(\(SQL.quoteIdentifier(column))) FROM temp.\(SCD2Loader.stage)")?.textValue {
+            if let latest = try db.scalar("SELECT max(\(SQL.quoteIdentifier(column))) FROM temp.\(SCD2Loader.stage) WHERE _skip = 0")?.textValue {
                 deleteBoundary = latest
             }
         } else {
@@ -168,7 +227,7 @@ public final class SCD2Loader {
         let closeEnd = startValue == "?" ? "?" : "(SELECT \(startValue) FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))"
         try db.run("""
             UPDATE \(target) SET \(end) = \(closeEnd), \(current) = 0
-            WHERE \(current) = 1 AND EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch) AND (\(changed)))
+            WHERE \(current) = 1 AND EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch) AND s._skip = 0 AND (\(changed)))
             """, startValue == "?" ? [.text(boundary)] : [])
         // New current versions: new keys, returning keys and changed keys (no current version left).
         let insertColumns = dataColumns.filter { stagedColumns.contains($0.lowercased()) }
@@ -180,7 +239,7 @@ public final class SCD2Loader {
         try db.run("""
             INSERT INTO \(target) (\(columnList))
             SELECT \(selectList)\(selectList.isEmpty ? "" : ", ")?, ?, ?, \(startValue), NULL, 1 FROM temp.\(SCD2Loader.stage) s
-            WHERE NOT EXISTS (SELECT 1 FROM \(target) t WHERE t.\(current) = 1 AND \(keyMatchT))
+            WHERE s._skip = 0 AND NOT EXISTS (SELECT 1 FROM \(target) t WHERE t.\(current) = 1 AND \(keyMatchT))
             ORDER BY s._line
             """, values)
         return deleteBoundary
