@@ -9,6 +9,7 @@ struct Lading: ParsableCommand {
         Exit codes: 0 success, 1 some files failed or inconsistencies found, 64 bad command line,
         70 internal error, 75 lock held by another live run, 78 configuration error.
         """,
-        subcommands: [RunCommand.self, StatusCommand.self, ForceUnlockCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, ValidateConsistencyCommand.self, FixInconsistenciesCommand.self,
+                      ForceUnlockCommand.self, ResetStateCommand.self]
     )
 }

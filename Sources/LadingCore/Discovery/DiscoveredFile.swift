@@ -11,3 +11,22 @@ public struct DiscoveredFile: Sendable, Equatable {
     /// Filled only when the file had to be hashed.
     public var sha256: String?
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension DiscoveredFile {
+    init(path: String, relativePath: String, stat info: stat) {
+        self.init(path: path, relativePath: relativePath, size: Int64(info.st_size),
+                  modifiedTime: Timestamp.iso8601(seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec), fractionDigits: 9),
+                  modifiedSeconds: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+    }
+
+    /// The file at `path` as discovery would record it now, or nil when it is gone.
+    public static func current(path: String) -> DiscoveredFile? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return DiscoveredFile(path: path, relativePath: path, stat: info)
+    }
+}

@@ -87,13 +87,7 @@ public struct Discovery {
                 }
             case S_IFREG:
                 guard pattern.matches(relativePath) else { continue }
-                found.append(DiscoveredFile(
-                    path: path,
-                    relativePath: relativePath,
-                    size: Int64(info.st_size),
-                    modifiedTime: Timestamp.iso8601(seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec), fractionDigits: 9),
-                    modifiedSeconds: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-                ))
+                found.append(DiscoveredFile(path: path, relativePath: relativePath, stat: info))
             default:
                 continue
             }

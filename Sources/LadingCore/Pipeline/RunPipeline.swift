@@ -49,7 +49,8 @@ public struct RunPipeline {
             try Reconciler(tracker: tracker, warehouse: warehouse, runID: runID, logger: log).reconcile()
             var remaining = options.maxFiles
             for table in tables {
-                let registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log)
+                var registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log)
+                if let only = options.onlyFiles { registration.toLoad.removeAll { !only.contains($0.path) } }
                 record.filesDiscovered += registration.discovered
                 var tableSummary = Self.tableSummary(registration, limit: remaining)
                 var loader = FileLoader(config: config, table: table, warehouse: warehouse, tracker: tracker,
@@ -160,7 +161,7 @@ public struct RunPipeline {
         )
     }
 
-    func selectTables(_ names: [String]) throws -> [TableConfig] {
+    public func selectTables(_ names: [String]) throws -> [TableConfig] {
         guard !names.isEmpty else { return config.tables }
         return try names.map { name in
             guard let table = config.table(named: name) else {

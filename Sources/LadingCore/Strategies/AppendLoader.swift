@@ -44,7 +44,7 @@ public final class AppendLoader {
                 context.logger.info("resuming a file from its checkpoint", metadata: [
                     "table": "\(table.name)", "file": "\(file.path)", "after_record": "\(resumeAfter)"])
             } else {
-                try discardPartial(file: file.path, staging: previous.stagingTable ?? stagingName)
+                try discardPartial(file: file.path, staging: previous.stagingTable ?? stagingName, keepMarker: true)
             }
         }
         // Rows of an earlier (complete, or half-reloaded) load of this file are replaced.
@@ -125,7 +125,9 @@ public final class AppendLoader {
             // Interrupted: keep the committed checkpoint so the next run resumes.
             throw error
         } catch {
-            if staged { try? discardPartial(file: file.path, staging: stagingName) }
+            // A reload keeps its marker so the next attempt still replaces the rows of the
+            // earlier load (which stay until a reload commits).
+            if staged { try? discardPartial(file: file.path, staging: stagingName, keepMarker: reloading) }
             throw error
         }
     }
@@ -160,13 +162,20 @@ public final class AppendLoader {
                   fileModifiedTime: file.modifiedTime, boundary: nil, committedAt: Timestamp.iso8601(context.clock.now()))
     }
 
-    /// Drops a half-staged load: staging table, partial ledger row, its quarantine rows.
-    private func discardPartial(file: String, staging: String) throws {
+    /// Drops a half-staged load: staging table and its quarantine rows. The partial
+    /// ledger row goes too, unless `keepMarker`: then it stays as a partial row at
+    /// checkpoint 0 without staging, which tells every later attempt that rows of an
+    /// earlier load of this file may be in the target and must be replaced (I1).
+    private func discardPartial(file: String, staging: String, keepMarker: Bool) throws {
         try db.transaction {
             try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(staging))")
             if let row = try warehouse.ledgerRow(table: table.name, file: file), row.status == .partial {
-                try warehouse.deleteLedger(table: table.name, file: file)
                 try warehouse.deleteQuarantine(table: table.name, file: file)
+                if keepMarker {
+                    try warehouse.markForReload(table: table.name, file: file)
+                } else {
+                    try warehouse.deleteLedger(table: table.name, file: file)
+                }
             }
         }
     }

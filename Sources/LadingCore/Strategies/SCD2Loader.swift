@@ -110,18 +110,17 @@ public final class SCD2Loader {
     }
 
     private func ensureTable(_ pending: inout [TableConfig.Column]) throws {
-        let existed = try warehouse.tableExists(table.name)
-        if existed && pending.isEmpty { return }
-        let before = try warehouse.columns(of: table.name)
-        try warehouse.ensureTable(table.name, columns: before + pending, extraColumns: [
-            (table.effectiveDateColumn, "TEXT"), (table.endDateColumn, "TEXT"), (table.currentFlagColumn, "INTEGER"),
-        ])
-        pending.removeAll()
-        if !existed {
-            let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
-            let index = SQL.quoteIdentifier("_lading_current_" + table.name)
-            try db.execute("CREATE UNIQUE INDEX \(index) ON \(SQL.quoteIdentifier(table.name)) (\(keys)) WHERE \(SQL.quoteIdentifier(table.currentFlagColumn)) = 1")
+        if try !warehouse.tableExists(table.name) || !pending.isEmpty {
+            let before = try warehouse.columns(of: table.name)
+            try warehouse.ensureTable(table.name, columns: before + pending, extraColumns: [
+                (table.effectiveDateColumn, "TEXT"), (table.endDateColumn, "TEXT"), (table.currentFlagColumn, "INTEGER"),
+            ])
+            pending.removeAll()
         }
+        // Also after a repair replayed a table whose index someone dropped.
+        let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
+        let index = SQL.quoteIdentifier("_lading_current_" + table.name)
+        try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQL.quoteIdentifier(table.name)) (\(keys)) WHERE \(SQL.quoteIdentifier(table.currentFlagColumn)) = 1")
     }
 
     private func checkDuplicates(file: String) throws {

@@ -233,6 +233,31 @@ public final class Tracker {
 
     // MARK: - Runs
 
+    // MARK: - Operator actions (reset-state, fix-inconsistencies)
+
+    /// Forgets a file: the next run registers it again as new.
+    public func forget(table: String, file: String) throws {
+        try db.run("DELETE FROM file_processing_tracker WHERE table_name = ? AND file_path = ?", [.text(table), .text(file)])
+    }
+
+    /// `reset-state --failed-only`: FAILED files get a fresh retry budget (they stay
+    /// FAILED; the next run retries them whatever their error class). Returns how many.
+    @discardableResult
+    public func resetRetryCounts(table: String) throws -> Int {
+        try db.run("UPDATE file_processing_tracker SET retry_count = 0, updated_at = ? WHERE table_name = ? AND status = 'FAILED'",
+                   [.text(now), .text(table)])
+    }
+
+    /// A repair's verdict on a file whose data is not in the warehouse (an orphan of a
+    /// dead run, or COMPLETED without a ledger row): FAILED with a fresh retry budget, so
+    /// the next run retries it (the crash was not the file's fault).
+    public func markForRetry(table: String, file: String, reason: String) throws {
+        try db.run("""
+            UPDATE file_processing_tracker SET status = 'FAILED', error_type = 'unknown', error_message = ?, retry_count = 0, run_id = NULL, updated_at = ?
+            WHERE table_name = ? AND file_path = ?
+            """, [.text(reason), .text(now), .text(table), .text(file)])
+    }
+
     public func startRun(runID: String, pid: Int32, hostname: String) throws {
         let stamp = now
         try db.run("INSERT INTO runs (run_id, started_at, status, pid, hostname) VALUES (?, ?, 'running', ?, ?)",

@@ -70,6 +70,16 @@ public final class SQLiteWarehouse {
                   row.fileModifiedTime.sqlValue, row.boundary.sqlValue, .text(row.committedAt)])
     }
 
+    /// Turns a ledger row into the reload marker: `partial` at checkpoint 0 with no
+    /// staging. The Reconciler does not adopt it as complete, and the next load of the
+    /// file first deletes the file's earlier rows. The SCD2 boundary is kept for replays.
+    public func markForReload(table: String, file: String) throws {
+        try db.run("""
+            UPDATE _lading_loads SET status = 'partial', checkpoint = 0, checkpoint_line = 0, staging_table = NULL,
+                records_read = 0, rows_loaded = 0, rows_quarantined = 0 WHERE table_name = ? AND source_file = ?
+            """, [.text(table), .text(file)])
+    }
+
     public func deleteLedger(table: String, file: String) throws {
         try db.run("DELETE FROM _lading_loads WHERE table_name = ? AND source_file = ?", [.text(table), .text(file)])
     }

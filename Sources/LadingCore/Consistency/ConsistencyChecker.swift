@@ -1,0 +1,216 @@
+import Foundation
+
+/// `validate-consistency` (SPEC §6): every check, read-only.
+///
+/// It takes no lock and opens both databases read-only, so a health check can run
+/// beside a live load; the live run's files count as running, not orphaned.
+public struct ConsistencyChecker {
+    let config: LadingConfig
+    let environment: Environment
+
+    public init(config: LadingConfig, environment: Environment) {
+        self.config = config
+        self.environment = environment
+    }
+
+    public func check() throws -> ConsistencyReport {
+        var report = ConsistencyReport()
+        let liveRunID = checkLock(&report)
+        let warehouse = openWarehouse(&report)
+        let tracker = openTracker(&report)
+        let ledger = try warehouse.map { try $0.ledgerRows() } ?? []
+        let records = try tracker.map { try $0.allRecords() } ?? []
+        report.totalFilesChecked = Set(ledger.map { $0.tableName + "\u{1F}" + $0.sourceFile } + records.map { $0.tableName + "\u{1F}" + $0.filePath }).count
+        if let tracker, let warehouse {
+            try checkAgreement(&report, records: records, ledger: ledger, liveRunID: liveRunID, warehouse: warehouse)
+            _ = tracker
+        }
+        if let warehouse {
+            if liveRunID == nil {
+                for staging in try warehouse.orphanStagingTables() {
+                    report.findings.append(Finding(.stagingLeftover, message: "\(staging) belongs to no partial load; drop it", fixable: true))
+                }
+            }
+            for table in config.tables where table.strategy == .scd2 {
+                try checkHistory(&report, table: table, warehouse: warehouse)
+            }
+        }
+        report.tables = config.tables.map { table in
+            let own = report.findings.filter { $0.table == table.name }
+            var issues = own.filter { $0.severity == .error }.map { "\($0.kind.label): " + ($0.file.map { $0 + " — " } ?? "") + $0.message }
+            let failed = records.filter { $0.tableName == table.name && $0.status == .failed }.count
+            if failed > 0 { issues.append("\(failed) failed file\(failed == 1 ? "" : "s")") }
+            return .init(table: table.name, consistent: !own.contains { $0.severity == .error }, issues: issues)
+        }
+        if report.findings.contains(where: { $0.kind == .trackerIntegrity }) {
+            report.trackerStatus = "damaged"
+        } else if report.findings.contains(where: { $0.severity == .error && $0.kind != .warehouseIntegrity && $0.kind != .stagingLeftover }) {
+            report.trackerStatus = "inconsistent"
+        }
+        return report
+    }
+
+    /// The lock: absent, live (a run in progress), stale, or unreadable.
+    private func checkLock(_ report: inout ConsistencyReport) -> String? {
+        switch RunLock.inspect(path: config.lockPath, now: environment.clock.now(), process: environment.process) {
+        case .absent:
+            return nil
+        case .held(let info, let staleReason):
+            guard let staleReason else {
+                report.running = .init(runID: info.runID, pid: info.pid, hostname: info.hostname, since: info.acquiredAt)
+                return info.runID
+            }
+            report.findings.append(Finding(.staleLock, file: config.lockPath,
+                                           message: "held by \(info.holderDescription), but \(staleReason); the next run or --fix takes it over", fixable: true))
+            return nil
+        case .unreadable(let detail, _):
+            report.findings.append(Finding(.lockUnreadable, file: config.lockPath,
+                                           message: "\(detail); --fix or 'lading force-unlock' removes it", fixable: true))
+            return nil
+        }
+    }
+
+    private func openWarehouse(_ report: inout ConsistencyReport) -> SQLiteWarehouse? {
+        guard FileManager.default.fileExists(atPath: config.warehouse.path) else { return nil }
+        do {
+            let warehouse = try SQLiteWarehouse(path: config.warehouse.path, readOnly: true, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+            if let problems = try warehouse.db.integrityProblems(limit: 5) {
+                report.findings.append(Finding(.warehouseIntegrity, file: config.warehouse.path,
+                                               message: "integrity_check: \(problems.joined(separator: "; ")); restore the warehouse from a backup", fixable: false))
+                return nil
+            }
+            return warehouse
+        } catch {
+            report.findings.append(Finding(.warehouseIntegrity, file: config.warehouse.path, message: "\(error); restore it from a backup", fixable: false))
+            return nil
+        }
+    }
+
+    private func openTracker(_ report: inout ConsistencyReport) -> Tracker? {
+        guard FileManager.default.fileExists(atPath: config.trackerPath) else { return nil }
+        do {
+            let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+            if let problems = try tracker.db.integrityProblems(limit: 5) {
+                throw TrackerError.corrupt(path: config.trackerPath, detail: problems.joined(separator: "; "))
+            }
+            return tracker
+        } catch {
+            report.findings.append(Finding(.trackerIntegrity, file: config.trackerPath,
+                                           message: "\(error); --fix (or the next run) moves it aside and rebuilds it from the warehouse ledger", fixable: true))
+            return nil
+        }
+    }
+
+    /// I3 and I1: tracker against ledger, ledger against the rows in each table, and
+    /// files against the disk.
+    private func checkAgreement(_ report: inout ConsistencyReport, records: [FileRecord], ledger: [LedgerRow], liveRunID: String?, warehouse: SQLiteWarehouse) throws {
+        let ledgerByKey = Dictionary(ledger.map { ($0.tableName + "\u{1F}" + $0.sourceFile, $0) }, uniquingKeysWith: { a, _ in a })
+        let recordsByKey = Dictionary(records.map { ($0.tableName + "\u{1F}" + $0.filePath, $0) }, uniquingKeysWith: { a, _ in a })
+        let retry = RetryPolicy(retryAttempts: config.retryAttempts)
+        let tables = Dictionary(config.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for record in records {
+            let row = ledgerByKey[record.tableName + "\u{1F}" + record.filePath]
+            let committed = row?.status == .complete
+            switch record.status {
+            case .processing:
+                if let liveRunID, record.runID == liveRunID { continue }
+                report.findings.append(Finding(.orphanedProcessing, table: record.tableName, file: record.filePath,
+                    message: committed ? "its run \(record.runID ?? "?") is gone; its data WAS committed (ledger complete): --fix marks it COMPLETED"
+                                       : "its run \(record.runID ?? "?") is gone; no data was committed: --fix marks it FAILED for retry",
+                    fixable: true))
+            case .completed:
+                if !committed {
+                    report.findings.append(Finding(.completedWithoutLedger, table: record.tableName, file: record.filePath,
+                        message: row == nil ? "the warehouse ledger has no row for it" : "its ledger row is '\(row?.status.rawValue ?? "")'", fixable: true))
+                }
+                checkDisk(&report, record: record)
+            case .failed:
+                if !retry.mayRetry(record) {
+                    report.findings.append(Finding(.failedRetriesExhausted, table: record.tableName, file: record.filePath,
+                        message: "\(record.errorType ?? "unknown") error after \(record.retryCount) attempt(s): \(record.errorMessage ?? ""); fix the cause, then 'lading reset-state --failed-only'",
+                        fixable: false))
+                }
+            case .pending:
+                break
+            }
+        }
+        for row in ledger {
+            let record = recordsByKey[row.tableName + "\u{1F}" + row.sourceFile]
+            if row.status == .complete, record?.status != .completed {
+                // A PROCESSING row is reported once, as an orphan (or running).
+                if record?.status == .processing { continue }
+                report.findings.append(Finding(.ledgerWithoutCompleted, table: row.tableName, file: row.sourceFile,
+                    message: record == nil ? "the tracker has no row for it: --fix marks it COMPLETED" : "the tracker says \(record?.status.rawValue ?? ""): --fix marks it COMPLETED",
+                    fixable: true))
+            } else if row.status == .partial, record == nil, row.stagingTable == nil {
+                report.findings.append(Finding(.reloadPending, .warning, table: row.tableName, file: row.sourceFile,
+                    message: "reset; the next run loads it again and replaces its earlier rows", fixable: false))
+            }
+        }
+        // Rows in each append table per file against the ledger's count.
+        for (name, table) in tables where table.strategy == .append {
+            guard try warehouse.tableExists(name) else { continue }
+            var actual: [String: Int64] = [:]
+            for row in try warehouse.db.rows("SELECT _source_file, count(*) FROM \(SQL.quoteIdentifier(name)) GROUP BY _source_file") {
+                actual[row[0].textValue ?? ""] = row[1].integerValue ?? 0
+            }
+            for row in ledger where row.tableName == name && row.status == .complete {
+                if let liveRunID, recordsByKey[name + "\u{1F}" + row.sourceFile]?.runID == liveRunID,
+                   recordsByKey[name + "\u{1F}" + row.sourceFile]?.status == .processing { continue }
+                let count = actual[row.sourceFile] ?? 0
+                if count != row.rowsLoaded {
+                    let what = count > row.rowsLoaded ? "duplicated rows" : "lost rows"
+                    report.findings.append(Finding(.rowCountMismatch, table: name, file: row.sourceFile,
+                        message: "\(what): the table holds \(count) rows of it, the ledger says \(row.rowsLoaded); --fix reloads the file", fixable: true))
+                }
+            }
+        }
+    }
+
+    /// A completed file gone (warning: landing files are often archived) or changed.
+    private func checkDisk(_ report: inout ConsistencyReport, record: FileRecord) {
+        let path = record.filePath
+        guard let file = DiscoveredFile.current(path: path) else {
+            report.findings.append(Finding(.fileMissing, .warning, table: record.tableName, file: path,
+                                           message: "loaded, then removed or archived; its rows stay", fixable: false))
+            return
+        }
+        var detail = record.changeDetected
+        if detail == nil, file.size != record.fileSize || file.modifiedTime != record.fileModifiedTime {
+            if let digest = try? FileHasher.sha256(path: path), let known = record.contentSHA256, digest != known {
+                detail = "content changed (SHA-256 \(known.prefix(12))… → \(digest.prefix(12))…, size \(record.fileSize) → \(file.size))"
+            }
+        }
+        if let detail {
+            report.findings.append(Finding(.fileChanged, table: record.tableName, file: path,
+                                           message: "\(detail); --fix reloads it, replacing its rows", fixable: true))
+        }
+    }
+
+    /// I4: per key at most one current version and no overlapping periods.
+    private func checkHistory(_ report: inout ConsistencyReport, table: TableConfig, warehouse: SQLiteWarehouse) throws {
+        guard try warehouse.tableExists(table.name) else { return }
+        let target = SQL.quoteIdentifier(table.name)
+        let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
+        let current = SQL.quoteIdentifier(table.currentFlagColumn)
+        let start = SQL.quoteIdentifier(table.effectiveDateColumn)
+        let end = SQL.quoteIdentifier(table.endDateColumn)
+        let doubled = try warehouse.db.rows("SELECT \(keys), count(*) FROM \(target) WHERE \(current) = 1 GROUP BY \(keys) HAVING count(*) > 1 LIMIT 20")
+        for row in doubled {
+            let key = row.dropLast().map { $0.textValue ?? "NULL" }.joined(separator: ", ")
+            report.findings.append(Finding(.scd2MultipleCurrent, table: table.name,
+                message: "key (\(key)) has \(row.last?.integerValue ?? 0) current versions; --fix replays the table from its files", fixable: true))
+        }
+        // Sorted by start, each version must end no later than the next one starts.
+        let overlaps = try warehouse.db.rows("""
+            SELECT \(keys), \(start), \(end), next_start FROM (
+                SELECT \(keys), \(start), \(end), lead(\(start)) OVER (PARTITION BY \(keys) ORDER BY \(start), rowid) AS next_start FROM \(target))
+            WHERE next_start IS NOT NULL AND (\(end) IS NULL OR \(end) > next_start) LIMIT 20
+            """)
+        for row in overlaps {
+            let key = row.prefix(table.primaryKeys.count).map { $0.textValue ?? "NULL" }.joined(separator: ", ")
+            report.findings.append(Finding(.scd2OverlappingVersions, table: table.name,
+                message: "key (\(key)): the version from \(row[table.primaryKeys.count].textValue ?? "?") overlaps the next one starting \(row.last?.textValue ?? "?"); --fix replays the table", fixable: true))
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+
+/// `validate-consistency --fix` and `fix-inconsistencies` (SPEC §6): repairs what is
+/// safe, under the run lock, then checks again and reports what is left.
+///
+/// Repairs never duplicate or lose rows: metadata comes from whichever side holds the
+/// truth (the ledger for data, DESIGN §1); a file whose rows in the table are wrong is
+/// reset and loaded again (an SCD2 table is replayed whole), through the same loaders
+/// as `run`.
+public struct ConsistencyRepairer {
+    let config: LadingConfig
+    let environment: Environment
+    let logger: Logger
+
+    public init(config: LadingConfig, environment: Environment, logger: Logger) {
+        self.config = config
+        self.environment = environment
+        self.logger = logger
+    }
+
+    public func repair() throws -> ConsistencyReport {
+        let checker = ConsistencyChecker(config: config, environment: environment)
+        let before = try checker.check()
+        guard before.findings.contains(where: { $0.severity == .error && $0.fixable }) else { return before }
+        if before.findings.contains(where: { $0.kind == .warehouseIntegrity }) {
+            // Nothing can be trusted to rebuild from: change nothing.
+            return before
+        }
+        var fixes: [String] = []
+        var reload: [String: Set<String>] = [:]
+        do {
+            let lock = try RunLock.acquire(path: config.lockPath, runID: environment.makeID(prefix: "fix-"), timeoutMinutes: config.timeoutMinutes,
+                                           environment: environment, logger: logger)
+            defer { lock.release() }
+            if let replaced = lock.replaced { fixes.append("released the stale lock of \(replaced.holderDescription)") }
+            else if before.findings.contains(where: { $0.kind == .lockUnreadable }) { fixes.append("replaced the unreadable lock file") }
+            try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+            let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+            let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)
+            if before.findings.contains(where: { $0.kind == .trackerIntegrity }) {
+                fixes.append("moved the damaged tracker aside and rebuilt it from the warehouse ledger")
+            }
+            let reset = StateReset(tracker: tracker, warehouse: warehouse)
+            var replayed: Set<String> = []
+            func reloadFile(_ file: String, of tableName: String, why: String) throws {
+                guard let table = config.table(named: tableName) else { return }
+                if table.strategy == .scd2 {
+                    guard replayed.insert(tableName).inserted else { return }
+                    let outcome = try reset.reset(table)
+                    reload[tableName, default: []].formUnion(outcome.filesReset)
+                    fixes.append("\(tableName): \(why); emptied the SCD2 table to replay its \(outcome.filesReset.count) files in order")
+                } else {
+                    let outcome = try reset.reset(file: file, in: table)
+                    reload[tableName, default: []].insert(file)
+                    fixes.append("\(file): \(why); removed its \(outcome.rowsRemoved) rows to load it again")
+                }
+            }
+            for finding in before.inconsistencies where finding.fixable {
+                let table = finding.table ?? ""
+                let file = finding.file ?? ""
+                switch finding.kind {
+                case .orphanedProcessing:
+                    if let row = try warehouse.ledgerRow(table: table, file: file), row.status == .complete {
+                        try tracker.adoptCompleted(from: row)
+                        fixes.append("\(file): orphaned PROCESSING, data committed → COMPLETED")
+                    } else {
+                        try tracker.markForRetry(table: table, file: file, reason: "its run died before committing; marked for retry by fix-inconsistencies")
+                        fixes.append("\(file): orphaned PROCESSING, nothing committed → FAILED, retried by the next run")
+                    }
+                case .ledgerWithoutCompleted:
+                    if let row = try warehouse.ledgerRow(table: table, file: file), row.status == .complete {
+                        try tracker.adoptCompleted(from: row)
+                        fixes.append("\(file): complete in the ledger → tracker COMPLETED")
+                    }
+                case .completedWithoutLedger:
+                    if try restoreLedger(table: table, file: file, tracker: tracker, warehouse: warehouse) {
+                        fixes.append("\(file): ledger row rebuilt from the tracker (the table holds exactly its rows)")
+                    } else {
+                        try reloadFile(file, of: table, why: "no ledger row and the rows in the table do not match")
+                    }
+                case .rowCountMismatch:
+                    try reloadFile(file, of: table, why: "row count differed from the ledger")
+                case .fileChanged:
+                    try reloadFile(file, of: table, why: "content changed on disk")
+                case .scd2MultipleCurrent, .scd2OverlappingVersions:
+                    try reloadFile(file, of: table, why: "history damaged")
+                case .stagingLeftover:
+                    for staging in try warehouse.orphanStagingTables() {
+                        try warehouse.dropTable(staging)
+                        fixes.append("dropped leftover staging table \(staging)")
+                    }
+                case .staleLock, .lockUnreadable, .trackerIntegrity, .warehouseIntegrity, .failedRetriesExhausted, .fileMissing, .reloadPending:
+                    break
+                }
+            }
+        }
+        if !reload.isEmpty {
+            let files = Set(reload.values.flatMap { $0 })
+            let summary = try RunPipeline(config: config, environment: environment, logger: logger)
+                .run(RunOptions(tables: reload.keys.sorted(), onlyFiles: files))
+            for table in summary.tables {
+                for file in table.files {
+                    fixes.append("\(file.file): reloaded, \(file.rowsLoaded) rows" + (file.errorMessage.map { " — FAILED: \($0)" } ?? ""))
+                }
+            }
+        }
+        var after = try checker.check()
+        after.fixes = fixes
+        return after
+    }
+
+    /// A COMPLETED file without its ledger row, whose rows are all in the table: the
+    /// ledger row is written again from the tracker (append tables only).
+    private func restoreLedger(table name: String, file: String, tracker: Tracker, warehouse: SQLiteWarehouse) throws -> Bool {
+        guard let table = config.table(named: name), table.strategy == .append,
+              let record = try tracker.record(table: name, file: file), record.status == .completed,
+              try warehouse.tableExists(name) else { return false }
+        let count = try warehouse.db.scalar("SELECT count(*) FROM \(SQL.quoteIdentifier(name)) WHERE _source_file = ?", [.text(file)])?.integerValue ?? 0
+        let batches = try warehouse.db.rows("SELECT DISTINCT _batch_id FROM \(SQL.quoteIdentifier(name)) WHERE _source_file = ?", [.text(file)])
+        guard count == record.rowsLoaded, batches.count <= 1 else { return false }
+        try warehouse.db.transaction {
+            try warehouse.writeLedger(LedgerRow(
+                tableName: name, sourceFile: file, batchID: record.batchID ?? batches.first?.first?.textValue ?? "", contentSHA256: record.contentSHA256,
+                status: .complete, checkpoint: record.recordsRead, checkpointLine: 0, stagingTable: nil, recordsRead: record.recordsRead,
+                rowsLoaded: record.rowsLoaded, rowsQuarantined: record.rowsQuarantined, fileSize: record.fileSize,
+                fileModifiedTime: record.fileModifiedTime, boundary: nil, committedAt: Timestamp.iso8601(environment.clock.now())))
+        }
+        return true
+    }
+}

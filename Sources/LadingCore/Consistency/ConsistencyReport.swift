@@ -1,0 +1,84 @@
+/// What `validate-consistency` prints (SPEC §6), and after `--fix` what was repaired.
+public struct ConsistencyReport: Encodable, Sendable {
+    public struct TableStatus: Encodable, Sendable {
+        public var table: String
+        public var consistent: Bool
+        public var issues: [String]
+    }
+
+    public struct RunningRun: Encodable, Sendable {
+        public var runID: String
+        public var pid: Int32
+        public var hostname: String
+        public var since: String
+
+        enum CodingKeys: String, CodingKey {
+            case runID = "run_id", pid, hostname, since
+        }
+    }
+
+    public var findings: [Finding] = []
+    public var trackerStatus = "consistent"
+    public var totalFilesChecked = 0
+    public var running: RunningRun?
+    public var tables: [TableStatus] = []
+    /// Repairs done by `--fix`, one line each.
+    public var fixes: [String] = []
+
+    public var inconsistencies: [Finding] { findings.filter { $0.severity == .error } }
+    public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
+    public var consistent: Bool { inconsistencies.isEmpty }
+
+    enum CodingKeys: String, CodingKey {
+        case status, trackerStatus = "tracker_status", totalFilesChecked = "total_files_checked"
+        case inconsistenciesFound = "inconsistencies_found", inconsistencies, warnings, running, tables, fixes, unfixed
+    }
+
+    public init() {}
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(consistent ? "consistent" : "inconsistent", forKey: .status)
+        try container.encode(trackerStatus, forKey: .trackerStatus)
+        try container.encode(totalFilesChecked, forKey: .totalFilesChecked)
+        try container.encode(inconsistencies.count, forKey: .inconsistenciesFound)
+        try container.encode(inconsistencies, forKey: .inconsistencies)
+        try container.encode(warnings, forKey: .warnings)
+        try container.encode(running, forKey: .running)
+        try container.encode(tables, forKey: .tables)
+        try container.encode(fixes, forKey: .fixes)
+        try container.encode(inconsistencies.filter { !$0.fixable }, forKey: .unfixed)
+    }
+
+    /// The human report in the SPEC's layout.
+    public var text: String {
+        var lines = ["=== PIPELINE CONSISTENCY VALIDATION ==="]
+        lines.append("Overall Status: \(consistent ? "CONSISTENT" : "INCONSISTENT")")
+        lines.append("File Tracker Status: \(trackerStatus)")
+        lines.append("Total Files Checked: \(totalFilesChecked)")
+        if let running {
+            lines.append("Run In Progress: \(running.runID) (pid \(running.pid) on \(running.hostname), since \(running.since)); its files are not orphaned")
+        }
+        lines.append("Inconsistencies Found: \(inconsistencies.count)")
+        lines += inconsistencies.map { "  - \($0.line)" }
+        if !warnings.isEmpty {
+            lines.append("Warnings: \(warnings.count)")
+            lines += warnings.map { "  - \($0.line)" }
+        }
+        lines.append("Table Consistency:")
+        for table in tables {
+            lines.append("  \(table.consistent ? "✓" : "✗") \(table.table)")
+            lines += table.issues.map { "    - \($0)" }
+        }
+        if !fixes.isEmpty {
+            lines.append("Fixes Applied: \(fixes.count)")
+            lines += fixes.map { "  - \($0)" }
+        }
+        let unfixable = inconsistencies.filter { !$0.fixable }
+        if !unfixable.isEmpty {
+            lines.append("Cannot Fix Automatically: \(unfixable.count)")
+            lines += unfixable.map { "  - \($0.line)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

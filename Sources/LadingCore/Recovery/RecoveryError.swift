@@ -1,0 +1,19 @@
+/// Why a recovery command refused to act. Each message says what to do instead.
+public enum RecoveryError: LadingError {
+    /// An SCD2 table is rebuilt by replaying its files; some are gone from disk.
+    case cannotReplay(table: String, missing: [String])
+    case notTracked(file: String)
+
+    public var message: String {
+        switch self {
+        case .cannotReplay(let table, let missing):
+            let shown = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", … (\(missing.count) in all)" : "")
+            return "table '\(table)' is SCD2 and is reset by replaying all its files in order, but these are no longer on disk: \(shown). Nothing was changed; restore the files to their tracked paths first"
+        case .notTracked(let file):
+            return "'\(file)' is not tracked by any selected table (give the path as 'lading status --json' shows it, or relative to the config file)"
+        }
+    }
+
+    public var exitStatus: ExitStatus { .completedWithFailures }
+    public var kind: ErrorKind { .configuration }
+}

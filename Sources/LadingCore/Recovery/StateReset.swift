@@ -1,0 +1,120 @@
+import Foundation
+
+/// `reset-state` (SPEC §7): makes files loadable again without ever duplicating rows.
+///
+/// An append table's rows are not deleted up front: each file's ledger row becomes the
+/// reload marker and its tracker row is forgotten, so the next run registers the file
+/// again and its load replaces the earlier rows in one transaction. A file gone from
+/// disk keeps its state (its rows could not come back). An SCD2 table is emptied and
+/// replayed from its files in order, which needs every one of them on disk. `--file`
+/// removes that file's rows now.
+///
+/// The tracker is changed before the warehouse: a crash in between leaves complete
+/// ledger rows without tracker rows, which the next run adopts as COMPLETED, so a
+/// half-done reset is a reset not done, never a duplicate.
+public struct StateReset {
+    public struct Outcome: Codable, Sendable {
+        public var table: String
+        public var filesReset: [String] = []
+        public var keptMissing: [String] = []
+        public var replay = false
+        public var rowsRemoved = 0
+        public var retryCountsReset = 0
+
+        enum CodingKeys: String, CodingKey {
+            case table
+            case filesReset = "files_reset"
+            case keptMissing = "kept_missing_files"
+            case replay
+            case rowsRemoved = "rows_removed"
+            case retryCountsReset = "retry_counts_reset"
+        }
+    }
+
+    let tracker: Tracker
+    let warehouse: SQLiteWarehouse
+    let fileExists: (String) -> Bool
+
+    public init(tracker: Tracker, warehouse: SQLiteWarehouse, fileExists: @escaping (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) {
+        self.tracker = tracker
+        self.warehouse = warehouse
+        self.fileExists = fileExists
+    }
+
+    public func resetFailedRetries(_ table: TableConfig) throws -> Outcome {
+        var outcome = Outcome(table: table.name)
+        outcome.retryCountsReset = try tracker.resetRetryCounts(table: table.name)
+        return outcome
+    }
+
+    /// Every file of the table (tracked or in the ledger).
+    public func reset(_ table: TableConfig) throws -> Outcome {
+        let files = try knownFiles(of: table)
+        if table.strategy == .scd2 { return try replay(table, files: files) }
+        var outcome = Outcome(table: table.name)
+        for file in files {
+            if fileExists(file) { outcome.filesReset.append(file) } else { outcome.keptMissing.append(file) }
+        }
+        try tracker.db.transaction {
+            for file in outcome.filesReset { try tracker.forget(table: table.name, file: file) }
+        }
+        try warehouse.db.transaction {
+            for file in outcome.filesReset { try markForReload(table: table.name, file: file) }
+        }
+        return outcome
+    }
+
+    /// One file: its rows are removed now and it loads again on the next run (an SCD2
+    /// table replays whole, since history cannot lose one snapshot from its middle).
+    public func reset(file: String, in table: TableConfig) throws -> Outcome {
+        if table.strategy == .scd2 { return try replay(table, files: try knownFiles(of: table)) }
+        var outcome = Outcome(table: table.name)
+        try tracker.forget(table: table.name, file: file)
+        try warehouse.db.transaction {
+            if let row = try warehouse.ledgerRow(table: table.name, file: file), let staging = row.stagingTable {
+                try warehouse.dropTable(staging)
+            }
+            if try warehouse.tableExists(table.name) {
+                outcome.rowsRemoved = try warehouse.db.run("DELETE FROM \(SQL.quoteIdentifier(table.name)) WHERE _source_file = ?", [.text(file)])
+            }
+            try warehouse.deleteLedger(table: table.name, file: file)
+            try warehouse.deleteQuarantine(table: table.name, file: file)
+        }
+        outcome.filesReset = [file]
+        return outcome
+    }
+
+    /// Empties an SCD2 table and marks every file for reload; the next run applies
+    /// them in order, reusing each file's recorded boundary, so history comes back
+    /// the same.
+    func replay(_ table: TableConfig, files: [String]) throws -> Outcome {
+        let missing = files.filter { !fileExists($0) }
+        guard missing.isEmpty else { throw RecoveryError.cannotReplay(table: table.name, missing: missing) }
+        var outcome = Outcome(table: table.name)
+        outcome.replay = true
+        outcome.filesReset = files
+        try tracker.db.transaction {
+            for file in files { try tracker.forget(table: table.name, file: file) }
+        }
+        try warehouse.db.transaction {
+            if try warehouse.tableExists(table.name) {
+                outcome.rowsRemoved = try warehouse.db.run("DELETE FROM \(SQL.quoteIdentifier(table.name))")
+            }
+            for file in files { try markForReload(table: table.name, file: file) }
+        }
+        return outcome
+    }
+
+    private func markForReload(table: String, file: String) throws {
+        guard let row = try warehouse.ledgerRow(table: table, file: file) else { return }
+        if let staging = row.stagingTable { try warehouse.dropTable(staging) }
+        try warehouse.deleteQuarantine(table: table, file: file)
+        try warehouse.markForReload(table: table, file: file)
+    }
+
+    private func knownFiles(of table: TableConfig) throws -> [String] {
+        let tracked = try tracker.records(table: table.name).map(\.filePath)
+        let ledger = try warehouse.ledgerRows(table: table.name).map(\.sourceFile)
+        return Array(Set(tracked).union(ledger)).sorted()
+    }
+}

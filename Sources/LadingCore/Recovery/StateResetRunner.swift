@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+
+/// `reset-state` end to end: the lock (exit 75 beside a live run), a tracker rebuilt
+/// if damaged, the files named on the command line resolved, then `StateReset`.
+public struct StateResetRunner {
+    let config: LadingConfig
+    let environment: Environment
+    let logger: Logger
+
+    public init(config: LadingConfig, environment: Environment, logger: Logger) {
+        self.config = config
+        self.environment = environment
+        self.logger = logger
+    }
+
+    public func reset(tables: [TableConfig], files: [String], failedOnly: Bool) throws -> [StateReset.Outcome] {
+        let lock = try RunLock.acquire(path: config.lockPath, runID: environment.makeID(prefix: "reset-"), timeoutMinutes: config.timeoutMinutes,
+                                       environment: environment, logger: logger)
+        defer { lock.release() }
+        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+        let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+        if let problems = try warehouse.db.integrityProblems(limit: 5) {
+            throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
+        }
+        let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)
+        let reset = StateReset(tracker: tracker, warehouse: warehouse)
+        if failedOnly { return try tables.map { try reset.resetFailedRetries($0) } }
+        guard !files.isEmpty else { return try tables.map { try reset.reset($0) } }
+        var outcomes: [StateReset.Outcome] = []
+        var replayed: Set<String> = []
+        for argument in files {
+            let matches = try locate(argument, in: tables, tracker: tracker, warehouse: warehouse)
+            guard !matches.isEmpty else { throw RecoveryError.notTracked(file: argument) }
+            for (table, path) in matches {
+                if table.strategy == .scd2 {
+                    guard replayed.insert(table.name).inserted else { continue }
+                }
+                outcomes.append(try reset.reset(file: path, in: table))
+                logger.info("reset a file", metadata: ["table": "\(table.name)", "file": "\(path)"])
+            }
+        }
+        return outcomes
+    }
+
+    /// Tables tracking `argument`, taken as a tracked path or relative to the config file.
+    private func locate(_ argument: String, in tables: [TableConfig], tracker: Tracker, warehouse: SQLiteWarehouse) throws -> [(TableConfig, String)] {
+        let candidates = [argument, Paths.absolute(argument, relativeTo: Paths.directory(of: config.configPath), home: environment.variables["HOME"])]
+        var found: [(TableConfig, String)] = []
+        for table in tables {
+            for path in candidates {
+                if try tracker.record(table: table.name, file: path) != nil || warehouse.ledgerRow(table: table.name, file: path) != nil {
+                    found.append((table, path))
+                    break
+                }
+            }
+        }
+        return found
+    }
+}
+
+extension StateReset.Outcome {
+    /// One line for people.
+    public var text: String {
+        if retryCountsReset > 0 || (filesReset.isEmpty && keptMissing.isEmpty && !replay) {
+            return "\(table): \(retryCountsReset) FAILED file(s) will be retried by the next run"
+        }
+        var line = replay
+            ? "\(table): emptied (\(rowsRemoved) rows) to replay its \(filesReset.count) file(s) in order on the next run"
+            : "\(table): \(filesReset.count) file(s) reset, loaded again by the next run" + (rowsRemoved > 0 ? " (\(rowsRemoved) rows removed)" : "")
+        if !keptMissing.isEmpty {
+            line += "; \(keptMissing.count) file(s) no longer on disk kept as they are (their rows stay)"
+        }
+        return line
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import LadingTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// validate-consistency, --fix, fix-inconsistencies, reset-state and tracker rebuilds,
+/// on a loaded workspace damaged the ways real nights damage it.
+@Suite struct ConsistencyCLITests {
+    static func path(_ workspace: Workspace, _ name: String) -> String { workspace.url("landing/orders/" + name) }
+
+    /// One kind of damage: what it does to a loaded workspace and the words validation uses.
+    struct Damage: CustomTestStringConvertible, Sendable {
+        var name: String
+        var kind: String
+        var apply: @Sendable (Workspace) throws -> Void
+        var testDescription: String { name }
+    }
+
+    static func sql(_ workspace: Workspace, _ database: String, _ statements: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [workspace.url(database), statements]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(statements)")
+    }
+
+    static let damages: [Damage] = [
+        Damage(name: "orphaned PROCESSING with committed data", kind: "orphaned_processing") { w in
+            try sql(w, "state/tracker.sqlite", "UPDATE file_processing_tracker SET status = 'PROCESSING', run_id = 'run-dead' WHERE file_path = '\(path(w, "orders_1.csv"))'")
+        },
+        Damage(name: "orphaned PROCESSING without committed data", kind: "orphaned_processing") { w in
+            let file = path(w, "orders_2.csv")
+            try sql(w, "warehouse.sqlite", "DELETE FROM orders WHERE _source_file = '\(file)'; DELETE FROM _lading_loads WHERE source_file = '\(file)'")
+            try sql(w, "state/tracker.sqlite", "UPDATE file_processing_tracker SET status = 'PROCESSING', run_id = 'run-dead' WHERE file_path = '\(file)'")
+        },
+        Damage(name: "a ledger row deleted", kind: "completed_without_ledger") { w in
+            try sql(w, "warehouse.sqlite", "DELETE FROM _lading_loads WHERE source_file = '\(path(w, "orders_2.csv"))'")
+        },
+        Damage(name: "a tracker row deleted", kind: "ledger_without_completed") { w in
+            try sql(w, "state/tracker.sqlite", "DELETE FROM file_processing_tracker WHERE file_path = '\(path(w, "orders_3.csv.gz"))'")
+        },
+        Damage(name: "rows of one file duplicated", kind: "row_count_mismatch") { w in
+            try sql(w, "warehouse.sqlite", "INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(path(w, "orders_1.csv"))'")
+        },
+        Damage(name: "rows of one file deleted", kind: "row_count_mismatch") { w in
+            try sql(w, "warehouse.sqlite", "DELETE FROM orders WHERE rowid IN (SELECT rowid FROM orders WHERE _source_file = '\(path(w, "orders_2.csv"))' LIMIT 7)")
+        },
+        Damage(name: "a stale lock", kind: "stale_lock") { w in
+            try w.write("state/lading.lock", #"{"pid": 999999, "hostname": "\#(ProcessInfo.processInfo.hostName)", "acquired_at": "2026-01-01T00:00:00Z", "timeout_at": "2999-01-01T00:00:00Z", "lock_name": "lading", "run_id": "run-dead"}"#)
+        },
+        Damage(name: "a file changed on disk", kind: "file_changed") { w in
+            // Same number of rows, other content.
+            try w.write("landing/orders/orders_4.csv", "order_id,amount,note\n999,1.5,\"changed\"\n")
+        },
+        Damage(name: "a second current SCD2 version", kind: "scd2_multiple_current") { w in
+            try sql(w, "warehouse.sqlite", "DROP INDEX \"_lading_current_people\"; UPDATE people SET is_current = 1 WHERE id = 1")
+        },
+    ]
+
+    func loadedWorkspace() throws -> Workspace {
+        let workspace = try Workspace()
+        try workspace.writeLoadFixture()
+        let run = try workspace.lading("run")
+        #expect(run.status == 0, "\(run.stderr)")
+        let clean = try workspace.lading("validate-consistency")
+        #expect(clean.status == 0, "\(clean.stdout)")
+        return workspace
+    }
+
+    func expectRepaired(_ workspace: Workspace, kinds: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let found = try workspace.lading("validate-consistency", "--json")
+        #expect(found.status == 1, "\(found.stdout)", sourceLocation: sourceLocation)
+        for kind in kinds { #expect(found.stdout.contains("\"kind\" : \"\(kind)\""), "\(kind) not reported: \(found.stdout)", sourceLocation: sourceLocation) }
+        let human = try workspace.lading("validate-consistency")
+        #expect(human.stdout.contains("Overall Status: INCONSISTENT"), sourceLocation: sourceLocation)
+        let fixed = try workspace.lading("validate-consistency", "--fix")
+        #expect(fixed.status == 0, "\(fixed.stdout)\n\(fixed.stderr)", sourceLocation: sourceLocation)
+        #expect(fixed.stdout.contains("Fixes Applied"), sourceLocation: sourceLocation)
+        let again = try workspace.lading("validate-consistency")
+        #expect(again.status == 0, "\(again.stdout)", sourceLocation: sourceLocation)
+        // The next run loads what a repair sent back for retry; then everything holds.
+        #expect(try workspace.lading("run").status == 0, sourceLocation: sourceLocation)
+        try workspace.expectInvariants(sourceLocation: sourceLocation)
+        #expect(try workspace.lading("validate-consistency").status == 0, sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: damages)
+    func eachDamageIsFoundAndRepaired(damage: Damage) throws {
+        let workspace = try loadedWorkspace()
+        if damage.kind == "file_changed" {
+            // The changed file's rows are its new content after the repair.
+            try damage.apply(workspace)
+            let found = try workspace.lading("validate-consistency", "--json")
+            #expect(found.status == 1 && found.stdout.contains("file_changed"))
+            #expect(try workspace.lading("fix-inconsistencies").status == 0)
+            #expect(try workspace.sqlite("warehouse.sqlite", "SELECT order_id FROM orders WHERE _source_file = '\(Self.path(workspace, "orders_4.csv"))'") == ["999"])
+            #expect(try workspace.lading("validate-consistency").status == 0)
+            return
+        }
+        try damage.apply(workspace)
+        try expectRepaired(workspace, kinds: [damage.kind])
+    }
+
+    @Test func allDamageTogetherIsRepairedInOnePass() throws {
+        let workspace = try loadedWorkspace()
+        for damage in Self.damages where damage.kind != "file_changed" && damage.name != "rows of one file deleted" && damage.name != "orphaned PROCESSING without committed data" {
+            try damage.apply(workspace)
+        }
+        try expectRepaired(workspace, kinds: ["orphaned_processing", "completed_without_ledger", "row_count_mismatch", "stale_lock", "scd2_multiple_current"])
+    }
+
+    @Test func aFileGoneFromDiskIsOnlyAWarning() throws {
+        let workspace = try loadedWorkspace()
+        try FileManager.default.removeItem(atPath: Self.path(workspace, "orders_4.csv"))
+        let result = try workspace.lading("validate-consistency")
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("Tracked file gone from disk"))
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders WHERE _source_file LIKE '%orders_4.csv'") == ["1"])
+    }
+
+    /// Garbage, half a file, or no file: the next run rebuilds the tracker from the
+    /// ledger, keeps the old one aside, and loads nothing twice.
+    @Test(arguments: ["garbage", "truncated", "deleted"])
+    func aDamagedTrackerIsRebuiltFromTheLedger(damage: String) throws {
+        let workspace = try loadedWorkspace()
+        let tracker = workspace.url("state/tracker.sqlite")
+        // Fold the WAL in first so truncation cuts real pages.
+        try Self.sql(workspace, "state/tracker.sqlite", "PRAGMA wal_checkpoint(TRUNCATE)")
+        switch damage {
+        case "garbage":
+            try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: tracker))
+        case "truncated":
+            let data = try Data(contentsOf: URL(fileURLWithPath: tracker))
+            try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: tracker))
+        default:
+            try FileManager.default.removeItem(atPath: tracker)
+        }
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: tracker + suffix) }
+        let run = try workspace.lading("run", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\"already_completed\" : 4") && run.stdout.contains("\"already_completed\" : 3"), "nothing loads twice: \(run.stdout)")
+        try workspace.expectInvariants()
+        #expect(try workspace.lading("validate-consistency").status == 0)
+        let aside = try FileManager.default.contentsOfDirectory(atPath: workspace.url("state")).filter { $0.hasPrefix("tracker.sqlite.corrupt-") }
+        #expect(damage == "deleted" ? aside.isEmpty : !aside.isEmpty, "\(aside)")
+    }
+
+    @Test func resetStateThenRunLeavesEveryTableIdentical() throws {
+        let workspace = try loadedWorkspace()
+        let appendRows = "SELECT order_id, amount, note, _source_file FROM orders ORDER BY _source_file, order_id"
+        let history = "SELECT id, name, coalesce(city, 'NULL'), effective_date, coalesce(end_date, 'NULL'), is_current FROM people ORDER BY id, effective_date"
+        let before = (try workspace.sqlite("warehouse.sqlite", appendRows), try workspace.sqlite("warehouse.sqlite", history))
+        let reset = try workspace.lading("reset-state", "--yes")
+        #expect(reset.status == 0, "\(reset.stderr)")
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", appendRows) == before.0)
+        #expect(try workspace.sqlite("warehouse.sqlite", history) == before.1, "SCD2 replay keeps each file's boundary")
+        try workspace.expectInvariants()
+        #expect(try workspace.lading("validate-consistency").status == 0)
+        // An SCD2 table alone.
+        #expect(try workspace.lading("reset-state", "--table", "people", "--yes").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM people") == ["0"])
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", history) == before.1)
+    }
+
+    @Test func resetStateOfOneFileReloadsExactlyThatFile() throws {
+        let workspace = try loadedWorkspace()
+        let batches = "SELECT _source_file, min(_batch_id) FROM orders GROUP BY _source_file ORDER BY 1"
+        let before = try workspace.sqlite("warehouse.sqlite", batches)
+        let reset = try workspace.lading("reset-state", "--file", "landing/orders/orders_2.csv", "--yes")
+        #expect(reset.status == 0, "\(reset.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders WHERE _source_file LIKE '%orders_2.csv'") == ["0"])
+        let run = try workspace.lading("run", "--json")
+        #expect(run.stdout.contains("\"rows_loaded\" : 730"), "\(run.stdout)")
+        let after = try workspace.sqlite("warehouse.sqlite", batches)
+        #expect(zip(before, after).filter { $0 != $1 }.map(\.0).count == 1)
+        #expect(zip(before, after).first { $0 != $1 }?.0.contains("orders_2.csv") == true)
+        try workspace.expectInvariants()
+    }
+
+    @Test func resetStateWithoutATerminalNeedsYes() throws {
+        let workspace = try loadedWorkspace()
+        let tracker = try workspace.sqlite("state/tracker.sqlite", "SELECT file_path, status FROM file_processing_tracker")
+        let refused = try workspace.lading("reset-state")
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--yes"))
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT file_path, status FROM file_processing_tracker") == tracker)
+    }
+
+    @Test func resetFailedOnlyGivesAFailedFileAnotherChance() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n2\n")
+        #expect(try workspace.lading("run").status == 1)
+        #expect(try workspace.lading("validate-consistency").status == 1, "a data error is not retried: exhausted")
+        try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n2,ok\n")
+        #expect(try workspace.lading("reset-state", "--failed-only", "--yes").status == 0)
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT status, retry_count FROM file_processing_tracker") == ["FAILED|0"])
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["2"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
+    /// A health check beside a live run: not blocked, reports the run as running.
+    @Test func validationBesideALiveRunSeesItRunning() throws {
+        let workspace = try loadedWorkspace()
+        let (process, out, err) = try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path,
+                                                environment: ["LADING_TEST_HOLD_LOCK_SECONDS": "3"])
+        var waited = 0
+        while !workspace.exists("state/lading.lock") && waited < 200 { usleep(20_000); waited += 1 }
+        let lock = workspace.read("state/lading.lock") ?? ""
+        let runID = (try? JSONSerialization.jsonObject(with: Data(lock.utf8)) as? [String: Any])?["run_id"] as? String ?? ""
+        #expect(!runID.isEmpty)
+        // The live run owns a file right now.
+        let file = Self.path(workspace, "orders_1.csv")
+        try Self.sql(workspace, "state/tracker.sqlite", "UPDATE file_processing_tracker SET status = 'PROCESSING', run_id = '\(runID)' WHERE file_path = '\(file)'")
+        let check = try workspace.lading("validate-consistency", "--json")
+        try Self.sql(workspace, "state/tracker.sqlite", "UPDATE file_processing_tracker SET status = 'COMPLETED' WHERE file_path = '\(file)'")
+        #expect(process.isRunning, "validation returned while the run still held its lock")
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(check.stdout.contains("\"run_id\" : \"\(runID)\""))
+        #expect(!check.stdout.contains("orphaned_processing"))
+        let finished = CLI.finish(process, out, err)
+        #expect(finished.status == 0, "\(finished.stderr)")
+        let fix = try workspace.lading("fix-inconsistencies")
+        #expect(fix.status == 0)
+    }
+}
