@@ -110,11 +110,86 @@ def mb(path):
     return os.path.getsize(path) / 1e6
 
 
+def scd2_data():
+    """A 200,000-key snapshot and 5 daily ones: 5% changed, 1% new, 0.5% deleted."""
+    folder = os.path.join(DATA, "scd2")
+    days = [os.path.join(folder, f"dim_{d}.csv") for d in range(6)]
+    if all(os.path.exists(p) for p in days):
+        return days
+    os.makedirs(folder, exist_ok=True)
+    rng = random.Random(7)
+    current = {i: (f"name{i}", f"user{i}@example.com", f"City{i % 500}", str(i % 1000)) for i in range(200_000)}
+    next_id = 200_000
+    for day, path in enumerate(days):
+        if day > 0:
+            keys = list(current)
+            for key in rng.sample(keys, len(keys) // 200):  # 0.5% deleted
+                del current[key]
+            keys = list(current)
+            for key in rng.sample(keys, len(keys) // 20):  # 5% changed
+                name, email, city, score = current[key]
+                current[key] = (name, email, f"Moved{day}-{rng.randrange(1000)}", score)
+            for _ in range(len(keys) // 100):  # 1% new
+                current[next_id] = (f"name{next_id}", f"user{next_id}@example.com", "NewCity", "0")
+                next_id += 1
+        with open(path, "w") as f:
+            f.write("id,name,email,city,score\n")
+            for key, (name, email, city, score) in current.items():
+                f.write(f"{key},{name},{email},{city},{score}\n")
+    return days
+
+
+SCD2_SQL = """
+.mode csv
+.import {path} stage
+CREATE INDEX stage_id ON stage (id);
+BEGIN;
+UPDATE dim SET end_date = '{day}', is_current = 0 WHERE is_current = 1 AND NOT EXISTS (SELECT 1 FROM stage s WHERE s.id = dim.id);
+UPDATE dim SET end_date = '{day}', is_current = 0 WHERE is_current = 1 AND EXISTS (SELECT 1 FROM stage s WHERE s.id = dim.id
+    AND (s.name IS NOT dim.name OR s.email IS NOT dim.email OR s.city IS NOT dim.city OR s.score IS NOT dim.score));
+INSERT INTO dim SELECT s.id, s.name, s.email, s.city, s.score, '{day}', NULL, 1 FROM stage s
+    WHERE NOT EXISTS (SELECT 1 FROM dim t WHERE t.is_current = 1 AND t.id = s.id);
+COMMIT;
+DROP TABLE stage;
+"""
+
+
+def scd2_bench(lading):
+    print("== SCD2: 200,000 keys, then 5 daily snapshots (5% changed, 1% new, 0.5% deleted, deletes: close) ==", flush=True)
+    days = scd2_data()
+    folder = fresh("scd2")
+    landing = os.path.join(folder, "landing")
+    os.makedirs(landing)
+    cfg = os.path.join(folder, "lading.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"state_dir: ./state\ntables:\n  - table_name: dim\n    source_path: {landing}\n    file_pattern: \"*.csv\"\n"
+                "    loading_strategy: scd2\n    primary_keys: [id]\n    scd2_deletes: close\n")
+    ref_db = os.path.join(folder, "ref.sqlite")
+    subprocess.run(["sqlite3", ref_db, "CREATE TABLE dim (id, name, email, city, score, effective_date, end_date, is_current);"
+                    "CREATE UNIQUE INDEX dim_current ON dim (id) WHERE is_current = 1;"], check=True)
+    ratios = []
+    for day, path in enumerate(days):
+        os.link(path, os.path.join(landing, os.path.basename(path)))
+        t_ours, rss = run_rss([lading, "run", "--config", cfg, "--log-level", "error"])
+        t_ref, _ = run_rss(
+            f"sqlite3 {ref_db} <<'SQL'\n{SCD2_SQL.format(path=path, day=f'2026-11-{day + 1:02d}')}\nSQL", shell=True)
+        label = "initial 200k keys" if day == 0 else f"daily file {day}"
+        if day > 0:
+            ratios.append(t_ours / t_ref)
+        print(f"{label:<18} lading {t_ours:6.2f}s peak {rss:4.0f} MiB | plain SQL in sqlite3 {t_ref:6.2f}s | ratio {t_ours/t_ref:.2f}x", flush=True)
+    ours = subprocess.run(["sqlite3", os.path.join(folder, "warehouse.sqlite"), "SELECT count(*), sum(is_current) FROM dim"], capture_output=True, text=True).stdout.strip()
+    ref = subprocess.run(["sqlite3", ref_db, "SELECT count(*), sum(is_current) FROM dim"], capture_output=True, text=True).stdout.strip()
+    print(f"daily files: mean ratio {sum(ratios)/len(ratios):.2f}x, worst {max(ratios):.2f}x | versions, current: lading {ours}, plain SQL {ref}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
+    parser.add_argument("--only", choices=["scd2"], help="run one section")
     args = parser.parse_args()
     lading = os.path.join(args.bin, "lading")
+    if args.only == "scd2":
+        return scd2_bench(lading)
     bench = os.path.join(args.bin, "lading-bench")
     wide, cols, jsonl, small, blobs = generate()
     rows = []
@@ -175,6 +250,7 @@ def main():
         times[label] = t_ours
         print(f"{label:<26} lading {t_ours:6.2f}s {n/t_ours:10.0f} rows/s peak {rss_ours:5.0f} MiB | sqlite3 .import {t_ref:6.2f}s {n/t_ref:10.0f} rows/s peak {rss_ref:5.0f} MiB | ratio {t_ours/t_ref:.2f}x ({n} rows)")
     print(f"gzip load takes {times['same, gzip']/times['1M rows x 10 cols csv']:.2f}x the plain file's time")
+    scd2_bench(lading)
 
 
 if __name__ == "__main__":

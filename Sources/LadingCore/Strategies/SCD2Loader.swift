@@ -69,6 +69,9 @@ public final class SCD2Loader {
             result.rowsQuarantined = Int64(allBad.count)
             result.rowsLoaded = result.recordsRead - result.rowsQuarantined
             result.bytesRead = reader.bytesConsumed
+            // Every statement of the apply looks keys up in the stage: index them once.
+            let stageKeys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
+            try db.execute("CREATE INDEX temp.\(SCD2Loader.stage)_keys ON \(SCD2Loader.stage) (\(stageKeys))")
             try checkDuplicates(file: file.path)
             if case .column(let column) = table.effectiveFrom {
                 let late = try lateRows(file: file.path, column: column)
