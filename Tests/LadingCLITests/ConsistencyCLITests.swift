@@ -229,4 +229,25 @@ import Glibc
         let fix = try workspace.lading("fix-inconsistencies")
         #expect(fix.status == 0)
     }
+
+    /// A warehouse that fails its integrity check stops the run (exit 70) before it
+    /// changes anything, and validation names it.
+    @Test func aDamagedWarehouseStopsTheRunAndChangesNothing() throws {
+        let workspace = try loadedWorkspace()
+        try workspace.write("landing/orders/orders_5.csv", "order_id,amount,note\n1,1.0,x\n")
+        let warehouse = workspace.url("warehouse.sqlite")
+        var data = try Data(contentsOf: URL(fileURLWithPath: warehouse))
+        // Scribble over the B-tree page headers of pages 2 and 3 (not the file header).
+        let page = Int(data[16]) << 8 | Int(data[17])
+        for offset in [page, page + 1, page + 3, 2 * page, 2 * page + 1, 2 * page + 3] where offset < data.count { data[offset] = 0xA5 }
+        try data.write(to: URL(fileURLWithPath: warehouse))
+        let tracker = try workspace.sqlite("state/tracker.sqlite", "SELECT file_path, status FROM file_processing_tracker")
+        let run = try workspace.lading("run")
+        #expect(run.status == 70, "\(run.stderr)")
+        #expect(run.stderr.contains("warehouse"), "\(run.stderr)")
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT file_path, status FROM file_processing_tracker") == tracker)
+        let check = try workspace.lading("validate-consistency", "--json")
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("warehouse_integrity"), "\(check.stdout)")
+    }
 }

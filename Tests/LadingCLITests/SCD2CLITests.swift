@@ -181,6 +181,35 @@ import Testing
         #expect(quarantine == ["1|1|2|late_data|1,a,y,y,2026-01-03T00:00:00Z"])
         #expect(try workspace.sqlite("warehouse.sqlite", "SELECT records_read, rows_loaded, rows_quarantined FROM _lading_loads WHERE source_file LIKE '%s2.csv'") == ["3|2|1"])
     }
+
+    /// Two runs at once, and a file applied again (reset of one file replays the
+    /// table): never a second current version, and the history stays the model's.
+    @Test func concurrentRunsAndReappliedFilesNeverDoubleACurrentVersion() throws {
+        let workspace = try Workspace()
+        try writeConfig(workspace)
+        let snapshots: [[Row]] = [
+            [Row(k1: 1, k2: "a", a: "x", b: nil), Row(k1: 2, k2: "a", a: "y", b: "y")],
+            [Row(k1: 1, k2: "a", a: "z", b: nil), Row(k1: 3, k2: "b", a: nil, b: nil)],
+            [Row(k1: 1, k2: "a", a: "z", b: "w"), Row(k1: 2, k2: "a", a: "y", b: "y"), Row(k1: 3, k2: "b", a: nil, b: nil)],
+        ]
+        for (index, rows) in snapshots.enumerated() {
+            try workspace.write("landing/dim/s\(index).csv", Self.csv(rows))
+            try workspace.setModified("landing/dim/s\(index).csv", to: Date(timeIntervalSince1970: 1_767_225_600 + Double(index) * 86_400))
+        }
+        let starts = (1...3).map { String(format: "2026-01-%02dT00:00:00.000000Z", $0) }
+        let expected = Self.model(snapshots, starts: starts)
+        let runs = try (0..<2).map { _ in try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path) }
+        let statuses = runs.map { CLI.finish($0.0, $0.1, $0.2).status }
+        #expect(statuses.allSatisfy { $0 == 0 || $0 == 75 } && statuses.contains(0), "\(statuses)")
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try history(workspace) == expected)
+        #expect(try workspace.lading("reset-state", "--file", "landing/dim/s1.csv", "--yes").status == 0)
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try history(workspace) == expected)
+        let doubled = try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM (SELECT k1, k2 FROM dim WHERE is_current = 1 GROUP BY k1, k2 HAVING count(*) > 1)")
+        #expect(doubled == ["0"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
 }
 
 /// A `RandomNumberGenerator` over a seeded source, for a reproducible shuffle.
