@@ -1,0 +1,173 @@
+import Foundation
+
+/// `lading monitor`: health over a window of hours (SPEC §8). Rates are fractions;
+/// crossing a `monitor:` threshold is a critical alert (exit 1), a run much longer
+/// than usual a warning.
+public struct MonitorReport: Encodable, Sendable {
+    public struct Alert: Encodable, Sendable, Equatable {
+        public var level: String
+        public var name: String
+        public var message: String
+        public var value: Double?
+        public var threshold: Double?
+    }
+
+    public struct ErrorPattern: Encodable, Sendable {
+        public var errorType: String
+        public var pattern: String
+        public var count: Int
+        public var example: String
+
+        enum CodingKeys: String, CodingKey {
+            case errorType = "error_type", pattern, count, example
+        }
+    }
+
+    public var windowHours: Double
+    public var runs = 0
+    public var successfulRuns = 0
+    public var partialRuns = 0
+    public var failedRuns = 0
+    public var successRate: Double?
+    public var failureRate: Double?
+    public var rowsLoaded: Int64 = 0
+    public var rowsQuarantined: Int64 = 0
+    public var quarantineRate: Double?
+    public var hoursSinceLastSuccess: Double?
+    public var meanDurationSeconds: Double?
+    public var lastDurationSeconds: Double?
+    public var errorPatterns: [ErrorPattern] = []
+    public var alerts: [Alert] = []
+
+    public var critical: Bool { alerts.contains { $0.level == "critical" } }
+
+    enum CodingKeys: String, CodingKey {
+        case windowHours = "window_hours", runs, successfulRuns = "successful_runs", partialRuns = "partial_runs", failedRuns = "failed_runs"
+        case successRate = "success_rate", failureRate = "failure_rate", rowsLoaded = "rows_loaded", rowsQuarantined = "rows_quarantined"
+        case quarantineRate = "quarantine_rate", hoursSinceLastSuccess = "hours_since_last_success"
+        case meanDurationSeconds = "mean_duration_seconds", lastDurationSeconds = "last_duration_seconds"
+        case errorPatterns = "error_patterns", alerts, status
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(critical ? "critical" : alerts.isEmpty ? "ok" : "warning", forKey: .status)
+        try c.encode(windowHours, forKey: .windowHours)
+        try c.encode(runs, forKey: .runs)
+        try c.encode(successfulRuns, forKey: .successfulRuns)
+        try c.encode(partialRuns, forKey: .partialRuns)
+        try c.encode(failedRuns, forKey: .failedRuns)
+        try c.encode(successRate, forKey: .successRate)
+        try c.encode(failureRate, forKey: .failureRate)
+        try c.encode(rowsLoaded, forKey: .rowsLoaded)
+        try c.encode(rowsQuarantined, forKey: .rowsQuarantined)
+        try c.encode(quarantineRate, forKey: .quarantineRate)
+        try c.encode(hoursSinceLastSuccess, forKey: .hoursSinceLastSuccess)
+        try c.encode(meanDurationSeconds, forKey: .meanDurationSeconds)
+        try c.encode(lastDurationSeconds, forKey: .lastDurationSeconds)
+        try c.encode(errorPatterns, forKey: .errorPatterns)
+        try c.encode(alerts, forKey: .alerts)
+    }
+
+    public static func gather(config: LadingConfig, environment: Environment, hours: Double) throws -> MonitorReport {
+        var report = MonitorReport(windowHours: hours)
+        let now = environment.clock.now()
+        let since = now.addingTimeInterval(-hours * 3600)
+        var all: [RunRecord] = []
+        var failures: [FileRecord] = []
+        if FileManager.default.fileExists(atPath: config.trackerPath) {
+            let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+            all = try tracker.runs(limit: 100_000)
+            failures = try tracker.records(status: .failed).filter { (Timestamp.parse($0.updatedAt) ?? .distantPast) >= since }
+        }
+        let window = all.filter { (Timestamp.parse($0.startedAt) ?? .distantPast) >= since }
+        let finished = window.filter { $0.status != "running" }
+        report.runs = window.count
+        report.successfulRuns = finished.filter { $0.status == "success" }.count
+        report.partialRuns = finished.filter { $0.status == "partial" }.count
+        report.failedRuns = finished.filter { $0.status == "failed" }.count
+        if !finished.isEmpty {
+            report.successRate = Double(report.successfulRuns) / Double(finished.count)
+            report.failureRate = Double(report.partialRuns + report.failedRuns) / Double(finished.count)
+        }
+        report.rowsLoaded = window.reduce(0) { $0 + $1.rowsLoaded }
+        report.rowsQuarantined = window.reduce(0) { $0 + $1.rowsQuarantined }
+        if report.rowsLoaded + report.rowsQuarantined > 0 {
+            report.quarantineRate = Double(report.rowsQuarantined) / Double(report.rowsLoaded + report.rowsQuarantined)
+        }
+        if let last = all.first(where: { $0.status == "success" }), let end = (last.finishedAt ?? Optional(last.startedAt)).flatMap(Timestamp.parse) {
+            report.hoursSinceLastSuccess = now.timeIntervalSince(end) / 3600
+        }
+        let durations = finished.compactMap(RunHistory.duration(of:))
+        if !durations.isEmpty { report.meanDurationSeconds = durations.reduce(0, +) / Double(durations.count) }
+        report.lastDurationSeconds = durations.first
+        report.errorPatterns = patterns(failures)
+        report.alerts = alerts(report, thresholds: config.monitor, history: all.filter { $0.status != "running" }.compactMap(RunHistory.duration(of:)))
+        return report
+    }
+
+    static func alerts(_ report: MonitorReport, thresholds: LadingConfig.Monitor, history: [Double]) -> [Alert] {
+        var alerts: [Alert] = []
+        if let rate = report.failureRate, rate > thresholds.maxFailureRate {
+            alerts.append(Alert(level: "critical", name: "failure_rate", message: String(format: "%.0f%% of runs in the window failed or partly failed (threshold %.0f%%)", rate * 100, thresholds.maxFailureRate * 100), value: rate, threshold: thresholds.maxFailureRate))
+        }
+        if let rate = report.quarantineRate, rate > thresholds.maxQuarantineRate {
+            alerts.append(Alert(level: "critical", name: "quarantine_rate", message: String(format: "%.2f%% of records were quarantined (threshold %.2f%%)", rate * 100, thresholds.maxQuarantineRate * 100), value: rate, threshold: thresholds.maxQuarantineRate))
+        }
+        if let hours = report.hoursSinceLastSuccess {
+            if hours > thresholds.maxHoursSinceSuccess {
+                alerts.append(Alert(level: "critical", name: "hours_since_success", message: String(format: "last successful run %.1f hours ago (threshold %.1f)", hours, thresholds.maxHoursSinceSuccess), value: hours, threshold: thresholds.maxHoursSinceSuccess))
+            }
+        } else {
+            alerts.append(Alert(level: "critical", name: "hours_since_success", message: "no successful run recorded", value: nil, threshold: thresholds.maxHoursSinceSuccess))
+        }
+        // The latest run against the median of the ones before it (at least 3).
+        if history.count >= 4, let last = history.first {
+            let earlier = history.dropFirst().sorted()
+            let median = earlier[earlier.count / 2]
+            if median > 0, last > 3 * median, last - median > 60 {
+                alerts.append(Alert(level: "warning", name: "long_run", message: String(format: "the last run took %.0fs, %.1f× the usual %.0fs", last, last / median, median), value: last, threshold: 3 * median))
+            }
+        }
+        return alerts
+    }
+
+    /// Failures grouped by class and message with numbers, paths and quoted values
+    /// replaced, so fifty files failing the same way are one pattern.
+    static func patterns(_ failures: [FileRecord]) -> [ErrorPattern] {
+        var groups: [String: ErrorPattern] = [:]
+        for record in failures {
+            let message = record.errorMessage ?? ""
+            let pattern = normalise(message.replacingOccurrences(of: record.filePath, with: "<file>"))
+            let key = (record.errorType ?? "unknown") + "\u{1F}" + pattern
+            groups[key, default: ErrorPattern(errorType: record.errorType ?? "unknown", pattern: pattern, count: 0, example: message)].count += 1
+        }
+        return groups.values.sorted { ($0.count, $1.pattern) > ($1.count, $0.pattern) }
+    }
+
+    static func normalise(_ message: String) -> String {
+        var text = message
+        for (regex, replacement) in [("'[^']*'", "'…'"), ("\"[^\"]*\"", "\"…\""), ("/[^ :;,)]+", "<path>"), ("[0-9]+(\\.[0-9]+)?", "N")] {
+            text = text.replacingOccurrences(of: regex, with: replacement, options: .regularExpression)
+        }
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+
+    public var text: String {
+        func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a" }
+        var lines = ["=== LADING MONITOR (last \(windowHours.formatted()) hours) ===",
+                     "Status: \(critical ? "CRITICAL" : alerts.isEmpty ? "OK" : "WARNING")",
+                     "Runs: \(runs) (success \(successfulRuns), partial \(partialRuns), failed \(failedRuns))",
+                     "Success rate: \(percent(successRate)) | failure rate: \(percent(failureRate))",
+                     "Rows loaded: \(rowsLoaded) | quarantined: \(rowsQuarantined) (\(percent(quarantineRate)))",
+                     "Hours since last success: \(hoursSinceLastSuccess.map { String(format: "%.1f", $0) } ?? "never")",
+                     "Run duration: mean \(meanDurationSeconds.map { String(format: "%.1fs", $0) } ?? "n/a"), last \(lastDurationSeconds.map { String(format: "%.1fs", $0) } ?? "n/a")"]
+        if !errorPatterns.isEmpty {
+            lines.append("Error patterns:")
+            lines += errorPatterns.map { "  \($0.count)× [\($0.errorType)] \($0.pattern)" }
+        }
+        lines.append("Alerts: \(alerts.isEmpty ? "none" : "")")
+        lines += alerts.map { "  \($0.level.uppercased()) \($0.name): \($0.message)" }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import LadingCore
+
+struct MonitorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Health over a window: success and failure rates, quarantine rate, error patterns, alerts.",
+        discussion: "Exits 1 when an alert is critical (thresholds under monitor: in the config), whatever the output format."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "The window, in hours back from now.")
+    var hours: Double = 24
+
+    @Flag(name: .customLong("json"), help: "Machine-readable output on stdout.")
+    var json = false
+
+    func validate() throws {
+        guard hours > 0, hours.isFinite else { throw ValidationError("--hours must be a positive number") }
+    }
+
+    func run() throws {
+        try ExitMapping.run {
+            let environment = Environment.live
+            let config = try global.loadConfig(environment: environment)
+            let report = try MonitorReport.gather(config: config, environment: environment, hours: hours)
+            if json { try Output.json(report) } else { Output.print(report.text) }
+            return report.critical ? .completedWithFailures : .success
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import LadingTestSupport
+import Testing
+
+/// history and monitor over a seeded series of runs.
+@Suite struct ObservabilityCLITests {
+    /// Runs relative to now: 6 successes, 2 partial runs that quarantined, 1 failure
+    /// in the last 9 hours, and an old success outside a 24-hour window.
+    func seededWorkspace(monitor: String) throws -> Workspace {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "monitor:\n" + monitor)
+        #expect(try workspace.lading("run").status == 0)
+        var sql = "DELETE FROM runs;"
+        func run(_ id: String, hoursAgo: Double, status: String, loaded: Int, quarantined: Int, error: String? = nil) {
+            let start = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-\(Int(hoursAgo * 3600)) seconds')"
+            let end = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-\(Int(hoursAgo * 3600) - 10) seconds')"
+            sql += """
+                INSERT INTO runs (run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed, rows_loaded, rows_quarantined, error_message)
+                VALUES ('\(id)', \(start), \(end), '\(status)', 1, 'h', 2, \(status == "failed" ? 0 : 2), \(status == "success" ? 0 : 1), \(loaded), \(quarantined), \(error.map { "'\($0)'" } ?? "NULL"));
+                """
+        }
+        for index in 1...6 { run("r\(index)", hoursAgo: Double(index), status: "success", loaded: 1000, quarantined: 0) }
+        run("r7", hoursAgo: 7, status: "partial", loaded: 500, quarantined: 50)
+        run("r8", hoursAgo: 8, status: "partial", loaded: 500, quarantined: 50)
+        run("r9", hoursAgo: 9, status: "failed", loaded: 0, quarantined: 0, error: "disk full")
+        run("r0", hoursAgo: 30, status: "success", loaded: 99, quarantined: 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [workspace.url("state/tracker.sqlite"), sql]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return workspace
+    }
+
+    func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test func monitorReportsRatesAndRaisesTheConfiguredAlerts() throws {
+        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n  max_quarantine_rate: 0.01\n  max_hours_since_success: 26\n")
+        let result = try workspace.lading("monitor", "--json")
+        #expect(result.status == 1, "the quarantine rate is critical: \(result.stdout)")
+        let report = json(result.stdout)
+        #expect(report["runs"] as? Int == 9)
+        #expect(report["successful_runs"] as? Int == 6)
+        #expect(abs((report["failure_rate"] as? Double ?? 0) - 3.0 / 9.0) < 1e-9)
+        #expect(abs((report["quarantine_rate"] as? Double ?? 0) - 100.0 / 7100.0) < 1e-9)
+        #expect(report["rows_loaded"] as? Int == 7000)
+        let alerts = (report["alerts"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(alerts == ["quarantine_rate"], "\(alerts)")
+        let hours = report["hours_since_last_success"] as? Double ?? 0
+        #expect(hours > 0.99 && hours < 1.1)
+        // The human form exits the same way.
+        let human = try workspace.lading("monitor")
+        #expect(human.status == 1)
+        #expect(human.stdout.contains("CRITICAL quarantine_rate"))
+    }
+
+    @Test func monitorIsQuietWhenThresholdsHoldAndCriticalWhenSuccessIsOld() throws {
+        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n  max_quarantine_rate: 0.05\n  max_hours_since_success: 26\n")
+        let quiet = try workspace.lading("monitor", "--json")
+        #expect(quiet.status == 0, "\(quiet.stdout)")
+        #expect(json(quiet.stdout)["status"] as? String == "ok")
+        let strict = try seededWorkspace(monitor: "  max_failure_rate: 0.2\n  max_quarantine_rate: 0.05\n  max_hours_since_success: 0.5\n")
+        let alerts = (json(try strict.lading("monitor", "--json").stdout)["alerts"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(alerts == ["failure_rate", "hours_since_success"], "\(alerts)")
+        // A window with no runs: no rates, but the last success is still an hour old.
+        let narrow = json(try workspace.lading("monitor", "--json", "--hours", "0.5").stdout)
+        #expect(narrow["runs"] as? Int == 0)
+        #expect(narrow["failure_rate"] is NSNull)
+    }
+
+    @Test func historyListsRunsNewestFirstWithTheirOutcome() throws {
+        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n")
+        let result = try workspace.lading("history", "--limit", "3", "--json")
+        #expect(result.status == 0)
+        let runs = json(result.stdout)["runs"] as? [[String: Any]] ?? []
+        #expect(runs.compactMap { $0["run_id"] as? String } == ["r1", "r2", "r3"])
+        #expect(runs.first?["outcome"] as? String == "success")
+        #expect(abs((runs.first?["duration_seconds"] as? Double ?? 0) - 10) < 0.01)
+        let all = try workspace.lading("history", "--limit", "50")
+        #expect(all.stdout.contains("r9") && all.stdout.contains("failed") && all.stdout.contains("error: disk full"))
+        #expect(try workspace.lading("history", "--limit", "0").status == 64)
+    }
+}
