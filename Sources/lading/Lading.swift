@@ -10,6 +10,6 @@ struct Lading: ParsableCommand {
         70 internal error, 75 lock held by another live run, 78 configuration error.
         """,
         subcommands: [RunCommand.self, StatusCommand.self, ValidateConsistencyCommand.self, FixInconsistenciesCommand.self,
-                      ForceUnlockCommand.self, ResetStateCommand.self, HistoryCommand.self, MonitorCommand.self]
+                      ForceUnlockCommand.self, ResetStateCommand.self, QuarantineCommand.self, HistoryCommand.self, MonitorCommand.self]
     )
 }

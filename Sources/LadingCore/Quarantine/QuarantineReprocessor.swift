@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+
+/// `quarantine reprocess` (SPEC §2): reads quarantined records again through the
+/// current config and table schema, after someone fixed what made them bad.
+///
+/// Records that now pass are inserted with their file's audit values, marked
+/// reprocessed, and moved from `rows_quarantined` to `rows_loaded` in the ledger, all
+/// in one warehouse transaction: a second reprocess (or a crash and a retry) never
+/// inserts them twice, and `records_read = rows_loaded + rows_quarantined` still
+/// holds (I2). Records that still fail stay quarantined with today's reason.
+public struct QuarantineReprocessor {
+    public struct Outcome: Encodable, Sendable {
+        public var table: String
+        public var file: String?
+        public var reprocessed = 0
+        public var stillBad = 0
+        public var note: String?
+
+        enum CodingKeys: String, CodingKey {
+            case table, file, reprocessed, stillBad = "still_bad", note
+        }
+
+        public var text: String {
+            if let note { return "\(table)\(file.map { " \($0)" } ?? ""): \(note)" }
+            return "\(table) \(file ?? ""): \(reprocessed) record(s) loaded, \(stillBad) still bad"
+        }
+    }
+
+    let config: LadingConfig
+    let environment: Environment
+    let logger: Logger
+
+    public init(config: LadingConfig, environment: Environment, logger: Logger) {
+        self.config = config
+        self.environment = environment
+        self.logger = logger
+    }
+
+    public func reprocess(tables: [TableConfig]) throws -> [Outcome] {
+        let lock = try RunLock.acquire(path: config.lockPath, runID: environment.makeID(prefix: "reprocess-"), timeoutMinutes: config.timeoutMinutes,
+                                       environment: environment, logger: logger)
+        defer { lock.release() }
+        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+        let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+        if let problems = try warehouse.db.integrityProblems(limit: 5) {
+            throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
+        }
+        let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)
+        var outcomes: [Outcome] = []
+        for table in tables {
+            let pending = try QuarantinedRecord.fetch(from: warehouse, table: table.name, file: nil, pendingOnly: true)
+            guard !pending.isEmpty else { continue }
+            if table.strategy == .scd2 {
+                outcomes.append(Outcome(table: table.name, note: "SCD2 records belong to their snapshot: fix the file and run 'lading reset-state --file F --yes' to replay it"))
+                continue
+            }
+            // Raw text that was not valid UTF-8, held a NUL or was cut at 64 KiB is not the
+            // record any more: reading it again would load altered data. Those stay.
+            let unrecoverable: Set<String> = ["invalid_utf8", "nul_byte", "record_too_large"]
+            let byFile = Dictionary(grouping: pending.filter { !unrecoverable.contains($0.errorType) }, by: \.file)
+            for file in byFile.keys.sorted() {
+                guard let ledger = try warehouse.ledgerRow(table: table.name, file: file), ledger.status == .complete else {
+                    outcomes.append(Outcome(table: table.name, file: file, note: "the file is not completely loaded; it is reprocessed by its next load"))
+                    continue
+                }
+                let outcome = try reprocess(byFile[file] ?? [], of: file, table: table, ledger: ledger, warehouse: warehouse)
+                if outcome.reprocessed > 0 {
+                    try tracker.db.run("""
+                        UPDATE file_processing_tracker SET rows_loaded = rows_loaded + ?, rows_quarantined = rows_quarantined - ?, updated_at = ?
+                        WHERE table_name = ? AND file_path = ?
+                        """, [.integer(Int64(outcome.reprocessed)), .integer(Int64(outcome.reprocessed)),
+                              .text(Timestamp.iso8601(environment.clock.now())), .text(table.name), .text(file)])
+                }
+                logger.info("reprocessed quarantined records", metadata: ["table": "\(table.name)", "file": "\(file)",
+                                                                         "loaded": "\(outcome.reprocessed)", "still_bad": "\(outcome.stillBad)"])
+                outcomes.append(outcome)
+            }
+        }
+        return outcomes
+    }
+
+    private func reprocess(_ records: [QuarantinedRecord], of file: String, table original: TableConfig, ledger: LedgerRow,
+                           warehouse: SQLiteWarehouse) throws -> Outcome {
+        var table = original
+        let format = try ReaderFactory.format(for: file, configured: table.format)
+        table.format = format
+        // The records, behind the file's own header, in a scratch file the readers know.
+        let scratch = config.stateDirectory + "/reprocess-\(environment.makeID()).\(format.rawValue)"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var text = ""
+        if format != .jsonl && table.csv.header {
+            let names = FileManager.default.fileExists(atPath: file)
+                ? try ReaderFactory.open(path: file, table: original, maxRecordBytes: config.maxRecordBytes).columnNames
+                : try warehouse.columns(of: table.name).map(\.name)
+            text += header(names, table: table, format: format) + "\n"
+        }
+        for record in records { text += record.rawRecord + "\n" }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: scratch))
+
+        let stamp = Timestamp.iso8601(environment.clock.now())
+        let context = LoadContext(warehouse: warehouse, table: table, batchSize: records.count + 1, maxRecordBytes: config.maxRecordBytes,
+                                  clock: environment.clock, logger: logger)
+        let (reader, initialPlan) = try context.openWithPlan(path: scratch, reserved: WarehouseSchema.auditColumns)
+        var plan = initialPlan
+        if !plan.newColumns.isEmpty, table.schemaEvolution == .fail {
+            throw LoadError.schemaChanged(file: file, table: table.name, newColumns: plan.newColumns.map(\.name))
+        }
+        var pending = plan.newColumns
+        var batch = RecordBatch()
+        defer { batch.free() }
+        _ = try context.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending, skipThrough: 0, file: file)
+        let bad = Dictionary(batch.badRecords.map { ($0.recordNumber, $0) }, uniquingKeysWith: { a, _ in a })
+        var outcome = Outcome(table: table.name, file: file)
+        let inserter = BatchInserter()
+        inserter.setTrailing([file, stamp, ledger.batchID], names: WarehouseSchema.auditColumns)
+        try warehouse.db.transaction {
+            if !pending.isEmpty {
+                try warehouse.ensureTable(table.name, columns: try warehouse.columns(of: table.name) + pending)
+            }
+            try inserter.insert(batch, into: table.name, columns: plan.names, db: warehouse.db)
+            for (index, record) in records.enumerated() {
+                if let problem = bad[index + 1] {
+                    outcome.stillBad += 1
+                    try warehouse.db.run("UPDATE _lading_quarantine SET error_type = ?, error_message = ? WHERE id = ?",
+                                         [.text(problem.errorType), .text(problem.reason), .integer(record.id)])
+                } else {
+                    outcome.reprocessed += 1
+                    try warehouse.db.run("UPDATE _lading_quarantine SET reprocessed_at = ? WHERE id = ?", [.text(stamp), .integer(record.id)])
+                }
+            }
+            try warehouse.db.run("""
+                UPDATE _lading_loads SET rows_loaded = rows_loaded + ?, rows_quarantined = rows_quarantined - ? WHERE table_name = ? AND source_file = ?
+                """, [.integer(Int64(outcome.reprocessed)), .integer(Int64(outcome.reprocessed)), .text(table.name), .text(file)])
+        }
+        return outcome
+    }
+
+    /// The header line, quoted where a name needs it.
+    private func header(_ names: [String], table: TableConfig, format: TableConfig.Format) -> String {
+        let delimiter = Character(UnicodeScalar(table.csv.delimiter ?? (format == .tsv ? 0x09 : UInt8(ascii: ","))))
+        let quote = Character(UnicodeScalar(table.csv.quote))
+        return names.map { name in
+            guard name.contains(delimiter) || name.contains(quote) || name.contains("\n") || name.contains("\r") else { return name }
+            return String(quote) + name.replacingOccurrences(of: String(quote), with: String(quote) + String(quote)) + String(quote)
+        }.joined(separator: String(delimiter))
+    }
+}
