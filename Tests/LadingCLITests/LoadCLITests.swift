@@ -95,7 +95,8 @@ import Glibc
     /// while `retry_count < retry_attempts`, then the file stays FAILED until reset.
     @Test func aTransientFailureIsRetriedUpToRetryAttempts() throws {
         let workspace = try Workspace()
-        try workspace.writeConfig(extra: "retry_attempts: 2\n")
+        // One attempt per run: this test is about retries across runs.
+        try workspace.writeConfig(extra: "retry_attempts: 2\nretry:\n  attempts_in_run: 1\n")
         let config = workspace.read("lading.yaml") ?? ""
         try workspace.write("lading.yaml", config.replacingOccurrences(of: "  path: ./warehouse.sqlite\n", with: "  path: ./warehouse.sqlite\n  busy_timeout_seconds: 0.2\n"))
         try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n")
@@ -114,6 +115,27 @@ import Glibc
         holder.release()
         #expect(try workspace.lading("run").status == 0)
         #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders ORDER BY id") == ["1"], "still not retried once the lock is gone")
+    }
+
+    /// Within a run, a transient error is retried after growing, jittered delays; the
+    /// file loads once the other writer lets go, and the tracker shows a clean load.
+    @Test func aTransientFailureIsRetriedWithinTheRunWithBackoff() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "retry:\n  base_seconds: 0.2\n  max_seconds: 2\n  attempts_in_run: 8\n")
+        let config = workspace.read("lading.yaml") ?? ""
+        try workspace.write("lading.yaml", config.replacingOccurrences(of: "  path: ./warehouse.sqlite\n", with: "  path: ./warehouse.sqlite\n  busy_timeout_seconds: 0.1\n"))
+        try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.write("landing/orders/b.csv", "id,name\n2,ok\n")
+        let holder = try WriterHolder(database: workspace.url("warehouse.sqlite"))
+        let (process, out, err) = try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path)
+        usleep(700_000)
+        holder.release()
+        let result = CLI.finish(process, out, err)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("transient error, retrying"), "\(result.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders ORDER BY id") == ["1", "2"])
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT status, retry_count FROM file_processing_tracker WHERE file_path LIKE '%b.csv'") == ["COMPLETED|0"])
     }
 
     @Test func aTruncatedGzipFailsWithNoRows() throws {

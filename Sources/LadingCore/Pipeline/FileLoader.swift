@@ -59,10 +59,11 @@ struct FileLoader {
         do {
             // Registration hashed the file or took the tracker's hash; hash only if neither could.
             let sha = try file.sha256 ?? FileHasher.sha256(path: file.path)
-            let (result, usedBatch): (LoadResult, String)
-            switch table.strategy {
-            case .append: (result, usedBatch) = try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
-            case .scd2: (result, usedBatch) = try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
+            let (result, usedBatch) = try withTransientRetries(log: log) {
+                switch table.strategy {
+                case .append: try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                case .scd2: try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                }
             }
             FaultPoint.afterFinalCommit.hit()
             try tracker.complete(table: table.name, file: file.path, runID: runID, recordsRead: result.recordsRead,
@@ -86,6 +87,26 @@ struct FileLoader {
         } catch {
             let kind = (error as? LadingError)?.kind ?? .unknown
             return try failed(file, error: error, kind: kind, started: started, log: log)
+        }
+    }
+
+    /// SPEC §7: a transient error (a busy or locked database) is tried again within the
+    /// run, up to `retry.attempts_in_run` attempts, after backoff with full jitter. Each
+    /// attempt starts from the committed state (a staged file resumes at its checkpoint).
+    private func withTransientRetries<T>(log: Logger, _ attempt: () throws -> T) throws -> T {
+        var failures = 0
+        while true {
+            do {
+                return try attempt()
+            } catch let error as LadingError where error.kind == .transient && failures + 1 < config.retry.attemptsInRun {
+                if let load = error as? LoadError, case .interrupted = load { throw error }
+                let delay = RetryPolicy.backoff(attempt: failures, base: config.retry.baseSeconds, cap: config.retry.maxSeconds,
+                                                random: environment.random)
+                failures += 1
+                log.warning("transient error, retrying", metadata: ["attempt": "\(failures + 1)", "of": "\(config.retry.attemptsInRun)",
+                                                                   "delay_seconds": "\(String(format: "%.3f", delay))", "error": "\(error.message)"])
+                environment.sleeper.sleep(seconds: delay)
+            }
         }
     }
 

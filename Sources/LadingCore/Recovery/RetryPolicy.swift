@@ -1,3 +1,5 @@
+import Foundation
+
 /// The retry matrix of SPEC §7, read from the error class, never from message text.
 public struct RetryPolicy: Sendable {
     public var retryAttempts: Int
@@ -21,5 +23,14 @@ public struct RetryPolicy: Sendable {
 
     public func mayRetry(_ record: FileRecord) -> Bool {
         mayRetry(kind: record.errorType.flatMap(ErrorKind.init(rawValue:)), retryCount: record.retryCount)
+    }
+
+    /// The wait before in-run attempt `attempt + 1` of a transient failure: exponential
+    /// backoff with full jitter (a uniform draw from zero to `min(cap, base × 2^attempt)`),
+    /// so runs that failed together do not retry together.
+    public static func backoff(attempt: Int, base: Double, cap: Double, random: any RandomSource) -> Double {
+        let ceiling = min(cap, base * pow(2, Double(min(attempt, 62))))
+        let unit = Double(random.nextUInt64() >> 11) / Double(1 << 53)
+        return ceiling * unit
     }
 }

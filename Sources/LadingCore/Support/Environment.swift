@@ -7,17 +7,20 @@ public struct Environment: Sendable {
     public var process: any ProcessIdentity
     public var random: any RandomSource
     public var variables: [String: String]
+    public var sleeper: any Sleeper
 
     public init(
         clock: any WallClock,
         process: any ProcessIdentity,
         random: any RandomSource,
-        variables: [String: String]
+        variables: [String: String],
+        sleeper: any Sleeper = SystemSleeper()
     ) {
         self.clock = clock
         self.process = process
         self.random = random
         self.variables = variables
+        self.sleeper = sleeper
     }
 
     /// The real machine.

@@ -131,4 +131,17 @@ import Testing
         #expect(!RetryPolicy(retryAttempts: 10).mayRetry(kind: .system, retryCount: 3))
         #expect(policy.mayRetry(kind: .data, retryCount: 0))
     }
+
+    /// Full jitter: each delay is a draw below a ceiling that doubles up to the cap;
+    /// over many draws the ceilings show, and nothing exceeds them.
+    @Test func backoffGrowsWithFullJitterUnderTheCap() {
+        let random = SeededRandom(seed: 3)
+        for attempt in 0..<8 {
+            let ceiling = min(10.0, 0.5 * Double(1 << attempt))
+            let delays = (0..<400).map { _ in RetryPolicy.backoff(attempt: attempt, base: 0.5, cap: 10, random: random) }
+            #expect(delays.allSatisfy { $0 >= 0 && $0 <= ceiling })
+            #expect(delays.max()! > ceiling * 0.9, "the draws reach close to the ceiling \(ceiling)")
+            #expect(Set(delays).count > 300, "jittered, not fixed")
+        }
+    }
 }
