@@ -117,6 +117,33 @@ import Glibc
         #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders ORDER BY id") == ["1"], "still not retried once the lock is gone")
     }
 
+    /// `circuit_breaker_threshold` failures in a row stop the table for the run (the rest
+    /// stay PENDING, other tables load); the next run half-opens: one file decides.
+    @Test func theCircuitBreakerOpensAndHalfOpensOnTheNextRun() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(tables: ["orders", "other"], extra: "circuit_breaker_threshold: 3\n")
+        for name in ["f1", "f2", "f3", "f4"] { try workspace.write("landing/orders/\(name).csv", "id,name\n1,ok\n2\n") }
+        for name in ["f5", "f6"] { try workspace.write("landing/orders/\(name).csv", "id,name\n\(name.dropFirst()),ok\n") }
+        try workspace.write("landing/other/o.csv", "id\n1\n")
+        func statuses() throws -> [String] {
+            try workspace.sqlite("state/tracker.sqlite", "SELECT substr(file_path, -6) || ' ' || status FROM file_processing_tracker WHERE table_name = 'orders' ORDER BY file_path")
+        }
+        let first = try workspace.lading("run")
+        #expect(first.status == 1)
+        #expect(first.stdout.contains("circuit breaker opened after 3"), "\(first.stdout)")
+        #expect(try statuses() == ["f1.csv FAILED", "f2.csv FAILED", "f3.csv FAILED", "f4.csv PENDING", "f5.csv PENDING", "f6.csv PENDING"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM other") == ["1"], "other tables keep loading")
+        #expect(try workspace.lading("status").stdout.contains("Circuit breaker OPEN for orders"))
+        let second = try workspace.lading("run")
+        #expect(second.status == 1)
+        #expect(second.stdout.contains("still open"), "\(second.stdout)")
+        #expect(try statuses() == ["f1.csv FAILED", "f2.csv FAILED", "f3.csv FAILED", "f4.csv FAILED", "f5.csv PENDING", "f6.csv PENDING"])
+        let third = try workspace.lading("run")
+        #expect(third.status == 0, "\(third.stdout)")
+        #expect(try statuses().suffix(2) == ["f5.csv COMPLETED", "f6.csv COMPLETED"])
+        #expect(!(try workspace.lading("status").stdout.contains("Circuit breaker OPEN")))
+    }
+
     /// Within a run, a transient error is retried after growing, jittered delays; the
     /// file loads once the other writer lets go, and the tracker shows a clean load.
     @Test func aTransientFailureIsRetriedWithinTheRunWithBackoff() throws {

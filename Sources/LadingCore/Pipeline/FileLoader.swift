@@ -18,10 +18,27 @@ struct FileLoader {
         var context = LoadContext(warehouse: warehouse, table: table, batchSize: config.batchSize,
                                   maxRecordBytes: config.maxRecordBytes, clock: environment.clock, logger: logger)
         context.interruption = { SignalMonitor.pending }
+        // An open breaker (from an earlier run) half-opens: one file decides.
+        var halfOpen = try tracker.openBreakers()[table.name] != nil && !files.isEmpty
+        if halfOpen {
+            logger.warning("circuit breaker half-open: trying one file before the rest", metadata: ["table": "\(table.name)"])
+        }
         for (index, file) in files.enumerated() {
             if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
             let outcome = try loadOne(file, context: context)
             summary.files.append(outcome)
+            if halfOpen {
+                halfOpen = false
+                if outcome.status == "failed" {
+                    let rest = files.count - index - 1
+                    try tracker.openBreaker(table: table.name, consecutiveFailures: config.circuitBreakerThreshold, runID: runID)
+                    summary.held = "circuit breaker still open: the half-open attempt failed; \(rest) file(s) stay PENDING for the next run"
+                    logger.warning("circuit breaker stays open", metadata: ["table": "\(table.name)", "pending": "\(rest)"])
+                    break
+                }
+                try tracker.closeBreaker(table: table.name)
+                logger.info("circuit breaker closed", metadata: ["table": "\(table.name)"])
+            }
             if let progress {
                 let rows = summary.files.reduce(Int64(0)) { $0 + $1.rowsLoaded }
                 let bytes = summary.files.reduce(Int64(0)) { $0 + $1.bytesRead }
@@ -37,8 +54,9 @@ struct FileLoader {
                     summary.held = "\(rest) later file(s) wait: \(Paths.fileName(of: file.path)) failed and SCD2 files apply in order"
                     break
                 }
-                if consecutiveFailures >= config.circuitBreakerThreshold && rest > 0 {
-                    summary.held = "circuit breaker opened after \(consecutiveFailures) consecutive failed files; \(rest) file(s) stay PENDING for the next run"
+                if consecutiveFailures >= config.circuitBreakerThreshold {
+                    try tracker.openBreaker(table: table.name, consecutiveFailures: consecutiveFailures, runID: runID)
+                    summary.held = "circuit breaker opened after \(consecutiveFailures) consecutive failed files; \(rest) file(s) stay PENDING; the next run tries one file first"
                     logger.warning("circuit breaker opened", metadata: ["table": "\(table.name)", "pending": "\(rest)"])
                     break
                 }

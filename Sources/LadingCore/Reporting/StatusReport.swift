@@ -70,9 +70,12 @@ public struct StatusReport: Sendable, Codable {
     public var lastRun: RunRecord?
     public var failedFiles: [FailedFile]
     public var changedFiles: [ChangedFile]
+    /// Tables whose circuit breaker is open, with when it opened.
+    public var circuitBreakers: [String: String] = [:]
 
     enum CodingKeys: String, CodingKey {
         case lock, tables
+        case circuitBreakers = "circuit_breakers_open"
         case trackerPath = "tracker_path"
         case trackerExists = "tracker_exists"
         case lastRun = "last_run"
@@ -90,9 +93,11 @@ public struct StatusReport: Sendable, Codable {
         var lastRun: RunRecord?
         var failed: [FailedFile] = []
         var changed: [ChangedFile] = []
+        var breakers: [String: String] = [:]
         if exists {
             let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
             counts = try tracker.statusCounts()
+            breakers = try tracker.openBreakers()
             lastRun = try tracker.runs(limit: 1).first
             let policy = RetryPolicy(retryAttempts: config.retryAttempts)
             failed = try tracker.records(status: .failed).map {
@@ -112,7 +117,7 @@ public struct StatusReport: Sendable, Codable {
                                total: values.reduce(0, +))
         }
         return StatusReport(lock: lock, trackerPath: config.trackerPath, trackerExists: exists, tables: tables,
-                            lastRun: lastRun, failedFiles: failed, changedFiles: changed)
+                            lastRun: lastRun, failedFiles: failed, changedFiles: changed, circuitBreakers: breakers)
     }
 
     static func describeLock(_ state: LockState, path: String, now: Date, timeoutMinutes: Double) -> Lock {
@@ -146,6 +151,9 @@ public struct StatusReport: Sendable, Codable {
         lines.append("Files by table:")
         for table in tables {
             lines.append("  \(table.table): \(table.completed) completed, \(table.pending) pending, \(table.processing) processing, \(table.failed) failed")
+        }
+        for (table, since) in circuitBreakers.sorted(by: { $0.key < $1.key }) {
+            lines.append("Circuit breaker OPEN for \(table) since \(since): the next run tries one file first and continues only if it loads")
         }
         if let run = lastRun {
             lines.append("Last run: \(run.runID) started \(run.startedAt), \(run.status)"

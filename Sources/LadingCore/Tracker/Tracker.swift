@@ -258,6 +258,29 @@ public final class Tracker {
             """, [.text(reason), .text(now), .text(table), .text(file)])
     }
 
+    // MARK: - Circuit breakers
+
+    /// Tables whose breaker is open, with when it opened.
+    public func openBreakers() throws -> [String: String] {
+        guard try db.tableExists("circuit_breakers") else { return [:] }
+        var result: [String: String] = [:]
+        for row in try db.rows("SELECT table_name, opened_at FROM circuit_breakers") {
+            result[row[0].textValue ?? ""] = row[1].textValue ?? ""
+        }
+        return result
+    }
+
+    public func openBreaker(table: String, consecutiveFailures: Int, runID: String) throws {
+        try db.run("""
+            INSERT INTO circuit_breakers (table_name, opened_at, consecutive_failures, run_id) VALUES (?, ?, ?, ?)
+            ON CONFLICT (table_name) DO UPDATE SET consecutive_failures = excluded.consecutive_failures, run_id = excluded.run_id
+            """, [.text(table), .text(now), .integer(Int64(consecutiveFailures)), .text(runID)])
+    }
+
+    public func closeBreaker(table: String) throws {
+        try db.run("DELETE FROM circuit_breakers WHERE table_name = ?", [.text(table)])
+    }
+
     public func startRun(runID: String, pid: Int32, hostname: String) throws {
         let stamp = now
         try db.run("INSERT INTO runs (run_id, started_at, status, pid, hostname) VALUES (?, ?, 'running', ?, ?)",

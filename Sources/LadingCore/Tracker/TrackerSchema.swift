@@ -2,7 +2,7 @@
 /// Each migration runs in the transaction that bumps the version, so a crash leaves
 /// either the old schema or the new one.
 enum TrackerSchema {
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     static let migrations: [Int: String] = [
         1: """
@@ -44,6 +44,15 @@ enum TrackerSchema {
             error_message TEXT
         );
         CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at);
+        """,
+        // Circuit breakers outlive a run: the next run half-opens an open one.
+        2: """
+        CREATE TABLE IF NOT EXISTS circuit_breakers (
+            table_name TEXT PRIMARY KEY,
+            opened_at TEXT NOT NULL,
+            consecutive_failures INTEGER NOT NULL,
+            run_id TEXT
+        );
         """,
     ]
 }
