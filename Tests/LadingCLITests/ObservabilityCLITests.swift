@@ -84,3 +84,38 @@ import Testing
         #expect(try workspace.lading("history", "--limit", "0").status == 64)
     }
 }
+
+@Suite struct MetricsCLITests {
+    /// The metrics file has SPEC §8's series and passes `promtool check metrics`.
+    @Test func theMetricsFileIsValidPrometheusText() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(tables: ["orders", "we\"ird"], extra: "max_bad_record_ratio: 0.5\n")
+        try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n2\n3,ok\n")
+        let result = try workspace.lading("run", "--metrics-file", "metrics/lading.prom")
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = workspace.read("metrics/lading.prom") ?? ""
+        for line in ["lading_rows_loaded_total{table=\"orders\"} 2", "lading_rows_quarantined_total{table=\"orders\"} 1",
+                     "lading_files{table=\"orders\",status=\"COMPLETED\"} 1", "lading_circuit_breaker_open{table=\"we\\\"ird\"} 0"] {
+            #expect(text.contains(line), "\(line) missing from:\n\(text)")
+        }
+        #expect(text.contains("lading_run_duration_seconds ") && text.contains("lading_last_success_timestamp_seconds "))
+        #expect(!workspace.exists("metrics/lading.prom.tmp"))
+        guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("NOTE: promtool is not installed (make test installs Debian's prometheus package when it can); skipped `promtool check metrics`")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: promtool)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "promtool: \(report)")
+    }
+}

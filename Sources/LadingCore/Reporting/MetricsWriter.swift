@@ -6,7 +6,8 @@ public enum MetricsWriter {
         let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
         let counts = try tracker.statusCounts()
         let lastSuccess = try tracker.runs(limit: 500).first { $0.status == "success" }.flatMap { Timestamp.parse($0.finishedAt ?? "") }
-        let text = PrometheusMetrics.render(summary: summary, fileCounts: counts, lastSuccess: lastSuccess)
+        let text = PrometheusMetrics.render(summary: summary, fileCounts: counts, lastSuccess: lastSuccess,
+                                            tables: config.tables.map(\.name), openBreakers: Set(try tracker.openBreakers().keys))
         try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
         try AtomicFile.write(Data(text.utf8), to: path)
     }

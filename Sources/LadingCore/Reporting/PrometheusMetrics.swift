@@ -4,18 +4,22 @@ import Foundation
 /// (SPEC §8). Written by hand: the format is a few lines, and swift-prometheus would
 /// bring a registry and a dependency tree for nothing more.
 public enum PrometheusMetrics {
-    public static func render(summary: RunSummary, fileCounts: [String: [FileStatus: Int]], lastSuccess: Date?) -> String {
+    /// `lading_rows_*_total` count the last run's rows (SPEC §8). They are typed as
+    /// counters, which reset every run: `promtool check metrics` rejects a `_total` gauge,
+    /// and Prometheus treats the drop at each run as a counter reset, so `increase()` works.
+    public static func render(summary: RunSummary, fileCounts: [String: [FileStatus: Int]], lastSuccess: Date?,
+                              tables: [String], openBreakers: Set<String>) -> String {
         var lines: [String] = []
         func escape(_ label: String) -> String {
             label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
         }
         lines.append("# HELP lading_rows_loaded_total Rows loaded by the last run, per table.")
-        lines.append("# TYPE lading_rows_loaded_total gauge")
+        lines.append("# TYPE lading_rows_loaded_total counter")
         for table in summary.tables {
             lines.append("lading_rows_loaded_total{table=\"\(escape(table.table))\"} \(table.files.reduce(0) { $0 + $1.rowsLoaded })")
         }
         lines.append("# HELP lading_rows_quarantined_total Records quarantined by the last run, per table.")
-        lines.append("# TYPE lading_rows_quarantined_total gauge")
+        lines.append("# TYPE lading_rows_quarantined_total counter")
         for table in summary.tables {
             lines.append("lading_rows_quarantined_total{table=\"\(escape(table.table))\"} \(table.files.reduce(0) { $0 + $1.rowsQuarantined })")
         }
@@ -32,6 +36,11 @@ public enum PrometheusMetrics {
         lines.append("# HELP lading_last_success_timestamp_seconds Unix time of the last run that ended in success.")
         lines.append("# TYPE lading_last_success_timestamp_seconds gauge")
         lines.append("lading_last_success_timestamp_seconds \(lastSuccess.map { Int($0.timeIntervalSince1970) } ?? 0)")
+        lines.append("# HELP lading_circuit_breaker_open 1 while a table's circuit breaker is open (its next run tries one file first).")
+        lines.append("# TYPE lading_circuit_breaker_open gauge")
+        for table in tables {
+            lines.append("lading_circuit_breaker_open{table=\"\(escape(table))\"} \(openBreakers.contains(table) ? 1 : 0)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }
