@@ -75,6 +75,7 @@ import Testing
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object?["level"] != nil)
             #expect(object?["run_id"] != nil)
+            #expect(object?["event"] != nil && object?["timestamp"] != nil)
         }
     }
 }

@@ -149,6 +149,10 @@ public struct RunPipeline {
 
     static func tableSummary(_ registration: TableRegistration, limit: Int?) -> RunSummary.Table {
         let planned = registration.toLoad.map(\.path)
+        var held: String?
+        if let behind = registration.heldBehind, !behind.files.isEmpty {
+            held = "\(behind.files.count) file(s) wait: \(Paths.fileName(of: behind.failed)) FAILED and SCD2 files apply in order; fix it, then 'lading reset-state --failed-only --yes'"
+        }
         return RunSummary.Table(
             table: registration.table,
             discovered: registration.discovered,
@@ -157,7 +161,8 @@ public struct RunPipeline {
             failedFinal: registration.failedFinal,
             waiting: registration.waiting,
             changed: registration.changed.map(\.path),
-            planned: limit.map { Array(planned.prefix($0)) } ?? planned
+            planned: limit.map { Array(planned.prefix($0)) } ?? planned,
+            held: held
         )
     }
 

@@ -13,6 +13,9 @@ public struct TableRegistration: Sendable {
     public var changed: [(path: String, detail: String)] = []
     public var waiting: [String] = []
     public var skipped: [(path: String, reason: String)] = []
+    /// SCD2: files that wait behind an earlier file that failed for good (a dimension
+    /// cannot skip a snapshot), and that file.
+    public var heldBehind: (failed: String, files: [String])?
 }
 
 /// Decides the plan for each discovered file and, unless dry, records it in the tracker.
@@ -31,6 +34,13 @@ struct Registrar {
         result.waiting = listing.tooYoung.map(\.path)
         result.skipped = listing.skipped
         let known = Dictionary(try tracker?.records(table: table.name).map { ($0.filePath, $0) } ?? [], uniquingKeysWith: { a, _ in a })
+        func schedule(_ file: DiscoveredFile) {
+            if let held = result.heldBehind {
+                result.heldBehind = (held.failed, held.files + [file.path])
+            } else {
+                result.toLoad.append(file)
+            }
+        }
         for var file in listing.files {
             let record = known[file.path]
             switch try plan(for: &file, record: record) {
@@ -41,9 +51,9 @@ struct Registrar {
                     FaultPoint.afterRegister.hit()
                 }
                 result.newlyRegistered += 1
-                result.toLoad.append(file)
+                schedule(file)
             case .load:
-                result.toLoad.append(file)
+                schedule(file)
             case .completed:
                 result.alreadyCompleted += 1
             case .changed(let detail):
@@ -52,6 +62,7 @@ struct Registrar {
                 if !dryRun { try tracker?.noteChange(table: table.name, file: file.path, detail: detail) }
             case .failedFinal:
                 result.failedFinal += 1
+                if table.strategy == .scd2 && result.heldBehind == nil { result.heldBehind = (file.path, []) }
             case .processing:
                 result.processing += 1
             }

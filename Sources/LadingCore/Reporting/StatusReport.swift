@@ -72,10 +72,12 @@ public struct StatusReport: Sendable, Codable {
     public var changedFiles: [ChangedFile]
     /// Tables whose circuit breaker is open, with when it opened.
     public var circuitBreakers: [String: String] = [:]
+    /// SCD2 tables whose later files wait behind a file that failed for good, and why.
+    public var held: [String: String] = [:]
 
     enum CodingKeys: String, CodingKey {
         case lock, tables
-        case circuitBreakers = "circuit_breakers_open"
+        case circuitBreakers = "circuit_breakers_open", held
         case trackerPath = "tracker_path"
         case trackerExists = "tracker_exists"
         case lastRun = "last_run"
@@ -94,12 +96,21 @@ public struct StatusReport: Sendable, Codable {
         var failed: [FailedFile] = []
         var changed: [ChangedFile] = []
         var breakers: [String: String] = [:]
+        var held: [String: String] = [:]
         if exists {
             let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
             counts = try tracker.statusCounts()
             breakers = try tracker.openBreakers()
-            lastRun = try tracker.runs(limit: 1).first
             let policy = RetryPolicy(retryAttempts: config.retryAttempts)
+            for table in config.tables where table.strategy == .scd2 {
+                let records = try tracker.records(table: table.name)
+                guard let blocker = records.first(where: { $0.status == .failed && !policy.mayRetry($0) }) else { continue }
+                let waiting = records.filter { $0.status == .pending && $0.filePath > blocker.filePath }.count
+                if waiting > 0 {
+                    held[table.name] = "\(waiting) file(s) wait behind \(blocker.filePath), which FAILED (\(blocker.errorType ?? "unknown")): SCD2 files apply in order; fix it, then 'lading reset-state --failed-only --yes'"
+                }
+            }
+            lastRun = try tracker.runs(limit: 1).first
             failed = try tracker.records(status: .failed).map {
                 FailedFile(table: $0.tableName, file: $0.filePath, errorType: $0.errorType, errorMessage: $0.errorMessage,
                            retryCount: $0.retryCount, willRetry: policy.mayRetry($0))
@@ -117,7 +128,7 @@ public struct StatusReport: Sendable, Codable {
                                total: values.reduce(0, +))
         }
         return StatusReport(lock: lock, trackerPath: config.trackerPath, trackerExists: exists, tables: tables,
-                            lastRun: lastRun, failedFiles: failed, changedFiles: changed, circuitBreakers: breakers)
+                            lastRun: lastRun, failedFiles: failed, changedFiles: changed, circuitBreakers: breakers, held: held)
     }
 
     static func describeLock(_ state: LockState, path: String, now: Date, timeoutMinutes: Double) -> Lock {
@@ -152,6 +163,7 @@ public struct StatusReport: Sendable, Codable {
         for table in tables {
             lines.append("  \(table.table): \(table.completed) completed, \(table.pending) pending, \(table.processing) processing, \(table.failed) failed")
         }
+        for (table, why) in held.sorted(by: { $0.key < $1.key }) { lines.append("Held: \(table): \(why)") }
         for (table, since) in circuitBreakers.sorted(by: { $0.key < $1.key }) {
             lines.append("Circuit breaker OPEN for \(table) since \(since): the next run tries one file first and continues only if it loads")
         }

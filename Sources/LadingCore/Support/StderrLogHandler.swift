@@ -42,7 +42,8 @@ public struct StderrLogHandler: LogHandler {
             let fields = metadata.keys.sorted().map { "\($0)=\(metadata[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
             return "\(stamp) \(level.rawValue.uppercased()) \(message)" + (fields.isEmpty ? "" : " " + fields)
         case .json:
-            var object: [String: String] = ["timestamp": stamp, "level": level.rawValue, "message": message]
+            // `event` and `message` carry the same words: `event` is what log pipelines group by.
+            var object: [String: String] = ["timestamp": stamp, "level": level.rawValue, "event": message, "message": message]
             for (key, value) in metadata where object[key] == nil { object[key] = "\(value)" }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
