@@ -64,6 +64,17 @@ import Testing
         #expect(object["failed_files"] is [Any])
     }
 
+    @Test func everyRunKeepsItsOwnReport() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        for _ in 0..<3 { #expect(try workspace.lading("run").status == 0) }
+        let reports = try FileManager.default.contentsOfDirectory(atPath: workspace.url("state/reports")).filter { $0.hasPrefix("run_") && $0.hasSuffix(".json") }
+        #expect(reports.count == 3, "\(reports)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: workspace.url("state/reports/" + reports.sorted()[0])))) as? [String: Any]
+        #expect(report?["outcome"] as? String == "success")
+    }
+
     @Test func theLogCanBeJSON() throws {
         let workspace = try Workspace()
         try workspace.writeConfig()

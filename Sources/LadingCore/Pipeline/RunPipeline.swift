@@ -94,7 +94,15 @@ public struct RunPipeline {
     /// The JSON run report (SPEC §8), at `--report` or `state_dir/reports/run_YYYYMMDD_HHMMSS.json`.
     func writeReport(_ summary: RunSummary, to explicit: String?, at started: Date, logger: Logger) -> String? {
         let stamp = Timestamp.compact(started).replacingOccurrences(of: "T", with: "_").replacingOccurrences(of: "Z", with: "")
-        let path = explicit ?? config.stateDirectory + "/reports/run_\(stamp).json"
+        var path = explicit ?? config.stateDirectory + "/reports/run_\(stamp).json"
+        if explicit == nil {
+            // Two runs within one second keep both reports: run_…_2.json, _3, ….
+            var suffix = 2
+            while FileManager.default.fileExists(atPath: path) {
+                path = config.stateDirectory + "/reports/run_\(stamp)_\(suffix).json"
+                suffix += 1
+            }
+        }
         do {
             try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
             let encoder = JSONEncoder()
