@@ -40,4 +40,14 @@ enum Output {
     }
 
     static var isTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Asks on a terminal; without one, refuses (exit 64) unless `--yes` was given, so
+    /// a script never changes state by accident. True means go ahead.
+    static func confirm(_ prompt: String, yes: Bool, refusal: String) throws -> Bool {
+        if yes { return true }
+        guard isTerminal else { throw UsageError(refusal + ": no terminal to ask on; pass --yes") }
+        FileHandle.standardOutput.write(Data((prompt + " [y/N] ").utf8))
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        return answer == "y" || answer == "yes"
+    }
 }

@@ -30,16 +30,9 @@ struct ForceUnlockCommand: ParsableCommand {
                 description = "Lock \(config.lockPath) is unreadable (\(detail))"
             }
             Output.print(description)
-            if !yes {
-                guard Output.isTerminal else {
-                    throw UsageError("refusing to remove the lock without confirmation: no terminal to ask on; pass --yes")
-                }
-                FileHandle.standardOutput.write(Data("Remove it? [y/N] ".utf8))
-                let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-                guard answer == "y" || answer == "yes" else {
-                    Output.print("Left the lock in place.")
-                    return .success
-                }
+            guard try Output.confirm("Remove it?", yes: yes, refusal: "refusing to remove the lock without confirmation") else {
+                Output.print("Left the lock in place.")
+                return .success
             }
             try RunLock.remove(path: config.lockPath)
             Output.print("Lock removed.")

@@ -39,17 +39,10 @@ struct ResetStateCommand: ParsableCommand {
             let tables = try RunPipeline(config: config, environment: environment, logger: logger).selectTables(table)
             let scope = failedOnly ? "reset the retry counts of FAILED files in" : file.isEmpty ? "reset all files of" : "reset \(file.joined(separator: ", ")) in"
             let question = "This will \(scope) table(s) \(tables.map(\.name).joined(separator: ", "))."
-            if !yes {
-                guard Output.isTerminal else {
-                    throw UsageError("refusing to reset state without confirmation: no terminal to ask on; pass --yes")
-                }
-                Output.print(question)
-                FileHandle.standardOutput.write(Data("Continue? [y/N] ".utf8))
-                let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-                guard answer == "y" || answer == "yes" else {
-                    Output.print("Nothing changed.")
-                    return .success
-                }
+            if !yes { Output.print(question) }
+            guard try Output.confirm("Continue?", yes: yes, refusal: "refusing to reset state without confirmation") else {
+                Output.print("Nothing changed.")
+                return .success
             }
             let outcomes = try StateResetRunner(config: config, environment: environment, logger: logger)
                 .reset(tables: tables, files: file, failedOnly: failedOnly)

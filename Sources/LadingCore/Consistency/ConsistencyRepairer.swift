@@ -30,14 +30,11 @@ public struct ConsistencyRepairer {
         var fixes: [String] = []
         var reload: [String: Set<String>] = [:]
         do {
-            let lock = try RunLock.acquire(path: config.lockPath, runID: environment.makeID(prefix: "fix-"), timeoutMinutes: config.timeoutMinutes,
-                                           environment: environment, logger: logger)
-            defer { lock.release() }
-            if let replaced = lock.replaced { fixes.append("released the stale lock of \(replaced.holderDescription)") }
+            let state = try LockedState.open(config: config, environment: environment, logger: logger, purpose: "fix")
+            defer { state.lock.release() }
+            let (warehouse, tracker) = (state.warehouse, state.tracker)
+            if let replaced = state.lock.replaced { fixes.append("released the stale lock of \(replaced.holderDescription)") }
             else if before.findings.contains(where: { $0.kind == .lockUnreadable }) { fixes.append("replaced the unreadable lock file") }
-            try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
-            let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-            let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)
             if before.findings.contains(where: { $0.kind == .trackerIntegrity }) {
                 fixes.append("moved the damaged tracker aside and rebuilt it from the warehouse ledger")
             }

@@ -38,15 +38,9 @@ public struct QuarantineReprocessor {
     }
 
     public func reprocess(tables: [TableConfig]) throws -> [Outcome] {
-        let lock = try RunLock.acquire(path: config.lockPath, runID: environment.makeID(prefix: "reprocess-"), timeoutMinutes: config.timeoutMinutes,
-                                       environment: environment, logger: logger)
-        defer { lock.release() }
-        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
-        let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-        if let problems = try warehouse.db.integrityProblems(limit: 5) {
-            throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
-        }
-        let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)
+        let state = try LockedState.open(config: config, environment: environment, logger: logger, purpose: "reprocess")
+        defer { state.lock.release() }
+        let (warehouse, tracker) = (state.warehouse, state.tracker)
         var outcomes: [Outcome] = []
         for table in tables {
             let pending = try QuarantinedRecord.fetch(from: warehouse, table: table.name, file: nil, pendingOnly: true)

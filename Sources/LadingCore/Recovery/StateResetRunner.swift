@@ -15,15 +15,9 @@ public struct StateResetRunner {
     }
 
     public func reset(tables: [TableConfig], files: [String], failedOnly: Bool) throws -> [StateReset.Outcome] {
-        let lock = try RunLock.acquire(path: config.lockPath, runID: environment.makeID(prefix: "reset-"), timeoutMinutes: config.timeoutMinutes,
-                                       environment: environment, logger: logger)
-        defer { lock.release() }
-        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
-        let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-        if let problems = try warehouse.db.integrityProblems(limit: 5) {
-            throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
-        }
-        let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)
+        let state = try LockedState.open(config: config, environment: environment, logger: logger, purpose: "reset")
+        defer { state.lock.release() }
+        let (warehouse, tracker) = (state.warehouse, state.tracker)
         let reset = StateReset(tracker: tracker, warehouse: warehouse)
         if failedOnly { return try tables.map { try reset.resetFailedRetries($0) } }
         guard !files.isEmpty else { return try tables.map { try reset.reset($0) } }
