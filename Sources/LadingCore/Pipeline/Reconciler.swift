@@ -5,7 +5,7 @@ import Logging
 /// anything it touches.
 struct Reconciler {
     let tracker: Tracker
-    let warehouse: SQLiteWarehouse
+    let warehouse: any Warehouse
     let runID: String
     let logger: Logger
 

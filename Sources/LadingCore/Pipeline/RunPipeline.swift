@@ -85,7 +85,7 @@ public struct RunPipeline {
 
     func openWarehouse() throws -> SQLiteWarehouse {
         let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-        if let problems = try warehouse.db.integrityProblems(limit: 5) {
+        if let problems = try warehouse.integrityProblems() {
             throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
         }
         return warehouse

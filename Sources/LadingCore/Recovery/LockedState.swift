@@ -16,7 +16,7 @@ struct LockedState {
         do {
             try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
             let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-            if let problems = try warehouse.db.integrityProblems(limit: 5) {
+            if let problems = try warehouse.integrityProblems() {
                 throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
             }
             let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)

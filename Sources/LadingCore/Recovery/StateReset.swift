@@ -32,10 +32,10 @@ public struct StateReset {
     }
 
     let tracker: Tracker
-    let warehouse: SQLiteWarehouse
+    let warehouse: any Warehouse
     let fileExists: (String) -> Bool
 
-    public init(tracker: Tracker, warehouse: SQLiteWarehouse, fileExists: @escaping (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) {
+    public init(tracker: Tracker, warehouse: any Warehouse, fileExists: @escaping (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) {
         self.tracker = tracker
         self.warehouse = warehouse
         self.fileExists = fileExists
@@ -58,7 +58,7 @@ public struct StateReset {
         try tracker.db.transaction {
             for file in outcome.filesReset { try tracker.forget(table: table.name, file: file) }
         }
-        try warehouse.db.transaction {
+        try warehouse.transaction {
             for file in outcome.filesReset { try markForReload(table: table.name, file: file) }
         }
         return outcome
@@ -70,12 +70,12 @@ public struct StateReset {
         if table.strategy == .scd2 { return try replay(table, files: try knownFiles(of: table)) }
         var outcome = Outcome(table: table.name)
         try tracker.forget(table: table.name, file: file)
-        try warehouse.db.transaction {
+        try warehouse.transaction {
             if let row = try warehouse.ledgerRow(table: table.name, file: file), let staging = row.stagingTable {
                 try warehouse.dropTable(staging)
             }
             if try warehouse.tableExists(table.name) {
-                outcome.rowsRemoved = try warehouse.db.run("DELETE FROM \(SQL.quoteIdentifier(table.name)) WHERE _source_file = ?", [.text(file)])
+                outcome.rowsRemoved = try warehouse.deleteRows(in: table.name, file: file)
             }
             try warehouse.deleteLedger(table: table.name, file: file)
             try warehouse.deleteQuarantine(table: table.name, file: file)
@@ -96,9 +96,9 @@ public struct StateReset {
         try tracker.db.transaction {
             for file in files { try tracker.forget(table: table.name, file: file) }
         }
-        try warehouse.db.transaction {
+        try warehouse.transaction {
             if try warehouse.tableExists(table.name) {
-                outcome.rowsRemoved = try warehouse.db.run("DELETE FROM \(SQL.quoteIdentifier(table.name))")
+                outcome.rowsRemoved = try warehouse.deleteRows(in: table.name, file: nil)
             }
             for file in files { try markForReload(table: table.name, file: file) }
         }

@@ -38,7 +38,7 @@ public struct StateResetRunner {
     }
 
     /// Tables tracking `argument`, taken as a tracked path or relative to the config file.
-    private func locate(_ argument: String, in tables: [TableConfig], tracker: Tracker, warehouse: SQLiteWarehouse) throws -> [(TableConfig, String)] {
+    private func locate(_ argument: String, in tables: [TableConfig], tracker: Tracker, warehouse: any Warehouse) throws -> [(TableConfig, String)] {
         let candidates = [argument, Paths.absolute(argument, relativeTo: Paths.directory(of: config.configPath), home: environment.variables["HOME"])]
         var found: [(TableConfig, String)] = []
         for table in tables {

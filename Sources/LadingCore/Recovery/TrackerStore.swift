@@ -5,7 +5,7 @@ import Logging
 /// (SPEC §7): the broken file is moved aside, never deleted, and completed files come
 /// back from the warehouse ledger, so nothing loads twice.
 enum TrackerStore {
-    static func open(config: LadingConfig, environment: Environment, warehouse: SQLiteWarehouse, logger: Logger) throws -> Tracker {
+    static func open(config: LadingConfig, environment: Environment, warehouse: any Warehouse, logger: Logger) throws -> Tracker {
         do {
             let tracker = try Tracker(path: config.trackerPath, clock: environment.clock)
             if let problems = try tracker.db.integrityProblems(limit: 5) {
@@ -20,7 +20,7 @@ enum TrackerStore {
         }
     }
 
-    static func rebuild(config: LadingConfig, environment: Environment, warehouse: SQLiteWarehouse, logger: Logger, reason: String) throws -> Tracker {
+    static func rebuild(config: LadingConfig, environment: Environment, warehouse: any Warehouse, logger: Logger, reason: String) throws -> Tracker {
         let aside = config.trackerPath + ".corrupt-" + Timestamp.compact(environment.clock.now())
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: config.trackerPath + suffix) {
             try FileManager.default.moveItem(atPath: config.trackerPath + suffix, toPath: aside + suffix)

@@ -147,7 +147,7 @@ public final class AppendLoader {
     }
 
     private func deleteRows(of file: String) throws {
-        try db.run("DELETE FROM \(SQL.quoteIdentifier(table.name)) WHERE _source_file = ?", [.text(file)])
+        _ = try warehouse.deleteRows(in: table.name, file: file)
     }
 
     private func quarantine(_ batch: RecordBatch, file: String, batchID: String, stamp: String) throws {

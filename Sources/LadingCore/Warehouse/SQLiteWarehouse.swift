@@ -8,7 +8,7 @@ import Foundation
 /// (log, then checkpoint); measured, that alone was a third of a large load. Commits stay
 /// atomic and durable through any crash (I1). The price is that a reader (a health check
 /// beside a live run) waits, within the busy timeout, while a commit is being written.
-public final class SQLiteWarehouse {
+public final class SQLiteWarehouse: Warehouse {
     public let path: String
     public let db: Connection
 
@@ -32,7 +32,7 @@ public final class SQLiteWarehouse {
         records_read, rows_loaded, rows_quarantined, file_size, file_modified_time, boundary, committed_at
         """
 
-    public func ledgerRows(table: String? = nil) throws -> [LedgerRow] {
+    public func ledgerRows(table: String?) throws -> [LedgerRow] {
         let condition = table == nil ? "" : " WHERE table_name = ?"
         return try ledgerRows(where: condition, table.map { [.text($0)] } ?? [])
     }
@@ -134,7 +134,7 @@ public final class SQLiteWarehouse {
                   .text(bad.errorType), .text(bad.reason), .text(batchID), .text(stamp)])
     }
 
-    func deleteQuarantine(table: String, file: String) throws {
+    public func deleteQuarantine(table: String, file: String) throws {
         try db.run("DELETE FROM _lading_quarantine WHERE table_name = ? AND source_file = ? AND reprocessed_at IS NULL", [.text(table), .text(file)])
     }
 
@@ -144,6 +144,15 @@ public final class SQLiteWarehouse {
         let referenced = Set(try ledgerRows().filter { $0.status == .partial }.compactMap(\.stagingTable))
         return staging.filter { !referenced.contains($0) }
     }
+
+    public func deleteRows(in table: String, file: String?) throws -> Int {
+        guard let file else { return try db.run("DELETE FROM \(SQL.quoteIdentifier(table))") }
+        return try db.run("DELETE FROM \(SQL.quoteIdentifier(table)) WHERE _source_file = ?", [.text(file)])
+    }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
+
+    public func integrityProblems() throws -> [String]? { try db.integrityProblems(limit: 5) }
 
     public func dropTable(_ name: String) throws {
         try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(name))")

@@ -1,0 +1,33 @@
+/// The warehouse as the pipeline's bookkeeping sees it: the load ledger, the
+/// quarantine, target tables as whole objects, and transactions.
+///
+/// Reconciling, tracker rebuilds and resets work through this protocol only, so a
+/// second implementation (PostgreSQL) serves them unchanged. The strategies' bulk
+/// paths (staging copies, the set-based SCD2 statements) still run on
+/// `SQLiteWarehouse`; they move behind methods here when that implementation comes.
+public protocol Warehouse: AnyObject {
+    var path: String { get }
+
+    func ledgerRows(table: String?) throws -> [LedgerRow]
+    func ledgerRow(table: String, file: String) throws -> LedgerRow?
+    /// Turns a ledger row into the reload marker (`partial`, checkpoint 0, no staging).
+    func markForReload(table: String, file: String) throws
+    func deleteLedger(table: String, file: String) throws
+
+    func tableExists(_ table: String) throws -> Bool
+    func dropTable(_ name: String) throws
+    /// Staging tables no partial ledger row refers to.
+    func orphanStagingTables() throws -> [String]
+    /// Deletes the rows one file loaded into a table (all rows when `file` is nil); returns how many.
+    func deleteRows(in table: String, file: String?) throws -> Int
+
+    func deleteQuarantine(table: String, file: String) throws
+
+    func transaction<T>(_ body: () throws -> T) throws -> T
+    /// `nil` when the database passes its integrity check, else the problems found.
+    func integrityProblems() throws -> [String]?
+}
+
+extension Warehouse {
+    public func ledgerRows() throws -> [LedgerRow] { try ledgerRows(table: nil) }
+}
