@@ -112,6 +112,22 @@ import Glibc
         try expectRepaired(workspace, kinds: ["orphaned_processing", "completed_without_ledger", "row_count_mismatch", "stale_lock", "scd2_multiple_current"])
     }
 
+    /// A repair killed in the middle of its reload heals like a run: the next fix (or
+    /// run) finishes it, and nothing is duplicated or lost.
+    @Test(arguments: ["after-claim", "after-batch-commit:2", "before-final-commit", "after-final-commit"])
+    func aRepairKilledMidReloadHeals(fault: String) throws {
+        let workspace = try loadedWorkspace()
+        try Self.damages.first { $0.name == "rows of one file duplicated" }?.apply(workspace)
+        try Self.sql(workspace, "warehouse.sqlite", "INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(Self.path(workspace, "orders_2.csv"))'")
+        let killed = try workspace.lading("fix-inconsistencies", environment: ["LADING_FAULT": fault])
+        #expect(killed.killed, "\(fault): \(killed.stdout)")
+        let fixed = try workspace.lading("validate-consistency", "--fix")
+        #expect(fixed.status == 0, "\(fault): \(fixed.stdout)")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.expectInvariants()
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
     @Test func aFileGoneFromDiskIsOnlyAWarning() throws {
         let workspace = try loadedWorkspace()
         try FileManager.default.removeItem(atPath: Self.path(workspace, "orders_4.csv"))
