@@ -45,4 +45,4 @@ bench: deps-test build
 	python3 bench/bench.py --bin $(BIN_DIR)
 
 clean:
-	rm -rf .build state warehouse.sqlite warehouse.sqlite-wal warehouse.sqlite-shm
+	rm -rf .build state warehouse.sqlite warehouse.sqlite-wal warehouse.sqlite-shm warehouse.sqlite-journal

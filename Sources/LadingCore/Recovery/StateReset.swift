@@ -20,9 +20,11 @@ public struct StateReset {
         public var replay = false
         public var rowsRemoved = 0
         public var retryCountsReset = 0
+        /// `--failed-only`: only retry counts changed.
+        public var failedOnly = false
 
         enum CodingKeys: String, CodingKey {
-            case table
+            case table, failedOnly = "failed_only"
             case filesReset = "files_reset"
             case keptMissing = "kept_missing_files"
             case replay
@@ -43,6 +45,7 @@ public struct StateReset {
 
     public func resetFailedRetries(_ table: TableConfig) throws -> Outcome {
         var outcome = Outcome(table: table.name)
+        outcome.failedOnly = true
         outcome.retryCountsReset = try tracker.resetRetryCounts(table: table.name)
         return outcome
     }

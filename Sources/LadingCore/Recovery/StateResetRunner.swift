@@ -56,9 +56,10 @@ public struct StateResetRunner {
 extension StateReset.Outcome {
     /// One line for people.
     public var text: String {
-        if retryCountsReset > 0 || (filesReset.isEmpty && keptMissing.isEmpty && !replay) {
+        if failedOnly {
             return "\(table): \(retryCountsReset) FAILED file(s) will be retried by the next run"
         }
+        if filesReset.isEmpty && keptMissing.isEmpty { return "\(table): nothing to reset" }
         var line = replay
             ? "\(table): emptied (\(rowsRemoved) rows) to replay its \(filesReset.count) file(s) in order on the next run"
             : "\(table): \(filesReset.count) file(s) reset, loaded again by the next run" + (rowsRemoved > 0 ? " (\(rowsRemoved) rows removed)" : "")
