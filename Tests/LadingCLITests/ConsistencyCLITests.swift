@@ -155,6 +155,9 @@ import Glibc
             try FileManager.default.removeItem(atPath: tracker)
         }
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: tracker + suffix) }
+        let found = try workspace.lading("validate-consistency", "--json")
+        #expect(found.status == 1, "validation sees the damage before any run: \(found.stdout)")
+        #expect(found.stdout.contains(damage == "deleted" ? "ledger_without_completed" : "tracker_integrity"))
         let run = try workspace.lading("run", "--json")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("\"already_completed\" : 4") && run.stdout.contains("\"already_completed\" : 3"), "nothing loads twice: \(run.stdout)")

@@ -21,9 +21,11 @@ public struct ConsistencyChecker {
         let ledger = try warehouse.map { try $0.ledgerRows() } ?? []
         let records = try tracker.map { try $0.allRecords() } ?? []
         report.totalFilesChecked = Set(ledger.map { $0.tableName + "\u{1F}" + $0.sourceFile } + records.map { $0.tableName + "\u{1F}" + $0.filePath }).count
-        if let tracker, let warehouse {
+        // A damaged tracker is reported as such; a missing one is an empty one, so its
+        // ledger rows show up as completed files the tracker does not know.
+        let trackerReadable = tracker != nil || !FileManager.default.fileExists(atPath: config.trackerPath)
+        if trackerReadable, let warehouse {
             try checkAgreement(&report, records: records, ledger: ledger, liveRunID: liveRunID, warehouse: warehouse)
-            _ = tracker
         }
         if let warehouse {
             if liveRunID == nil {
