@@ -31,7 +31,7 @@ public final class CSVReader: RecordReader {
     private let source: ByteSource
     private let options: Options
     private let path: String
-    private var input: ReadBuffer
+    private let input: ReadBuffer
     /// Bytes that end an unquoted field: delimiter, CR, LF.
     private let stops: UnsafeMutablePointer<Bool>
     private let onlyEmptyIsNull: Bool

@@ -7,7 +7,7 @@ import Glibc
 /// keep their digits exactly (typing decides later), blank lines are skipped.
 public final class JSONLReader: RecordReader {
     private let source: ByteSource
-    private var input: ReadBuffer
+    private let input: ReadBuffer
     private var lineStart = 0
     private var lineEnd = 0
 

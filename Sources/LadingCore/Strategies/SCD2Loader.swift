@@ -196,7 +196,6 @@ public final class SCD2Loader {
         let target = SQL.quoteIdentifier(table.name)
         let current = SQL.quoteIdentifier(table.currentFlagColumn)
         let end = SQL.quoteIdentifier(table.endDateColumn)
-        let effective = SQL.quoteIdentifier(table.effectiveDateColumn)
         let keyMatch = table.primaryKeys.map { "s.\(SQL.quoteIdentifier($0)) = \(target).\(SQL.quoteIdentifier($0))" }.joined(separator: " AND ")
         let keyMatchT = table.primaryKeys.map { "t.\(SQL.quoteIdentifier($0)) = s.\(SQL.quoteIdentifier($0))" }.joined(separator: " AND ")
         let dataColumns = try warehouse.columns(of: table.name).map(\.name)

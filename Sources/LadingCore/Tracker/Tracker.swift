@@ -160,7 +160,7 @@ public final class Tracker {
     /// rebuilt after corruption). Creates the row when it is missing.
     public func adoptCompleted(from ledger: LedgerRow) throws {
         let stamp = now
-        try db.transaction {
+        _ = try db.transaction {
             try db.run("""
                 INSERT INTO file_processing_tracker (table_name, file_path, file_size, file_modified_time, content_sha256, status,
                     processing_end_time, records_read, rows_loaded, rows_quarantined, batch_id, created_at, updated_at)
