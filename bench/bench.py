@@ -182,14 +182,42 @@ def scd2_bench(lading):
     print(f"daily files: mean ratio {sum(ratios)/len(ratios):.2f}x, worst {max(ratios):.2f}x | versions, current: lading {ours}, plain SQL {ref}")
 
 
+def load_bench(lading, wide, cols):
+    print("== loading vs sqlite3 .import (same file, fresh database each; best of 3 runs each side) ==")
+    times = {}
+    for label, path, pattern in [("1M rows x 10 cols csv", wide, "wide.csv"), ("same, gzip", wide + ".gz", "wide.csv.gz"),
+                                 ("50k rows x 200 cols csv", cols, "cols200.csv")]:
+        ours, ref = [], []
+        for _ in range(3):  # alternate the two sides, keep each one's best run
+            folder = fresh("load")
+            source = os.path.join(folder, "landing")
+            os.makedirs(source)
+            os.link(path, os.path.join(source, os.path.basename(path)))
+            cfg = config(folder, source, pattern)
+            ours.append(run_rss([lading, "run", "--config", cfg, "--log-level", "error"]))
+            loaded = subprocess.run(["sqlite3", os.path.join(folder, "warehouse.sqlite"), "SELECT count(*) FROM t"], capture_output=True, text=True).stdout.strip()
+            ref_db = os.path.join(folder, "ref.sqlite")
+            if path.endswith(".gz"):
+                ref.append(run_rss(f"gzip -dc {path} > {folder}/plain.csv && sqlite3 -cmd '.mode csv' {ref_db} '.import {folder}/plain.csv t'", shell=True))
+            else:
+                ref.append(run_rss(["sqlite3", "-cmd", ".mode csv", ref_db, f".import {path} t"]))
+        (t_ours, rss_ours), (t_ref, rss_ref) = min(ours), min(ref)
+        n = int(loaded or 0)
+        times[label] = t_ours
+        print(f"{label:<26} lading {t_ours:6.2f}s {n/t_ours:10.0f} rows/s peak {rss_ours:5.0f} MiB | sqlite3 .import {t_ref:6.2f}s {n/t_ref:10.0f} rows/s peak {rss_ref:5.0f} MiB | ratio {t_ours/t_ref:.2f}x ({n} rows)")
+    print(f"gzip load takes {times['same, gzip']/times['1M rows x 10 cols csv']:.2f}x the plain file's time")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
-    parser.add_argument("--only", choices=["scd2"], help="run one section")
+    parser.add_argument("--only", choices=["scd2", "load"], help="run one section")
     args = parser.parse_args()
     lading = os.path.join(args.bin, "lading")
     if args.only == "scd2":
         return scd2_bench(lading)
+    if args.only == "load":
+        return load_bench(lading, *generate()[:2])
     bench = os.path.join(args.bin, "lading-bench")
     wide, cols, jsonl, small, blobs = generate()
     rows = []
@@ -227,29 +255,7 @@ def main():
     t_noop, _ = run_rss([lading, "run", "--config", cfg, "--log-level", "error"])
     print(f"first run (discover, hash, register, load 5,000 files) {t_first:.2f}s | no-op rerun {t_noop:.2f}s | rerun costs {100*t_noop/t_first:.0f}% of the first")
 
-    print("== loading vs sqlite3 .import (same file, fresh database each; best of 3 runs each side) ==")
-    times = {}
-    for label, path, pattern in [("1M rows x 10 cols csv", wide, "wide.csv"), ("same, gzip", wide + ".gz", "wide.csv.gz"),
-                                 ("50k rows x 200 cols csv", cols, "cols200.csv")]:
-        ours, ref = [], []
-        for _ in range(3):  # alternate the two sides, keep each one's best run
-            folder = fresh("load")
-            source = os.path.join(folder, "landing")
-            os.makedirs(source)
-            os.link(path, os.path.join(source, os.path.basename(path)))
-            cfg = config(folder, source, pattern)
-            ours.append(run_rss([lading, "run", "--config", cfg, "--log-level", "error"]))
-            loaded = subprocess.run(["sqlite3", os.path.join(folder, "warehouse.sqlite"), "SELECT count(*) FROM t"], capture_output=True, text=True).stdout.strip()
-            ref_db = os.path.join(folder, "ref.sqlite")
-            if path.endswith(".gz"):
-                ref.append(run_rss(f"gzip -dc {path} > {folder}/plain.csv && sqlite3 -cmd '.mode csv' {ref_db} '.import {folder}/plain.csv t'", shell=True))
-            else:
-                ref.append(run_rss(["sqlite3", "-cmd", ".mode csv", ref_db, f".import {path} t"]))
-        (t_ours, rss_ours), (t_ref, rss_ref) = min(ours), min(ref)
-        n = int(loaded or 0)
-        times[label] = t_ours
-        print(f"{label:<26} lading {t_ours:6.2f}s {n/t_ours:10.0f} rows/s peak {rss_ours:5.0f} MiB | sqlite3 .import {t_ref:6.2f}s {n/t_ref:10.0f} rows/s peak {rss_ref:5.0f} MiB | ratio {t_ours/t_ref:.2f}x ({n} rows)")
-    print(f"gzip load takes {times['same, gzip']/times['1M rows x 10 cols csv']:.2f}x the plain file's time")
+    load_bench(lading, wide, cols)
     scd2_bench(lading)
 
 
