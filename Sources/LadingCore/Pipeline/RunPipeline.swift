@@ -85,7 +85,9 @@ public struct RunPipeline {
 
     func openWarehouse() throws -> SQLiteWarehouse {
         let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-        if let problems = try warehouse.integrityProblems() {
+        // Every run: the quick check (it still reads every page; validate-consistency
+        // and the recovery commands run the full one).
+        if let problems = try warehouse.integrityProblems(quick: true) {
             throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
         }
         return warehouse

@@ -16,7 +16,7 @@ struct LockedState {
         do {
             try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
             let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-            if let problems = try warehouse.integrityProblems() {
+            if let problems = try warehouse.integrityProblems(quick: false) {
                 throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
             }
             let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)

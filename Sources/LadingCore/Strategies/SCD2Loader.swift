@@ -215,13 +215,14 @@ public final class SCD2Loader {
         }
 
         if table.deletes == .close {
+            // Close first, then judge by the count closed: throwing rolls the whole file
+            // back, and the set of missing keys is scanned once instead of twice.
             let currentCount = try db.scalar("SELECT count(*) FROM \(target) WHERE \(current) = 1")?.integerValue ?? 0
-            let closing = try db.scalar("SELECT count(*) FROM \(target) WHERE \(current) = 1 AND NOT EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))")?.integerValue ?? 0
+            let closing = try db.run("UPDATE \(target) SET \(end) = ?, \(current) = 0 WHERE \(current) = 1 AND NOT EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))",
+                                     [.text(deleteBoundary)])
             if currentCount > 0, Double(closing) > table.maxDeleteRatio * Double(currentCount) {
-                throw LoadError.tooManyDeletes(file: file.path, closing: Int(closing), current: Int(currentCount), allowed: table.maxDeleteRatio)
+                throw LoadError.tooManyDeletes(file: file.path, closing: closing, current: Int(currentCount), allowed: table.maxDeleteRatio)
             }
-            try db.run("UPDATE \(target) SET \(end) = ?, \(current) = 0 WHERE \(current) = 1 AND NOT EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))",
-                       [.text(deleteBoundary)])
         }
         FaultPoint.midSCD2Apply.hit()
         // Close changed current versions at the new version's start.

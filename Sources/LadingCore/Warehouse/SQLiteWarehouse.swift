@@ -156,7 +156,7 @@ public final class SQLiteWarehouse: Warehouse {
 
     public func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
 
-    public func integrityProblems() throws -> [String]? { try db.integrityProblems(limit: 5) }
+    public func integrityProblems(quick: Bool) throws -> [String]? { try db.integrityProblems(limit: 5, quick: quick) }
 
     public func dropTable(_ name: String) throws {
         try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(name))")

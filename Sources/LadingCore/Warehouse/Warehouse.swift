@@ -25,7 +25,8 @@ public protocol Warehouse: AnyObject {
 
     func transaction<T>(_ body: () throws -> T) throws -> T
     /// `nil` when the database passes its integrity check, else the problems found.
-    func integrityProblems() throws -> [String]?
+    /// `quick` trades the index-versus-table cross-check for speed (every run does it).
+    func integrityProblems(quick: Bool) throws -> [String]?
 }
 
 extension Warehouse {

@@ -35,7 +35,7 @@ final class MemoryWarehouse: Warehouse {
         transactions += 1
         return try body()
     }
-    func integrityProblems() throws -> [String]? { nil }
+    func integrityProblems(quick: Bool) throws -> [String]? { nil }
 
     func complete(_ file: String, table: String = "orders", rows count: Int) {
         ledger[table + "|" + file] = LedgerRow(tableName: table, sourceFile: file, batchID: "b-" + file, contentSHA256: "sha", status: .complete,
