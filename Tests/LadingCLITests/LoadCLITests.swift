@@ -144,6 +144,23 @@ import Glibc
         #expect(!(try workspace.lading("status").stdout.contains("Circuit breaker OPEN")))
     }
 
+    /// The retry matrix across runs, class by class: system errors at most twice more,
+    /// data and configuration errors never, transient and unknown up to retry_attempts.
+    @Test(arguments: [("system", 3), ("data", 1), ("configuration", 1), ("unknown", 5), ("transient", 5)])
+    func eachErrorClassIsRetriedAsTheMatrixSays(kind: String, attempts: Int) throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "retry_attempts: 5\nretry:\n  attempts_in_run: 1\n")
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        for _ in 0..<7 { _ = try workspace.lading("run", environment: ["LADING_INJECT_ERROR": "\(kind):a.csv"]) }
+        let row = try workspace.sqlite("state/tracker.sqlite", "SELECT status, error_type, retry_count FROM file_processing_tracker")
+        #expect(row == ["FAILED|\(kind)|\(attempts)"], "\(kind)")
+        #expect(try workspace.lading("validate-consistency", "--json").stdout.contains("failed_retries_exhausted"))
+        // Fixed and reset: loads.
+        #expect(try workspace.lading("reset-state", "--failed-only", "--yes").status == 0)
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["1"])
+    }
+
     /// Within a run, a transient error is retried after growing, jittered delays; the
     /// file loads once the other writer lets go, and the tracker shows a clean load.
     @Test func aTransientFailureIsRetriedWithinTheRunWithBackoff() throws {

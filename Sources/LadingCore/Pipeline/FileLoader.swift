@@ -77,10 +77,11 @@ struct FileLoader {
         do {
             // Registration hashed the file or took the tracker's hash; hash only if neither could.
             let sha = try file.sha256 ?? FileHasher.sha256(path: file.path)
-            let (result, usedBatch) = try withTransientRetries(log: log) {
+            let (result, usedBatch) = try withTransientRetries(log: log) { () throws -> (LoadResult, String) in
+                if let injected = InjectedError.matching(file.path, variables: environment.variables) { throw injected }
                 switch table.strategy {
-                case .append: try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
-                case .scd2: try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                case .append: return try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                case .scd2: return try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
                 }
             }
             FaultPoint.afterFinalCommit.hit()
