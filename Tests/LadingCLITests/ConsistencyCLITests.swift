@@ -158,6 +158,10 @@ import Glibc
         let found = try workspace.lading("validate-consistency", "--json")
         #expect(found.status == 1, "validation sees the damage before any run: \(found.stdout)")
         #expect(found.stdout.contains(damage == "deleted" ? "ledger_without_completed" : "tracker_integrity"))
+        if damage != "deleted" {
+            let status = try workspace.lading("status")
+            #expect(status.status == 0 && status.stdout.contains("Tracker: DAMAGED"), "\(status.stdout)\(status.stderr)")
+        }
         let run = try workspace.lading("run", "--json")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("\"already_completed\" : 4") && run.stdout.contains("\"already_completed\" : 3"), "nothing loads twice: \(run.stdout)")

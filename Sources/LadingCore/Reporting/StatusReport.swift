@@ -74,10 +74,12 @@ public struct StatusReport: Sendable, Codable {
     public var circuitBreakers: [String: String] = [:]
     /// SCD2 tables whose later files wait behind a file that failed for good, and why.
     public var held: [String: String] = [:]
+    /// Why the tracker cannot be read (status still shows the lock at 3 a.m.).
+    public var trackerDamage: String?
 
     enum CodingKeys: String, CodingKey {
         case lock, tables
-        case circuitBreakers = "circuit_breakers_open", held
+        case circuitBreakers = "circuit_breakers_open", held, trackerDamage = "tracker_damage"
         case trackerPath = "tracker_path"
         case trackerExists = "tracker_exists"
         case lastRun = "last_run"
@@ -97,8 +99,17 @@ public struct StatusReport: Sendable, Codable {
         var changed: [ChangedFile] = []
         var breakers: [String: String] = [:]
         var held: [String: String] = [:]
+        var damage: String?
         if exists {
-            let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+            let tracker: Tracker
+            do {
+                tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+            } catch let error as TrackerError {
+                guard case .corrupt(_, let detail) = error else { throw error }
+                damage = detail
+                return StatusReport(lock: lock, trackerPath: config.trackerPath, trackerExists: exists, tables: [], lastRun: nil,
+                                    failedFiles: [], changedFiles: [], trackerDamage: damage)
+            }
             counts = try tracker.statusCounts()
             breakers = try tracker.openBreakers()
             let policy = RetryPolicy(retryAttempts: config.retryAttempts)
@@ -159,6 +170,9 @@ public struct StatusReport: Sendable, Codable {
             lines.append(line + "; 'lading run' takes it over, or 'lading force-unlock' removes it")
         }
         if !trackerExists { lines.append("Tracker: not created yet (\(trackerPath)); no run has happened") }
+        if let trackerDamage {
+            lines.append("Tracker: DAMAGED (\(trackerDamage)); the next 'lading run' or 'lading fix-inconsistencies' moves it aside and rebuilds it from the warehouse ledger")
+        }
         lines.append("Files by table:")
         for table in tables {
             lines.append("  \(table.table): \(table.completed) completed, \(table.pending) pending, \(table.processing) processing, \(table.failed) failed")
