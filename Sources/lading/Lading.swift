@@ -6,8 +6,9 @@ struct Lading: ParsableCommand {
         commandName: "lading",
         abstract: "Load landing files into warehouse tables exactly once.",
         discussion: """
-        Exit codes: 0 success, 1 some files failed or inconsistencies found, 64 bad command line,
-        70 internal error, 75 lock held by another live run, 78 configuration error.
+        Exit codes: 0 success; 1 some files failed, inconsistencies found (after --fix: some left), \
+        a reset refused, or a critical monitor alert; 64 bad command line; 70 internal error; \
+        75 lock held by another live run; 78 configuration error; 130/143 stopped by SIGINT/SIGTERM.
         """,
         subcommands: [RunCommand.self, StatusCommand.self, ValidateConsistencyCommand.self, FixInconsistenciesCommand.self,
                       ForceUnlockCommand.self, ResetStateCommand.self, QuarantineCommand.self, HistoryCommand.self, MonitorCommand.self]
