@@ -112,6 +112,47 @@ import Glibc
         try expectRepaired(workspace, kinds: ["orphaned_processing", "completed_without_ledger", "row_count_mismatch", "stale_lock", "scd2_multiple_current"])
     }
 
+    /// All nine kinds of damage at once, each on its own file (seven more append files
+    /// than the shared fixture has), then one fix: every file's rows are its source's.
+    @Test func allNineDamagesOnSeparateFilesAreRepairedInOnePass() throws {
+        let workspace = try Workspace()
+        try workspace.writeLoadFixture()
+        let extra = (1...7).map { "extra_\($0).csv" }
+        for (index, name) in extra.enumerated() {
+            try workspace.write("landing/orders/" + name, "order_id,amount,note\n" + (0..<(10 + index)).map { "\(900_000 + index * 100 + $0),1.5,x\n" }.joined())
+        }
+        #expect(try workspace.lading("run").status == 0)
+        let path = { (name: String) in Self.path(workspace, name) }
+        try Self.sql(workspace, "state/tracker.sqlite", """
+            UPDATE file_processing_tracker SET status = 'PROCESSING', run_id = 'run-dead' WHERE file_path IN ('\(path("extra_1.csv"))', '\(path("extra_2.csv"))');
+            DELETE FROM file_processing_tracker WHERE file_path = '\(path("extra_4.csv"))';
+            """)
+        try Self.sql(workspace, "warehouse.sqlite", """
+            DELETE FROM orders WHERE _source_file = '\(path("extra_2.csv"))'; DELETE FROM _lading_loads WHERE source_file = '\(path("extra_2.csv"))';
+            DELETE FROM _lading_loads WHERE source_file = '\(path("extra_3.csv"))';
+            INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(path("extra_5.csv"))';
+            DELETE FROM orders WHERE rowid IN (SELECT rowid FROM orders WHERE _source_file = '\(path("extra_6.csv"))' LIMIT 3);
+            DROP INDEX "_lading_current_people"; UPDATE people SET is_current = 1 WHERE id = 1;
+            """)
+        try workspace.write("landing/orders/extra_7.csv", "order_id,amount,note\n" + (0..<16).map { "\(800_000 + $0),2.5,changed\n" }.joined())
+        try Self.damages.first { $0.kind == "stale_lock" }?.apply(workspace)
+        let found = try workspace.lading("validate-consistency", "--json")
+        #expect(found.status == 1)
+        for kind in ["orphaned_processing", "completed_without_ledger", "ledger_without_completed", "row_count_mismatch", "file_changed",
+                     "scd2_multiple_current", "stale_lock"] {
+            #expect(found.stdout.contains("\"kind\" : \"\(kind)\""), "\(kind) not reported")
+        }
+        let fixed = try workspace.lading("fix-inconsistencies")
+        #expect(fixed.status == 0, "\(fixed.stdout)")
+        #expect(try workspace.lading("run").status == 0, "the uncommitted orphan loads on the next run")
+        try workspace.expectInvariants(completeLoads: 7 + extra.count)
+        for (index, name) in extra.enumerated() {
+            let expected = name == "extra_7.csv" ? 16 : 10 + index
+            #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders WHERE _source_file = '\(path(name))'") == ["\(expected)"], "\(name)")
+        }
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
     /// A repair killed in the middle of its reload heals like a run: the next fix (or
     /// run) finishes it, and nothing is duplicated or lost.
     @Test(arguments: ["after-claim", "after-batch-commit:2", "before-final-commit", "after-final-commit"])
