@@ -30,7 +30,7 @@ public struct ConsistencyRepairer {
         var fixes: [String] = []
         var reload: [String: Set<String>] = [:]
         do {
-            let state = try LockedState.open(config: config, environment: environment, logger: logger, purpose: "fix")
+            let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "fix-"))
             defer { state.lock.release() }
             let (warehouse, tracker) = (state.warehouse, state.tracker)
             if let replaced = state.lock.replaced { fixes.append("released the stale lock of \(replaced.holderDescription)") }

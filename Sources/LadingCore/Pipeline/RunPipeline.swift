@@ -23,19 +23,16 @@ public struct RunPipeline {
         if options.dryRun { return try dryRun(tables: tables, options: options) }
 
         let runID = environment.makeID(prefix: "run-")
-        let lock = try RunLock.acquire(path: config.lockPath, runID: runID, timeoutMinutes: config.timeoutMinutes,
-                                       environment: environment, logger: logger)
+        var log = logger
+        log[metadataKey: "run_id"] = "\(runID)"
+        let state = try LockedState.open(config: config, environment: environment, logger: log, runID: runID, quickCheck: true)
+        let (lock, warehouse, tracker) = (state.lock, state.warehouse, state.tracker)
         defer { lock.release() }
         if let pause = environment.variables["LADING_TEST_HOLD_LOCK_SECONDS"].flatMap(Double.init), pause > 0 {
             // Test hook: keep the lock long enough for contenders to meet it.
             Thread.sleep(forTimeInterval: pause)
         }
-        var log = logger
-        log[metadataKey: "run_id"] = "\(runID)"
         let started = environment.clock.now()
-        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
-        let warehouse = try openWarehouse()
-        let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: log)
         try tracker.startRun(runID: runID, pid: environment.process.processID, hostname: environment.process.hostname)
         log.info("run started", metadata: ["tables": "\(tables.map(\.name).joined(separator: ","))"])
 
@@ -81,16 +78,6 @@ public struct RunPipeline {
                                             "files_failed": "\(summary.filesFailed)", "rows_loaded": "\(summary.rowsLoaded)"])
         if let thrown { throw thrown }
         return summary
-    }
-
-    func openWarehouse() throws -> SQLiteWarehouse {
-        let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-        // Every run: the quick check (it still reads every page; validate-consistency
-        // and the recovery commands run the full one).
-        if let problems = try warehouse.integrityProblems(quick: true) {
-            throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
-        }
-        return warehouse
     }
 
     /// The JSON run report (SPEC §8), at `--report` or `state_dir/reports/run_YYYYMMDD_HHMMSS.json`.

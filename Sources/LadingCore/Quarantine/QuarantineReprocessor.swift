@@ -38,7 +38,7 @@ public struct QuarantineReprocessor {
     }
 
     public func reprocess(tables: [TableConfig]) throws -> [Outcome] {
-        let state = try LockedState.open(config: config, environment: environment, logger: logger, purpose: "reprocess")
+        let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "reprocess-"))
         defer { state.lock.release() }
         let (warehouse, tracker) = (state.warehouse, state.tracker)
         var outcomes: [Outcome] = []

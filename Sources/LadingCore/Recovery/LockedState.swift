@@ -1,22 +1,24 @@
 import Foundation
 import Logging
 
-/// What an operator command that writes state works on: the run lock (exit 75 beside
-/// a live run), a warehouse that passed its integrity check, and a tracker rebuilt
-/// from the ledger if it was damaged. The same order as a run, so every writer meets
-/// the same guards.
+/// What every command that writes state works on (`run` and the operator commands):
+/// the run lock (exit 75 beside a live run), a warehouse that passed its integrity
+/// check, and a tracker rebuilt from the ledger if it was damaged. One sequence, so
+/// every writer meets the same guards in the same order.
 struct LockedState {
     let lock: RunLock
     let warehouse: SQLiteWarehouse
     let tracker: Tracker
 
-    static func open(config: LadingConfig, environment: Environment, logger: Logger, purpose: String) throws -> LockedState {
-        let lock = try RunLock.acquire(path: config.lockPath, runID: environment.makeID(prefix: purpose + "-"), timeoutMinutes: config.timeoutMinutes,
+    /// `quickCheck`: every run uses SQLite's `quick_check` (it still reads every page);
+    /// the rarer recovery commands run the full `integrity_check`.
+    static func open(config: LadingConfig, environment: Environment, logger: Logger, runID: String, quickCheck: Bool = false) throws -> LockedState {
+        let lock = try RunLock.acquire(path: config.lockPath, runID: runID, timeoutMinutes: config.timeoutMinutes,
                                        environment: environment, logger: logger)
         do {
             try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
             let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-            if let problems = try warehouse.integrityProblems(quick: false) {
+            if let problems = try warehouse.integrityProblems(quick: quickCheck) {
                 throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
             }
             let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)

@@ -15,7 +15,7 @@ public struct StateResetRunner {
     }
 
     public func reset(tables: [TableConfig], files: [String], failedOnly: Bool) throws -> [StateReset.Outcome] {
-        let state = try LockedState.open(config: config, environment: environment, logger: logger, purpose: "reset")
+        let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "reset-"))
         defer { state.lock.release() }
         let (warehouse, tracker) = (state.warehouse, state.tracker)
         let reset = StateReset(tracker: tracker, warehouse: warehouse)
