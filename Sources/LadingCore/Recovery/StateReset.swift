@@ -62,7 +62,7 @@ public struct StateReset {
             for file in outcome.filesReset { try tracker.forget(table: table.name, file: file) }
         }
         try warehouse.transaction {
-            for file in outcome.filesReset { try markForReload(table: table.name, file: file) }
+            for file in outcome.filesReset { try warehouse.markForReload(table: table.name, file: file) }
         }
         return outcome
     }
@@ -103,16 +103,9 @@ public struct StateReset {
             if try warehouse.tableExists(table.name) {
                 outcome.rowsRemoved = try warehouse.deleteRows(in: table.name, file: nil)
             }
-            for file in files { try markForReload(table: table.name, file: file) }
+            for file in files { try warehouse.markForReload(table: table.name, file: file) }
         }
         return outcome
-    }
-
-    private func markForReload(table: String, file: String) throws {
-        guard let row = try warehouse.ledgerRow(table: table, file: file) else { return }
-        if let staging = row.stagingTable { try warehouse.dropTable(staging) }
-        try warehouse.deleteQuarantine(table: table, file: file)
-        try warehouse.markForReload(table: table, file: file)
     }
 
     private func knownFiles(of table: TableConfig) throws -> [String] {

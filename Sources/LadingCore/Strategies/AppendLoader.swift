@@ -170,10 +170,10 @@ public final class AppendLoader {
         try db.transaction {
             try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(staging))")
             if let row = try warehouse.ledgerRow(table: table.name, file: file), row.status == .partial {
-                try warehouse.deleteQuarantine(table: table.name, file: file)
                 if keepMarker {
                     try warehouse.markForReload(table: table.name, file: file)
                 } else {
+                    try warehouse.deleteQuarantine(table: table.name, file: file)
                     try warehouse.deleteLedger(table: table.name, file: file)
                 }
             }

@@ -77,7 +77,12 @@ public final class SQLiteWarehouse: Warehouse {
     /// Turns a ledger row into the reload marker: `partial` at checkpoint 0 with no
     /// staging. The Reconciler does not adopt it as complete, and the next load of the
     /// file first deletes the file's earlier rows. The SCD2 boundary is kept for replays.
+    /// What the load it replaces left behind goes too: its staging table and its
+    /// not-yet-reprocessed quarantine rows (the reload quarantines again).
     public func markForReload(table: String, file: String) throws {
+        guard let row = try ledgerRow(table: table, file: file) else { return }
+        if let staging = row.stagingTable { try dropTable(staging) }
+        try deleteQuarantine(table: table, file: file)
         try db.run("""
             UPDATE _lading_loads SET status = 'partial', checkpoint = 0, checkpoint_line = 0, staging_table = NULL,
                 records_read = 0, rows_loaded = 0, rows_quarantined = 0 WHERE table_name = ? AND source_file = ?

@@ -10,7 +10,8 @@ public protocol Warehouse: AnyObject {
 
     func ledgerRows(table: String?) throws -> [LedgerRow]
     func ledgerRow(table: String, file: String) throws -> LedgerRow?
-    /// Turns a ledger row into the reload marker (`partial`, checkpoint 0, no staging).
+    /// Turns a ledger row into the reload marker (`partial`, checkpoint 0, no staging),
+    /// dropping its staging table and its pending quarantine rows.
     func markForReload(table: String, file: String) throws
     func deleteLedger(table: String, file: String) throws
 
