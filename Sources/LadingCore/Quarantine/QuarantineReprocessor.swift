@@ -60,11 +60,7 @@ public struct QuarantineReprocessor {
                 }
                 let outcome = try reprocess(byFile[file] ?? [], of: file, table: table, ledger: ledger, warehouse: warehouse)
                 if outcome.reprocessed > 0 {
-                    try tracker.db.run("""
-                        UPDATE file_processing_tracker SET rows_loaded = rows_loaded + ?, rows_quarantined = rows_quarantined - ?, updated_at = ?
-                        WHERE table_name = ? AND file_path = ?
-                        """, [.integer(Int64(outcome.reprocessed)), .integer(Int64(outcome.reprocessed)),
-                              .text(Timestamp.iso8601(environment.clock.now())), .text(table.name), .text(file)])
+                    try tracker.noteReprocessed(table: table.name, file: file, records: outcome.reprocessed)
                 }
                 logger.info("reprocessed quarantined records", metadata: ["table": "\(table.name)", "file": "\(file)",
                                                                          "loaded": "\(outcome.reprocessed)", "still_bad": "\(outcome.stillBad)"])

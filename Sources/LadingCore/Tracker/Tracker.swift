@@ -248,6 +248,15 @@ public final class Tracker {
                    [.text(now), .text(table)])
     }
 
+    /// `quarantine reprocess` loaded `records` once-bad records of a COMPLETED file: they
+    /// move from quarantined to loaded, as they did in the ledger.
+    public func noteReprocessed(table: String, file: String, records: Int) throws {
+        try db.run("""
+            UPDATE file_processing_tracker SET rows_loaded = rows_loaded + ?, rows_quarantined = rows_quarantined - ?, updated_at = ?
+            WHERE table_name = ? AND file_path = ?
+            """, [.integer(Int64(records)), .integer(Int64(records)), .text(now), .text(table), .text(file)])
+    }
+
     /// A repair's verdict on a file whose data is not in the warehouse (an orphan of a
     /// dead run, or COMPLETED without a ledger row): FAILED with a fresh retry budget, so
     /// the next run retries it (the crash was not the file's fault).
