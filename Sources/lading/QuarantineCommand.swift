@@ -26,7 +26,7 @@ struct QuarantineCommand: ParsableCommand {
             try ExitMapping.run {
                 let environment = Environment.live
                 let config = try global.loadConfig(environment: environment)
-                if let table { _ = try RunPipeline(config: config, environment: environment, logger: global.makeLogger()).selectTables([table]) }
+                if let table { _ = try config.selectTables([table]) }
                 let listing = try QuarantineListing.gather(config: config, table: table, file: file)
                 if json { try Output.json(listing) } else { Output.print(listing.text) }
                 return .success
@@ -53,7 +53,7 @@ struct QuarantineCommand: ParsableCommand {
                 let environment = Environment.live
                 let config = try global.loadConfig(environment: environment)
                 let logger = global.makeLogger()
-                let tables = try RunPipeline(config: config, environment: environment, logger: logger).selectTables(table)
+                let tables = try config.selectTables(table)
                 let outcomes = try QuarantineReprocessor(config: config, environment: environment, logger: logger).reprocess(tables: tables)
                 if json {
                     try Output.json(outcomes)

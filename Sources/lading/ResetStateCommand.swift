@@ -36,7 +36,7 @@ struct ResetStateCommand: ParsableCommand {
             let environment = Environment.live
             let config = try global.loadConfig(environment: environment)
             let logger = global.makeLogger()
-            let tables = try RunPipeline(config: config, environment: environment, logger: logger).selectTables(table)
+            let tables = try config.selectTables(table)
             let scope = failedOnly ? "reset the retry counts of FAILED files in" : file.isEmpty ? "reset all files of" : "reset \(file.joined(separator: ", ")) in"
             let question = "This will \(scope) table(s) \(tables.map(\.name).joined(separator: ", "))."
             if !yes { Output.print(question) }

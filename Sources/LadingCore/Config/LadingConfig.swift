@@ -42,4 +42,16 @@ public struct LadingConfig: Sendable {
     public func table(named name: String) -> TableConfig? {
         tables.first { $0.name == name }
     }
+
+    /// The tables named on a command line (`--table`), all when none are; an unknown
+    /// name is a usage error listing the configured ones.
+    public func selectTables(_ names: [String]) throws -> [TableConfig] {
+        guard !names.isEmpty else { return tables }
+        return try names.map { name in
+            guard let table = table(named: name) else {
+                throw UsageError("unknown table '\(name)'; configured tables: \(tables.map(\.name).joined(separator: ", "))")
+            }
+            return table
+        }
+    }
 }

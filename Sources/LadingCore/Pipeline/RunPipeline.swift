@@ -16,7 +16,7 @@ public struct RunPipeline {
     }
 
     public func run(_ options: RunOptions, reportPath: String? = nil) throws -> RunSummary {
-        let tables = try selectTables(options.tables)
+        let tables = try config.selectTables(options.tables)
         // A missing landing folder is a configuration error: report it before taking
         // the lock or creating any state.
         for table in tables { try Discovery(table: table, now: environment.clock.now()).checkSourceFolder() }
@@ -161,15 +161,5 @@ public struct RunPipeline {
             planned: limit.map { Array(planned.prefix($0)) } ?? planned,
             held: held
         )
-    }
-
-    public func selectTables(_ names: [String]) throws -> [TableConfig] {
-        guard !names.isEmpty else { return config.tables }
-        return try names.map { name in
-            guard let table = config.table(named: name) else {
-                throw UsageError("unknown table '\(name)'; configured tables: \(config.tables.map(\.name).joined(separator: ", "))")
-            }
-            return table
-        }
     }
 }
