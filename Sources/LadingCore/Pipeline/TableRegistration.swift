@@ -35,8 +35,8 @@ struct Registrar {
         result.skipped = listing.skipped
         let known = Dictionary(try tracker?.records(table: table.name).map { ($0.filePath, $0) } ?? [], uniquingKeysWith: { a, _ in a })
         func schedule(_ file: DiscoveredFile) {
-            if let held = result.heldBehind {
-                result.heldBehind = (held.failed, held.files + [file.path])
+            if result.heldBehind != nil {
+                result.heldBehind?.files.append(file.path)
             } else {
                 result.toLoad.append(file)
             }
