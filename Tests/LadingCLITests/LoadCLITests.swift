@@ -96,9 +96,7 @@ import Glibc
     @Test func aTransientFailureIsRetriedUpToRetryAttempts() throws {
         let workspace = try Workspace()
         // One attempt per run: this test is about retries across runs.
-        try workspace.writeConfig(extra: "retry_attempts: 2\nretry:\n  attempts_in_run: 1\n")
-        let config = workspace.read("lading.yaml") ?? ""
-        try workspace.write("lading.yaml", config.replacingOccurrences(of: "  path: ./warehouse.sqlite\n", with: "  path: ./warehouse.sqlite\n  busy_timeout_seconds: 0.2\n"))
+        try workspace.writeConfig(extra: "retry_attempts: 2\nretry:\n  attempts_in_run: 1\n", warehouseExtra: "  busy_timeout_seconds: 0.2\n")
         try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n")
         #expect(try workspace.lading("run").status == 0)
         try workspace.write("landing/orders/b.csv", "id,name\n2,ok\n")
@@ -165,9 +163,7 @@ import Glibc
     /// file loads once the other writer lets go, and the tracker shows a clean load.
     @Test func aTransientFailureIsRetriedWithinTheRunWithBackoff() throws {
         let workspace = try Workspace()
-        try workspace.writeConfig(extra: "retry:\n  base_seconds: 0.2\n  max_seconds: 2\n  attempts_in_run: 8\n")
-        let config = workspace.read("lading.yaml") ?? ""
-        try workspace.write("lading.yaml", config.replacingOccurrences(of: "  path: ./warehouse.sqlite\n", with: "  path: ./warehouse.sqlite\n  busy_timeout_seconds: 0.1\n"))
+        try workspace.writeConfig(extra: "retry:\n  base_seconds: 0.2\n  max_seconds: 2\n  attempts_in_run: 8\n", warehouseExtra: "  busy_timeout_seconds: 0.1\n")
         try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n")
         #expect(try workspace.lading("run").status == 0)
         try workspace.write("landing/orders/b.csv", "id,name\n2,ok\n")
