@@ -125,6 +125,7 @@ struct FileLoader {
                 log.warning("transient error, retrying", metadata: ["attempt": "\(failures + 1)", "of": "\(config.retry.attemptsInRun)",
                                                                    "delay_seconds": "\(String(format: "%.3f", delay))", "error": "\(error.message)"])
                 environment.sleeper.sleep(seconds: delay)
+                if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
             }
         }
     }

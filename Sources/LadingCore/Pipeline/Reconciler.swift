@@ -26,7 +26,9 @@ struct Reconciler {
                 outcome.adopted.append(record.filePath)
             } else {
                 // Nothing committed (or only a checkpoint, which the next load resumes).
-                try tracker.releaseOrphan(table: record.tableName, file: record.filePath, deadRunID: record.runID)
+                // The dead run's attempt counts, so a file that kills every run that
+                // reads it ends FAILED after retry_attempts instead of looping forever.
+                try tracker.releaseCrashed(table: record.tableName, file: record.filePath, deadRunID: record.runID)
                 outcome.released.append(record.filePath)
             }
         }
@@ -42,7 +44,7 @@ struct Reconciler {
             outcome.droppedStaging.append(staging)
         }
         for file in outcome.adopted { logger.info("marked COMPLETED from the warehouse ledger", metadata: ["file": "\(file)"]) }
-        for file in outcome.released { logger.warning("orphaned PROCESSING file of a dead run returned to PENDING", metadata: ["file": "\(file)"]) }
+        for file in outcome.released { logger.warning("orphaned PROCESSING file of a dead run marked FAILED (one attempt counted); retried while retries remain", metadata: ["file": "\(file)"]) }
         for table in outcome.droppedStaging { logger.info("dropped a leftover staging table", metadata: ["staging_table": "\(table)"]) }
         return outcome
     }

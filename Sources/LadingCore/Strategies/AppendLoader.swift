@@ -89,6 +89,11 @@ public final class AppendLoader {
                     return (result, batchID)
                 }
                 firstBatch = false
+                // I1: a batch that read nothing new writes no checkpoint. A resumed load
+                // skips every record up to the checkpoint; rewriting the ledger from that
+                // empty batch would move the checkpoint back to 0 while staging still holds
+                // every row, and the next resume would stage the file a second time.
+                if batch.records > 0 || !staged {
                 try db.transaction {
                     if !staged {
                         try applySchema(&pendingColumns, staging: nil)
@@ -104,7 +109,8 @@ public final class AppendLoader {
                     try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .partial, result: result, staging: stagingName, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
                 }
                 FaultPoint.afterBatchCommit.hit()
-                if batch.records > 0 { resumeAfter = Int64(batch.lastRecordNumber) }
+                }
+                if batch.records > 0 { resumeAfter = max(resumeAfter, Int64(batch.lastRecordNumber)) }
                 if finished {
                     try db.transaction {
                         try applySchema(&pendingColumns, staging: stagingName)
@@ -112,8 +118,14 @@ public final class AppendLoader {
                         let audit = WarehouseSchema.auditColumns
                         let data = try db.columns(of: stagingName).filter { !audit.contains($0) }.map(SQL.quoteIdentifier).joined(separator: ", ")
                         let targetColumns = data + ", " + audit.map(SQL.quoteIdentifier).joined(separator: ", ")
-                        try db.run("INSERT INTO \(SQL.quoteIdentifier(table.name)) (\(targetColumns)) SELECT \(data), ?, ?, ? FROM \(SQL.quoteIdentifier(stagingName))",
-                                   [.text(file.path), .text(loadStamp), .text(batchID)])
+                        let moved = try db.run("INSERT INTO \(SQL.quoteIdentifier(table.name)) (\(targetColumns)) SELECT \(data), ?, ?, ? FROM \(SQL.quoteIdentifier(stagingName))",
+                                               [.text(file.path), .text(loadStamp), .text(batchID)])
+                        // I1: the ledger's count comes from what staging really held. Staging
+                        // that disagrees with its checkpoints is never committed: the load
+                        // rolls back and starts the file again from its first record.
+                        if Int64(moved) != result.rowsLoaded {
+                            throw LoadError.stagingMismatch(file: file.path, staged: Int64(moved), expected: result.rowsLoaded)
+                        }
                         try db.execute("DROP TABLE \(SQL.quoteIdentifier(stagingName))")
                         try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: resumeAfter))
                         FaultPoint.beforeFinalCommit.hit()
@@ -121,7 +133,7 @@ public final class AppendLoader {
                     return (result, batchID)
                 }
             }
-        } catch let error as LoadError where error.kind == .transient {
+        } catch let error as LoadError where error.kind == .transient && !error.isStagingMismatch {
             // Interrupted: keep the committed checkpoint so the next run resumes.
             throw error
         } catch {

@@ -2,8 +2,8 @@
 /// values straight from the batch arena, plus per-file trailing values (the audit
 /// columns) kept at a stable address so they bind without copies.
 final class BatchInserter {
-    private let trailing: UnsafeMutableRawPointer
-    private let trailingCapacity = 16_384
+    private var trailing: UnsafeMutableRawPointer
+    private var trailingCapacity = 16_384
     private var trailingOffsets: [Int] = []
     private var trailingLengths: [Int] = []
     private(set) var trailingNames: [String] = []
@@ -19,10 +19,17 @@ final class BatchInserter {
         trailingNames = names
         trailingOffsets = []
         trailingLengths = []
+        // Audit values are a file's identity (`_source_file`): never cut, so the buffer
+        // grows to hold them whole.
+        let total = values.reduce(0) { $0 + $1.utf8.count }
+        if total > trailingCapacity {
+            trailing.deallocate()
+            trailingCapacity = total
+            trailing = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 16)
+        }
         var offset = 0
-        let share = trailingCapacity / max(values.count, 1)
         for value in values {
-            let bytes = Array(value.utf8.prefix(share))
+            let bytes = Array(value.utf8)
             bytes.withUnsafeBytes { raw in
                 if let base = raw.baseAddress { (trailing + offset).copyMemory(from: base, byteCount: raw.count) }
             }

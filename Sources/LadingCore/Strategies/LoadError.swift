@@ -10,6 +10,8 @@ public enum LoadError: LadingError {
     case missingKeyColumn(file: String, column: String)
     case tooManyDeletes(file: String, closing: Int, current: Int, allowed: Double)
     case interrupted(signal: Int32)
+    /// Staging held another number of rows than its checkpoints counted: never committed.
+    case stagingMismatch(file: String, staged: Int64, expected: Int64)
 
     public var message: String {
         switch self {
@@ -23,6 +25,8 @@ public enum LoadError: LadingError {
             return "\(file) has no column '\(column)', which is a primary key or tracking column of its table"
         case .tooManyDeletes(let file, let closing, let current, let allowed):
             return "\(file) would close \(closing) of \(current) current keys as deleted, above scd2_max_delete_ratio \(allowed); an empty or truncated snapshot must not wipe a dimension. Nothing was applied; raise scd2_max_delete_ratio (1.0 allows it) if this is intended"
+        case .stagingMismatch(let file, let staged, let expected):
+            return "\(file): staging held \(staged) rows where its checkpoints count \(expected); nothing was committed, the staged rows were dropped and the file loads again from its first record"
         case .interrupted(let signal):
             return "interrupted by signal \(signal); the current batch was rolled back and the file will be resumed or retried by the next run"
         }
@@ -37,7 +41,14 @@ public enum LoadError: LadingError {
         switch self {
         case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes: return .data
         case .schemaChanged: return .configuration
-        case .interrupted: return .transient
+        case .interrupted, .stagingMismatch: return .transient
         }
+    }
+}
+
+extension LoadError {
+    var isStagingMismatch: Bool {
+        if case .stagingMismatch = self { return true }
+        return false
     }
 }

@@ -5,10 +5,18 @@ public protocol Sleeper: Sendable {
     func sleep(seconds: Double)
 }
 
+/// Sleeps in slices of 50 ms and wakes early once SIGINT/SIGTERM arrived: a backoff
+/// of a minute must not hold a stop request for a minute (SPEC §4: obeyed within a
+/// second, also while waiting between retries).
 public struct SystemSleeper: Sleeper {
     public init() {}
     public func sleep(seconds: Double) {
-        if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
+        let deadline = Date().addingTimeInterval(seconds)
+        while SignalMonitor.pending == nil {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return }
+            Thread.sleep(forTimeInterval: min(left, 0.05))
+        }
     }
 }
 

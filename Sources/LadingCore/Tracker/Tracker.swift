@@ -194,6 +194,19 @@ public final class Tracker {
             """, [.text(stamp), .text(table), .text(file), deadRunID.sqlValue])
     }
 
+    /// A PROCESSING file whose run died (kill -9, a crash, a power cut) without
+    /// committing it: FAILED with one more attempt counted. A file that crashes the
+    /// process every time it is read (a poison file) therefore stops being retried
+    /// after `retry_attempts`, instead of killing every later run.
+    public func releaseCrashed(table: String, file: String, deadRunID: String?) throws {
+        try transition(table: table, file: file, to: .failed, from: [.processing], sql: """
+            UPDATE file_processing_tracker SET status = 'FAILED', error_type = 'unknown', retry_count = retry_count + 1,
+                error_message = 'its run (' || coalesce(run_id, '?') || ') died while loading it (killed or crashed); retried by the next run while retries remain',
+                run_id = NULL, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status = 'PROCESSING' AND run_id IS ?
+            """, [.text(now), .text(table), .text(file), deadRunID.sqlValue])
+    }
+
     /// Records that a COMPLETED file's content changed on disk (reported, not reloaded).
     public func noteChange(table: String, file: String, detail: String) throws {
         try db.run("UPDATE file_processing_tracker SET change_detected = ?, updated_at = ? WHERE table_name = ? AND file_path = ? AND status = 'COMPLETED'",

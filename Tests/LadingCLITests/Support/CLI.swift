@@ -44,9 +44,18 @@ enum CLI {
     }
 
     static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) -> CLIResult {
-        // Read before waiting so a chatty process cannot block on a full pipe.
+        // Both pipes are drained at once (stderr on its own thread) before waiting: a
+        // child that fills one pipe while we read the other to its end would block forever.
+        let stderrBox = DataBox()
+        let drained = DispatchSemaphore(value: 0)
+        let errHandle = err.fileHandleForReading
+        Thread.detachNewThread {
+            stderrBox.set(errHandle.readDataToEndOfFile())
+            drained.signal()
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        let stderr = stderrBox.get()
         process.waitUntilExit()
         return CLIResult(
             status: process.terminationStatus,
@@ -61,4 +70,12 @@ enum CLI {
         let (process, out, err) = try start(arguments, in: directory, environment: environment)
         return finish(process, out, err)
     }
+}
+
+/// Bytes handed from a reader thread to the test thread.
+private final class DataBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
+    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
 }
