@@ -237,7 +237,8 @@ import Glibc
         let before = try workspace.sqlite("warehouse.sqlite", batches)
         let reset = try workspace.lading("reset-state", "--file", "landing/orders/orders_2.csv", "--yes")
         #expect(reset.status == 0, "\(reset.stderr)")
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders WHERE _source_file LIKE '%orders_2.csv'") == ["0"])
+        // The rows stay until the run that loads the file again replaces them in one commit.
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders WHERE _source_file LIKE '%orders_2.csv'") == ["730"])
         let run = try workspace.lading("run", "--json")
         #expect(run.stdout.contains("\"rows_loaded\" : 730"), "\(run.stdout)")
         let after = try workspace.sqlite("warehouse.sqlite", batches)

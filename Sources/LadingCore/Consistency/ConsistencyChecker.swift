@@ -149,6 +149,34 @@ public struct ConsistencyChecker {
                     message: "reset; the next run loads it again and replaces its earlier rows", fixable: false))
             }
         }
+        // I2 and I1 inside the ledger: a complete row's counts add up, and it read as many
+        // records as its last checkpoint (the file's last record): a file staged twice
+        // reads more. Cheap: no file is read again.
+        for row in ledger where row.status == .complete {
+            let added = row.rowsLoaded + row.rowsQuarantined
+            guard row.recordsRead != added || row.recordsRead != row.checkpoint else { continue }
+            let onDisk = fileExists(row.sourceFile)
+            report.findings.append(Finding(.ledgerCounts, table: row.tableName, file: row.sourceFile,
+                message: "the ledger counts \(row.recordsRead) records read, \(row.rowsLoaded) loaded + \(row.rowsQuarantined) quarantined, and its last record is number \(row.checkpoint): "
+                    + (onDisk ? "--fix loads the file again, replacing its rows" : Self.goneAdvice),
+                fixable: onDisk))
+        }
+        // A table the ledger says holds files, dropped by hand.
+        for (name, table) in tables {
+            let files = ledger.filter { $0.tableName == name }
+            guard files.contains(where: { $0.status == .complete }), !(try warehouse.tableExists(name)) else { continue }
+            let gone = files.map(\.sourceFile).filter { !fileExists($0) }
+            let fixable = table.strategy == .append ? gone.count < files.count : gone.isEmpty
+            var message = "the ledger says it holds \(files.count) file(s), but the table does not exist; "
+            if gone.isEmpty {
+                message += "--fix loads them again"
+            } else if table.strategy == .append {
+                message += "--fix loads the \(files.count - gone.count) still on disk; \(gone.count) are gone and their rows cannot come back (\(gone.prefix(3).joined(separator: ", ")))"
+            } else {
+                message += "its history is replayed from all its files, and \(gone.count) are gone (\(gone.prefix(3).joined(separator: ", "))): put them back, then --fix"
+            }
+            report.findings.append(Finding(.tableMissing, table: name, message: message, fixable: fixable))
+        }
         // Rows in each append table per file against the ledger's count.
         for (name, table) in tables where table.strategy == .append {
             guard try warehouse.tableExists(name) else { continue }
@@ -162,12 +190,20 @@ public struct ConsistencyChecker {
                 let count = actual[row.sourceFile] ?? 0
                 if count != row.rowsLoaded {
                     let what = count > row.rowsLoaded ? "duplicated rows" : "lost rows"
+                    let onDisk = fileExists(row.sourceFile)
                     report.findings.append(Finding(.rowCountMismatch, table: name, file: row.sourceFile,
-                        message: "\(what): the table holds \(count) rows of it, the ledger says \(row.rowsLoaded); --fix reloads the file", fixable: true))
+                        message: "\(what): the table holds \(count) rows of it, the ledger says \(row.rowsLoaded); "
+                            + (onDisk ? "--fix reloads the file" : Self.goneAdvice),
+                        fixable: onDisk))
                 }
             }
         }
     }
+
+    /// SPEC §6: rows of a file no longer on disk are never deleted by a repair.
+    static let goneAdvice = "the file is no longer at its path, so a repair cannot load it again and keeps its rows as they are; put the file back at that path and run --fix again, or accept the rows as they are"
+
+    private func fileExists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
     /// A completed file gone (warning: landing files are often archived) or changed.
     private func checkDisk(_ report: inout ConsistencyReport, record: FileRecord) {

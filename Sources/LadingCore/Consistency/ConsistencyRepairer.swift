@@ -28,6 +28,7 @@ public struct ConsistencyRepairer {
             return before
         }
         var fixes: [String] = []
+        var notFixed: [String] = []
         var reload: [String: Set<String>] = [:]
         do {
             let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "fix-"))
@@ -40,18 +41,29 @@ public struct ConsistencyRepairer {
             }
             let reset = StateReset(tracker: tracker, warehouse: warehouse)
             var replayed: Set<String> = []
+            // SPEC §6: a repair never deletes rows it cannot load again. A file is only
+            // marked for reload; the load that follows replaces its rows in the commit
+            // that writes the new ones, and a reload that fails keeps the old rows.
             func reloadFile(_ file: String, of tableName: String, why: String) throws {
                 guard let table = config.table(named: tableName) else { return }
                 if table.strategy == .scd2 {
                     guard replayed.insert(tableName).inserted else { return }
-                    let outcome = try reset.reset(table)
-                    reload[tableName, default: []].formUnion(outcome.filesReset)
-                    fixes.append("\(tableName): \(why); emptied the SCD2 table to replay its \(outcome.filesReset.count) files in order")
-                } else {
-                    let outcome = try reset.reset(file: file, in: table)
-                    reload[tableName, default: []].insert(file)
-                    fixes.append("\(file): \(why); removed its \(outcome.rowsRemoved) rows to load it again")
+                    do {
+                        let outcome = try reset.reset(table)
+                        reload[tableName, default: []].formUnion(outcome.filesReset)
+                        fixes.append("\(tableName): \(why); replaying its \(outcome.filesReset.count) files in order")
+                    } catch let error as RecoveryError {
+                        notFixed.append("\(tableName): \(why); \(error.message)")
+                    }
+                    return
                 }
+                guard FileManager.default.fileExists(atPath: file) else {
+                    notFixed.append("\(file): \(why); \(ConsistencyChecker.goneAdvice)")
+                    return
+                }
+                try reset.markForReload(file: file, in: table)
+                reload[tableName, default: []].insert(file)
+                fixes.append("\(file): \(why); loading it again (its rows are replaced in the commit that loads the new ones)")
             }
             for finding in before.inconsistencies where finding.fixable {
                 let table = finding.table ?? ""
@@ -78,10 +90,21 @@ public struct ConsistencyRepairer {
                     }
                 case .rowCountMismatch:
                     try reloadFile(file, of: table, why: "row count differed from the ledger")
+                case .ledgerCounts:
+                    try reloadFile(file, of: table, why: "the ledger's counts disagree with the file")
                 case .fileChanged:
                     try reloadFile(file, of: table, why: "content changed on disk")
                 case .scd2MultipleCurrent, .scd2OverlappingVersions:
                     try reloadFile(file, of: table, why: "history damaged")
+                case .tableMissing:
+                    guard let config = config.table(named: table) else { break }
+                    if config.strategy == .scd2 {
+                        try reloadFile("", of: table, why: "the table was missing")
+                    } else {
+                        for row in try warehouse.ledgerRows(table: table) {
+                            try reloadFile(row.sourceFile, of: table, why: "its table was missing")
+                        }
+                    }
                 case .stagingLeftover:
                     for staging in try warehouse.orphanStagingTables() {
                         try warehouse.dropTable(staging)
@@ -104,6 +127,7 @@ public struct ConsistencyRepairer {
         }
         var after = try checker.check()
         after.fixes = fixes
+        after.notFixed = notFixed
         return after
     }
 

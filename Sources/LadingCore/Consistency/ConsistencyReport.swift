@@ -24,6 +24,8 @@ public struct ConsistencyReport: Encodable, Sendable {
     public var tables: [TableStatus] = []
     /// Repairs done by `--fix`, one line each.
     public var fixes: [String] = []
+    /// What `--fix` tried and had to leave, with the way out.
+    public var notFixed: [String] = []
 
     public var inconsistencies: [Finding] { findings.filter { $0.severity == .error } }
     public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
@@ -31,7 +33,7 @@ public struct ConsistencyReport: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case status, trackerStatus = "tracker_status", totalFilesChecked = "total_files_checked"
-        case inconsistenciesFound = "inconsistencies_found", inconsistencies, warnings, running, tables, fixes, unfixed
+        case inconsistenciesFound = "inconsistencies_found", inconsistencies, warnings, running, tables, fixes, unfixed, notFixed = "not_fixed"
     }
 
     public init() {}
@@ -48,6 +50,7 @@ public struct ConsistencyReport: Encodable, Sendable {
         try container.encode(tables, forKey: .tables)
         try container.encode(fixes, forKey: .fixes)
         try container.encode(inconsistencies.filter { !$0.fixable }, forKey: .unfixed)
+        try container.encode(notFixed, forKey: .notFixed)
     }
 
     /// The human report in the SPEC's layout.
@@ -73,6 +76,10 @@ public struct ConsistencyReport: Encodable, Sendable {
         if !fixes.isEmpty {
             lines.append("Fixes Applied: \(fixes.count)")
             lines += fixes.map { "  - \($0)" }
+        }
+        if !notFixed.isEmpty {
+            lines.append("Could Not Fix: \(notFixed.count)")
+            lines += notFixed.map { "  - \($0)" }
         }
         let unfixable = inconsistencies.filter { !$0.fixable }
         if !unfixable.isEmpty {

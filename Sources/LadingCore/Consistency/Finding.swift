@@ -16,6 +16,8 @@ public struct Finding: Codable, Sendable, Equatable {
         case trackerIntegrity = "tracker_integrity"
         case warehouseIntegrity = "warehouse_integrity"
         case reloadPending = "reload_pending"
+        case tableMissing = "table_missing"
+        case ledgerCounts = "ledger_counts"
 
         /// The words before the file in the human report.
         var label: String {
@@ -35,6 +37,8 @@ public struct Finding: Codable, Sendable, Equatable {
             case .trackerIntegrity: return "Tracker database damaged"
             case .warehouseIntegrity: return "Warehouse database damaged"
             case .reloadPending: return "File reset, reloads on the next run"
+            case .tableMissing: return "Target table missing"
+            case .ledgerCounts: return "Ledger counts disagree with the file"
             }
         }
     }

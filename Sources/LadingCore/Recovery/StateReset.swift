@@ -5,9 +5,8 @@ import Foundation
 /// An append table's rows are not deleted up front: each file's ledger row becomes the
 /// reload marker and its tracker row is forgotten, so the next run registers the file
 /// again and its load replaces the earlier rows in one transaction. A file gone from
-/// disk keeps its state (its rows could not come back). An SCD2 table is emptied and
-/// replayed from its files in order, which needs every one of them on disk. `--file`
-/// removes that file's rows now.
+/// disk keeps its state (its rows could not come back). An SCD2 table is replayed from
+/// its files in order, which needs every one of them on disk.
 ///
 /// The tracker is changed before the warehouse: a crash in between leaves complete
 /// ledger rows without tracker rows, which the next run adopts as COMPLETED, so a
@@ -67,24 +66,33 @@ public struct StateReset {
         return outcome
     }
 
-    /// One file: its rows are removed now and it loads again on the next run (an SCD2
-    /// table replays whole, since history cannot lose one snapshot from its middle).
+    /// One file: it loads again on the next run, and that load replaces its rows in
+    /// the transaction that writes the new ones (an SCD2 table replays whole, since
+    /// history cannot lose one snapshot from its middle). A file gone from disk is
+    /// refused: its rows could not come back, so they are never removed.
     public func reset(file: String, in table: TableConfig) throws -> Outcome {
         if table.strategy == .scd2 { return try replay(table, files: try knownFiles(of: table)) }
+        guard fileExists(file) else { throw RecoveryError.fileGone(table: table.name, file: file) }
         var outcome = Outcome(table: table.name)
-        try tracker.forget(table: table.name, file: file)
-        try warehouse.transaction {
-            if let row = try warehouse.ledgerRow(table: table.name, file: file), let staging = row.stagingTable {
-                try warehouse.dropTable(staging)
-            }
-            if try warehouse.tableExists(table.name) {
-                outcome.rowsRemoved = try warehouse.deleteRows(in: table.name, file: file)
-            }
-            try warehouse.deleteLedger(table: table.name, file: file)
-            try warehouse.deleteQuarantine(table: table.name, file: file)
-        }
+        try markForReload(file: file, in: table)
         outcome.filesReset = [file]
         return outcome
+    }
+
+    /// The reload marker for one append file: the tracker forgets it (the next run
+    /// registers it as new) and its ledger row becomes `partial` at checkpoint 0, so the
+    /// load that follows deletes the earlier rows in its own commit. Until then the old
+    /// rows stay: a reload that fails leaves them in place (SPEC §6).
+    func markForReload(file: String, in table: TableConfig) throws {
+        try tracker.forget(table: table.name, file: file)
+        try warehouse.transaction {
+            if try warehouse.ledgerRow(table: table.name, file: file) != nil {
+                try warehouse.markForReload(table: table.name, file: file)
+            } else if try warehouse.tableExists(table.name), try warehouse.rowCount(in: table.name, file: file) > 0 {
+                // Rows without a ledger row: a marker makes the reload replace them.
+                try warehouse.writeReloadMarker(table: table.name, file: file)
+            }
+        }
     }
 
     /// Empties an SCD2 table and marks every file for reload; the next run applies

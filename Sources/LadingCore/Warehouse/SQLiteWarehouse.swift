@@ -89,6 +89,16 @@ public final class SQLiteWarehouse: Warehouse {
             """, [.text(table), .text(file)])
     }
 
+    public func writeReloadMarker(table: String, file: String) throws {
+        try writeLedger(LedgerRow(tableName: table, sourceFile: file, batchID: "reload", contentSHA256: nil, status: .partial, checkpoint: 0,
+                                  checkpointLine: 0, stagingTable: nil, recordsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, fileSize: nil,
+                                  fileModifiedTime: nil, boundary: nil, committedAt: ""))
+    }
+
+    public func rowCount(in table: String, file: String) throws -> Int64 {
+        try db.rows("SELECT count(*) FROM \(SQL.quoteIdentifier(table)) WHERE _source_file = ?", [.text(file)]).first?.first?.integerValue ?? 0
+    }
+
     public func deleteLedger(table: String, file: String) throws {
         try db.run("DELETE FROM _lading_loads WHERE table_name = ? AND source_file = ?", [.text(table), .text(file)])
     }

@@ -23,6 +23,11 @@ public protocol Warehouse: AnyObject {
     func deleteRows(in table: String, file: String?) throws -> Int
 
     func deleteQuarantine(table: String, file: String) throws
+    /// Rows one file contributed to a table.
+    func rowCount(in table: String, file: String) throws -> Int64
+    /// A reload marker for a file with rows in the table but no ledger row, so the
+    /// next load of the file replaces those rows in its own commit.
+    func writeReloadMarker(table: String, file: String) throws
 
     func transaction<T>(_ body: () throws -> T) throws -> T
     /// `nil` when the database passes its integrity check, else the problems found.

@@ -32,9 +32,22 @@ final class MemoryWarehouse: Warehouse {
         return before - (rows[table]?.count ?? 0)
     }
     func deleteQuarantine(table: String, file: String) throws { quarantined[file] = nil }
+    /// All or nothing, like the real one: a throw restores what the body changed.
     func transaction<T>(_ body: () throws -> T) throws -> T {
         transactions += 1
-        return try body()
+        let saved = (ledger, rows, quarantined)
+        do {
+            return try body()
+        } catch {
+            (ledger, rows, quarantined) = saved
+            throw error
+        }
+    }
+    func rowCount(in table: String, file: String) throws -> Int64 { Int64(rows[table]?.filter { $0 == file }.count ?? 0) }
+    func writeReloadMarker(table: String, file: String) throws {
+        ledger[table + "|" + file] = LedgerRow(tableName: table, sourceFile: file, batchID: "reload", contentSHA256: nil, status: .partial,
+                                               checkpoint: 0, checkpointLine: 0, stagingTable: nil, recordsRead: 0, rowsLoaded: 0,
+                                               rowsQuarantined: 0, fileSize: nil, fileModifiedTime: nil, boundary: nil, committedAt: "")
     }
     func integrityProblems(quick: Bool) throws -> [String]? { nil }
 
@@ -69,7 +82,20 @@ final class MemoryWarehouse: Warehouse {
         #expect(try tracker.record(table: "orders", file: "/l/a.csv")?.rowsLoaded == 3)
     }
 
-    @Test func resetMarksFilesForReloadAndResetOfOneFileRemovesItsRows() throws {
+    @Test func aFailedTransactionChangesNothing() throws {
+        warehouse.complete("/l/a.csv", rows: 3)
+        #expect(throws: RecoveryError.self) {
+            try warehouse.transaction {
+                _ = try warehouse.deleteRows(in: "orders", file: "/l/a.csv")
+                try warehouse.deleteLedger(table: "orders", file: "/l/a.csv")
+                throw RecoveryError.notTracked(file: "x")
+            }
+        }
+        #expect(warehouse.rows["orders"]?.count == 3)
+        #expect(try warehouse.ledgerRow(table: "orders", file: "/l/a.csv") != nil)
+    }
+
+    @Test func resetMarksFilesForReloadAndKeepsRowsUntilTheReload() throws {
         let table = try table()
         let a = try folder.write("landing/a.csv", "x\n1\n"), b = try folder.write("landing/b.csv", "x\n1\n")
         warehouse.complete(a, rows: 2)
@@ -85,7 +111,12 @@ final class MemoryWarehouse: Warehouse {
         #expect(warehouse.rows["orders"]?.count == 8, "rows stay until the reload replaces them")
         #expect(try tracker.record(table: "orders", file: a) == nil)
         let single = try reset.reset(file: b, in: table)
-        #expect(single.rowsRemoved == 5)
-        #expect(try warehouse.ledgerRow(table: "orders", file: b) == nil)
+        #expect(single.filesReset == [b])
+        #expect(try warehouse.ledgerRow(table: "orders", file: b)?.status == .partial, "a marker: the reload replaces the rows")
+        #expect(warehouse.rows["orders"]?.count == 8)
+        // A file gone from disk is refused: its rows could not come back.
+        #expect(throws: RecoveryError.self) { try reset.reset(file: "/gone/c.csv", in: table) }
+        #expect(try warehouse.ledgerRow(table: "orders", file: "/gone/c.csv")?.status == .complete)
+        #expect(warehouse.rows["orders"]?.count == 8)
     }
 }

@@ -1,0 +1,93 @@
+import Foundation
+import LadingTestSupport
+import Testing
+
+/// SPEC §6 "a repair never loses data": rows of a file are replaced only in the commit
+/// that loads its new content, and rows of a file no longer on disk are never deleted.
+@Suite struct RepairCLITests {
+    func threeFiles() throws -> Workspace {
+        let workspace = try Workspace()
+        try workspace.writeConfig(tableExtra: "    columns: {id: integer}\n")
+        for (index, name) in ["a", "b", "c"].enumerated() {
+            try workspace.write("landing/orders/\(name).csv", "id,name\n" + (1...10).map { "\(index * 100 + $0),\(name)\($0)\n" }.joined())
+        }
+        #expect(try workspace.lading("run").status == 0)
+        return workspace
+    }
+
+    /// Issue 12, defect 2: an archived file's damaged rows are listed as not fixable and kept.
+    @Test func aRepairNeverDeletesRowsOfAnArchivedFile() throws {
+        let workspace = try threeFiles()
+        let c = workspace.url("landing/orders/c.csv")
+        _ = try workspace.sqlite("warehouse.sqlite", "SELECT 1")
+        try sql(workspace, "INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(c)' LIMIT 5")
+        try FileManager.default.createDirectory(atPath: workspace.url("archive"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: c, toPath: workspace.url("archive/c.csv"))
+        let fixed = try workspace.lading("fix-inconsistencies")
+        #expect(fixed.status == 1, "a finding it cannot fix: \(fixed.stdout)")
+        #expect(fixed.stdout.contains("Cannot Fix Automatically: 1") && fixed.stdout.contains("put the file back"), "\(fixed.stdout)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders WHERE _source_file = '\(c)'") == ["15"], "rows kept")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT status FROM _lading_loads WHERE source_file = '\(c)'") == ["complete"])
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT status FROM file_processing_tracker WHERE file_path = '\(c)'") == ["COMPLETED"])
+        let reset = try workspace.lading("reset-state", "--file", c, "--yes")
+        #expect(reset.status == 1 && reset.stderr.contains("no longer at its tracked path"), "\(reset.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["35"], "nothing changed")
+        // Back at its path, the same repair heals it.
+        try FileManager.default.moveItem(atPath: workspace.url("archive/c.csv"), toPath: c)
+        #expect(try workspace.lading("fix-inconsistencies").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(DISTINCT id) FROM orders WHERE _source_file = '\(c)'") == ["10|10"])
+    }
+
+    /// Issue 12, defect 3: `--fix` of a changed file whose new content is bad keeps the old rows.
+    @Test func aFailedReloadKeepsTheOldRows() throws {
+        let workspace = try threeFiles()
+        let a = workspace.url("landing/orders/a.csv")
+        try workspace.write("landing/orders/a.csv", "id,name\nx,bad\ny,bad\n")
+        let fixed = try workspace.lading("validate-consistency", "--fix")
+        #expect(fixed.status == 1, "\(fixed.stdout)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), min(name) FROM orders WHERE _source_file = '\(a)'") == ["10|a1"], "old rows kept")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["30"])
+        // Fixed content: the reload replaces the old rows in one commit.
+        try workspace.write("landing/orders/a.csv", "id,name\n7,new\n")
+        #expect(try workspace.lading("reset-state", "--file", a, "--yes").status == 0)
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id, name FROM orders WHERE _source_file = '\(a)'") == ["7|new"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
+    /// Issue 12, defect 4: a dropped table is found (`table_missing`) and reloaded.
+    @Test func aDroppedTableIsFoundAndReloaded() throws {
+        let workspace = try Workspace()
+        try workspace.writeLoadFixture()
+        #expect(try workspace.lading("run").status == 0)
+        try sql(workspace, "DROP TABLE orders; DROP TABLE people;")
+        let found = try workspace.lading("validate-consistency", "--json")
+        #expect(found.status == 1)
+        #expect(found.stdout.components(separatedBy: "\"kind\" : \"table_missing\"").count == 3, "\(found.stdout)")
+        #expect(try workspace.lading("run").status == 0)
+        let fixed = try workspace.lading("fix-inconsistencies")
+        #expect(fixed.status == 0, "\(fixed.stdout)")
+        try workspace.expectInvariants()
+    }
+
+    /// A table dropped after one of its files was archived: the others come back, the
+    /// archived one is named as lost, never silently.
+    @Test func aDroppedTableWithAnArchivedFileSaysWhatCannotComeBack() throws {
+        let workspace = try threeFiles()
+        try sql(workspace, "DROP TABLE orders")
+        try FileManager.default.removeItem(atPath: workspace.url("landing/orders/b.csv"))
+        let fixed = try workspace.lading("fix-inconsistencies", "--json")
+        #expect(fixed.status == 1, "\(fixed.stdout)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["20"])
+        #expect(fixed.stdout.contains("b.csv"), "\(fixed.stdout)")
+    }
+
+    func sql(_ workspace: Workspace, _ statement: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [workspace.url("warehouse.sqlite"), statement]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
