@@ -96,3 +96,23 @@ import Glibc
         }
     }
 }
+
+/// A file that kills every run that reads it (a poison file) must not stop every
+/// later run: each dead run's attempt counts, so it ends FAILED after retry_attempts.
+@Suite struct PoisonFileCLITests {
+    @Test func aFileThatCrashesEveryRunEndsFailedAndTheRestLoad() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "retry_attempts: 2\n")
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        try workspace.write("landing/orders/b.csv", "id\n2\n")
+        for attempt in 0..<2 {
+            let crashed = try workspace.lading("run", environment: ["LADING_FAULT": "after-claim"])
+            #expect(crashed.killed, "attempt \(attempt)")
+        }
+        let last = try workspace.lading("run")
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT status, retry_count FROM file_processing_tracker WHERE file_path LIKE '%a.csv'") == ["FAILED|2"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders") == ["2"], "\(last.stderr)")
+        let health = try workspace.lading("validate-consistency")
+        #expect(health.status == 1 && health.stdout.contains("died while loading it"), "\(health.stdout)")
+    }
+}

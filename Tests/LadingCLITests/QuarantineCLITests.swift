@@ -36,5 +36,10 @@ import Testing
         #expect(try workspace.lading("reset-state", "--file", "landing/orders/a.csv", "--yes").status == 0)
         #expect(try workspace.lading("run").status == 0)
         #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders ORDER BY id") == ["1", "2", "4"])
+        // One set of quarantine rows per file, that of its latest load: the rows the
+        // earlier load's reprocess marked are gone with the rows they describe.
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT line_number, reprocessed_at IS NULL FROM _lading_quarantine") == ["4|1"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT records_read, rows_loaded, rows_quarantined FROM _lading_loads") == ["4|3|1"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
     }
 }

@@ -10,6 +10,13 @@ public enum SignalMonitor {
     public static func install() {
         signal(SIGINT) { SignalMonitor.received = $0 }
         signal(SIGTERM) { SignalMonitor.received = $0 }
+        // A parent may start us with these signals blocked (the mask survives exec; seen
+        // with Foundation's Process): a blocked SIGTERM would never be obeyed.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// The signal that arrived, if any.

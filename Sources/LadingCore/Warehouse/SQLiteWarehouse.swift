@@ -77,12 +77,11 @@ public final class SQLiteWarehouse: Warehouse {
     /// Turns a ledger row into the reload marker: `partial` at checkpoint 0 with no
     /// staging. The Reconciler does not adopt it as complete, and the next load of the
     /// file first deletes the file's earlier rows. The SCD2 boundary is kept for replays.
-    /// What the load it replaces left behind goes too: its staging table and its
-    /// not-yet-reprocessed quarantine rows (the reload quarantines again).
+    /// The staging table of the load it replaces goes too. Quarantine rows stay until
+    /// the reload commits its own (they describe the rows still in the table).
     public func markForReload(table: String, file: String) throws {
         guard let row = try ledgerRow(table: table, file: file) else { return }
         if let staging = row.stagingTable { try dropTable(staging) }
-        try deleteQuarantine(table: table, file: file)
         try db.run("""
             UPDATE _lading_loads SET status = 'partial', checkpoint = 0, checkpoint_line = 0, staging_table = NULL,
                 records_read = 0, rows_loaded = 0, rows_quarantined = 0 WHERE table_name = ? AND source_file = ?
@@ -153,8 +152,10 @@ public final class SQLiteWarehouse: Warehouse {
                   .text(bad.errorType), .text(bad.reason), .text(batchID), .text(stamp)])
     }
 
+    /// Every quarantine row of a file, reprocessed ones too: a load keeps one set per file,
+    /// that of the load that replaces the file's rows (SPEC §7).
     public func deleteQuarantine(table: String, file: String) throws {
-        try db.run("DELETE FROM _lading_quarantine WHERE table_name = ? AND source_file = ? AND reprocessed_at IS NULL", [.text(table), .text(file)])
+        try db.run("DELETE FROM _lading_quarantine WHERE table_name = ? AND source_file = ?", [.text(table), .text(file)])
     }
 
     /// Staging tables left by loads that no partial ledger row refers to any more.

@@ -11,7 +11,7 @@ public protocol Warehouse: AnyObject {
     func ledgerRows(table: String?) throws -> [LedgerRow]
     func ledgerRow(table: String, file: String) throws -> LedgerRow?
     /// Turns a ledger row into the reload marker (`partial`, checkpoint 0, no staging),
-    /// dropping its staging table and its pending quarantine rows.
+    /// dropping its staging table; its quarantine rows go when the reload commits.
     func markForReload(table: String, file: String) throws
     func deleteLedger(table: String, file: String) throws
 

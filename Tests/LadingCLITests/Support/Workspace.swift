@@ -25,7 +25,7 @@ extension TemporaryFolder {
     func sqlite(_ database: String, _ query: String) throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-readonly", url(database), query]
+        process.arguments = ["-readonly", "-cmd", ".timeout 5000", url(database), query]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

@@ -17,7 +17,6 @@ final class MemoryWarehouse: Warehouse {
     }
     func ledgerRow(table: String, file: String) throws -> LedgerRow? { ledger[table + "|" + file] }
     func markForReload(table: String, file: String) throws {
-        quarantined[file] = nil
         ledger[table + "|" + file]?.status = .partial
         ledger[table + "|" + file]?.checkpoint = 0
         ledger[table + "|" + file]?.stagingTable = nil

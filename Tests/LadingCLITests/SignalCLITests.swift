@@ -1,0 +1,75 @@
+import Foundation
+import LadingTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGINT/SIGTERM (SPEC §4, §7): obeyed within a second, also during a retry backoff;
+/// the current batch finishes or rolls back, the lock is released, a rerun completes.
+@Suite struct SignalCLITests {
+    /// Starts `lading run` with stderr going to a file the test can poll.
+    func start(_ workspace: Workspace, environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "--config", workspace.url("lading.yaml")]
+        process.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "LADING_FAULT")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        FileManager.default.createFile(atPath: workspace.url("stderr.log"), contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: workspace.url("stderr.log"))
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Polls until `ready` holds (or 60 s pass, which fails the test).
+    func wait(until ready: () throws -> Bool) rethrows -> Bool {
+        for _ in 0..<1_200 {
+            if try ready() { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    /// Issue 12, defect 11: a 10-minute backoff does not hold a SIGTERM.
+    @Test func sigtermDuringARetryBackoffStopsTheRun() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "retry:\n  base_seconds: 600\n  max_seconds: 600\n  attempts_in_run: 3\n")
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        let process = try start(workspace, environment: ["LADING_INJECT_ERROR": "transient:a.csv"])
+        #expect(wait { workspace.read("stderr.log")?.contains("transient error, retrying") == true })
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 143, "\(workspace.read("stderr.log") ?? "")")
+        #expect(!workspace.exists("state/lading.lock"), "lock released")
+        let rerun = try workspace.lading("run")
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["1"])
+    }
+
+    /// SIGINT in the middle of a staged append and SIGTERM between SCD2 files: exit
+    /// 130/143, lock released, and the rerun gives every row exactly once.
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func aSignalMidLoadThenARerun(signal: Int32, expected: Int32) throws {
+        let workspace = try Workspace()
+        try workspace.writeLoadFixture()
+        var big = "order_id,amount,note\n"
+        for index in 0..<60_000 { big += "\(900_000 + index),1.5,\"big \(index)\"\n" }
+        try workspace.write("landing/orders/orders_0_big.csv", big)
+        let process = try start(workspace)
+        #expect(wait { (try? workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM _lading_loads WHERE status = 'partial'")) == ["1"] })
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == expected, "\(workspace.read("stderr.log") ?? "")")
+        #expect(!workspace.exists("state/lading.lock"))
+        let history = try workspace.lading("history", "--json")
+        #expect(history.stdout.contains("\"failed\"") || history.stdout.contains("\"interrupted\""), "\(history.stdout)")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.expectInvariants(completeLoads: 9)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(DISTINCT order_id) FROM orders WHERE note LIKE 'big %'") == ["60000|60000"])
+    }
+}
