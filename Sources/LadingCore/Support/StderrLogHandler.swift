@@ -7,6 +7,9 @@ import Glibc
 /// One log line per event on stderr, human or JSON (`--log-format json`), so stdout
 /// stays clean for results that scripts parse.
 public struct StderrLogHandler: LogHandler {
+    /// Where finished lines go (each ends with its newline): stderr, or a test's capture.
+    public typealias Output = @Sendable (String) -> Void
+
     public enum Format: String, Sendable, CaseIterable { case text, json }
 
     public var logLevel: Logger.Level
@@ -14,11 +17,19 @@ public struct StderrLogHandler: LogHandler {
     public var metadataProvider: Logger.MetadataProvider?
     private let format: Format
     private let label: String
+    private let output: Output
 
-    public init(label: String, format: Format, level: Logger.Level) {
+    public init(label: String, format: Format, level: Logger.Level, output: @escaping Output = StderrLogHandler.writeToStandardError) {
         self.label = label
         self.format = format
         self.logLevel = level
+        self.output = output
+    }
+
+    /// One `write` per line, so lines from concurrent loggers never interleave.
+    public static func writeToStandardError(_ line: String) {
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -31,8 +42,7 @@ public struct StderrLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let line = StderrLogHandler.render(format: format, date: Date(), level: event.level,
                                            message: "\(event.message)", metadata: merged)
-        var bytes = Array((line + "\n").utf8)
-        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        output(line + "\n")
     }
 
     public static func render(format: Format, date: Date, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
