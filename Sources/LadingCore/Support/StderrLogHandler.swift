@@ -49,8 +49,10 @@ public struct StderrLogHandler: LogHandler {
         let stamp = Timestamp.iso8601(date, fractionDigits: 3)
         switch format {
         case .text:
-            let fields = metadata.keys.sorted().map { "\($0)=\(metadata[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
-            return "\(stamp) \(level.rawValue.uppercased()) \(message)" + (fields.isEmpty ? "" : " " + fields)
+            let fields = metadata.keys.sorted().map { key in
+                escapingControlCharacters(key) + "=" + escapingControlCharacters(metadata[key].map { "\($0)" } ?? "")
+            }.joined(separator: " ")
+            return "\(stamp) \(level.rawValue.uppercased()) \(escapingControlCharacters(message))" + (fields.isEmpty ? "" : " " + fields)
         case .json:
             // `event` and `message` carry the same words: `event` is what log pipelines group by.
             var object: [String: String] = ["timestamp": stamp, "level": level.rawValue, "event": message, "message": message]
@@ -60,5 +62,33 @@ public struct StderrLogHandler: LogHandler {
             guard let data = try? encoder.encode(object) else { return message }
             return String(decoding: data, as: UTF8.self)
         }
+    }
+
+    /// Text logs stay one line per event (SPEC §4) whatever a file name or value holds:
+    /// `\n`, `\r` and `\t` are written as those escapes, every other control character
+    /// (C0, DEL, C1) and the Unicode line and paragraph separators as `\uXXXX`, and a
+    /// backslash as `\\`, so an escaped newline and a name holding `\n` read apart.
+    static func escapingControlCharacters(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case "\\": result += "\\\\"
+            case _ where needsEscape(scalar):
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                result += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+            || scalar == "\\"
     }
 }

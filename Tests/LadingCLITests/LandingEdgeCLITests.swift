@@ -1,0 +1,35 @@
+import Foundation
+import LadingTestSupport
+import Testing
+
+/// Landing folders as operators leave them: links, odd file names, patterns that
+/// climb out of `source_path`.
+@Suite struct LandingEdgeCLITests {
+    func writeConfig(_ workspace: Workspace, pattern: String) throws {
+        try FileManager.default.createDirectory(atPath: workspace.url("landing/orders"), withIntermediateDirectories: true)
+        try workspace.write("lading.yaml", """
+        state_dir: ./state
+        warehouse:
+          path: ./warehouse.sqlite
+        tables:
+          - table_name: orders
+            source_path: ./landing/orders
+            file_pattern: "\(pattern)"
+        """)
+    }
+
+    @Test func aNewlineInAFileNameKeepsTextLogsOneLinePerEvent() throws {
+        let workspace = try Workspace()
+        try writeConfig(workspace, pattern: "*.csv")
+        try workspace.write("landing/orders/a\nINFO forged line.csv", "id\n1\n")
+        let result = try workspace.lading("run", "--log-format", "text")
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            #expect(line.hasPrefix("20") && line.contains("Z "), "a line that is not an event: \(line)")
+        }
+        #expect(result.stderr.contains(#"a\nINFO forged line.csv"#), "\(result.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["1"])
+    }
+}
