@@ -18,6 +18,15 @@ import Testing
         """)
     }
 
+    @Test func aFilePatternClimbingOutOfTheSourceFolderExits78() throws {
+        let workspace = try Workspace()
+        try writeConfig(workspace, pattern: "../elsewhere/*.csv")
+        let result = try workspace.lading("run")
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.contains("key tables[0].file_pattern") && result.stderr.contains("line 7"), "\(result.stderr)")
+        #expect(!workspace.exists("state/tracker.sqlite"))
+    }
+
     @Test func aNewlineInAFileNameKeepsTextLogsOneLinePerEvent() throws {
         let workspace = try Workspace()
         try writeConfig(workspace, pattern: "*.csv")
