@@ -18,6 +18,21 @@ import Testing
         """)
     }
 
+    @Test(arguments: [("*.csv", "b.csv"), ("**/*.csv", "2026/01/b.csv")])
+    func aLinkToAFileInsideTheSourceFolderLoadsItOnce(pattern: String, real: String) throws {
+        let workspace = try Workspace()
+        try writeConfig(workspace, pattern: pattern)
+        try workspace.write("landing/orders/" + real, "id,amount\n1,10\n2,20\n")
+        try FileManager.default.createSymbolicLink(atPath: workspace.url("landing/orders/a.csv"), withDestinationPath: workspace.url("landing/orders/" + real))
+        let result = try workspace.lading("run")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT _source_file, count(*) FROM orders GROUP BY 1") == ["\(workspace.url("landing/orders/" + real))|2"])
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT file_path, status FROM file_processing_tracker") == ["\(workspace.url("landing/orders/" + real))|COMPLETED"])
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["2"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
     @Test func aFilePatternClimbingOutOfTheSourceFolderExits78() throws {
         let workspace = try Workspace()
         try writeConfig(workspace, pattern: "../elsewhere/*.csv")
