@@ -37,4 +37,25 @@ import Testing
                 == ["COMPLETED|3|1", "COMPLETED|1|0"])
     }
 
+    @Test func storedNestedValuesPassJSONValidAndInvalidOnesAreQuarantined() throws {
+        let workspace = try Workspace()
+        try writeJSONLConfig(workspace, badRatio: 1)
+        let good = [
+            #"{"id": 1, "v": ["\" \\ \/ \b \f \n \r \t \u00e9 \uD83D\uDE00 \u0000"]}"#,
+            #"{"id": 2, "v": { "k\u00e9" : [ 1 , -0.5e+3 , true , null , {} ] }}"#,
+            "{\"id\": 3, \"v\": " + String(repeating: "[", count: 511) + String(repeating: "]", count: 511) + "}",
+        ]
+        let bad = [
+            #"{"id": 11, "v": ["\x","\u12"]}"#,
+            #"{"id": 12, "v": {"k\q": 1}}"#,
+            #"{"id": 13, "v": ["\u12G4"]}"#,
+            "{\"id\": 14, \"v\": " + String(repeating: "[", count: 512) + String(repeating: "]", count: 512) + "}",
+        ]
+        try workspace.write("landing/events/a.jsonl", (good + bad).joined(separator: "\n") + "\n")
+        let result = try workspace.lading("run")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id, json_valid(v) FROM events ORDER BY id") == ["1|1", "2|1", "3|1"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT line_number FROM _lading_quarantine ORDER BY line_number") == ["4", "5", "6", "7"])
+    }
+
 }

@@ -3,10 +3,10 @@ import Glibc
 #endif
 
 /// A streaming JSON Lines reader: one object per line, keys become columns in
-/// first-seen order, nested arrays and objects are kept as compact JSON text, numbers
-/// keep their digits exactly (typing decides later), blank lines are skipped. Nothing
-/// recurses per nesting level: a line of 400,000 `[` is one bad record, not a stack
-/// overflow.
+/// first-seen order, nested arrays and objects are kept as compact JSON text that
+/// SQLite's `json_valid` accepts, numbers keep their digits exactly (typing decides
+/// later), blank lines are skipped. Nothing recurses per nesting level: a line of
+/// 400,000 `[` is one bad record, not a stack overflow.
 public final class JSONLReader: RecordReader {
     /// Deepest nesting of arrays and objects a line may have, counting the line's own
     /// object as level 1. A deeper line is a bad record: the parser keeps its own small
@@ -378,13 +378,30 @@ public final class JSONLReader: RecordReader {
         parser.position = p
     }
 
-    /// Copies a string with its quotes and escapes as written (inside nested values).
+    /// Copies a string with its quotes and escapes as written (inside nested values),
+    /// after checking each escape is one JSON allows, so the stored text stays valid JSON.
     private func copyString(_ parser: inout Parser) throws {
         let begin = parser.position
         var p = parser.position + 1
         while p < parser.end {
             let byte = parser.bytes[p]
-            if byte == UInt8(ascii: "\\") { p += 2; continue }
+            if byte == UInt8(ascii: "\\") {
+                guard p + 1 < parser.end else { break }
+                let escape = parser.bytes[p + 1]
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    p += 2
+                case UInt8(ascii: "u"):
+                    guard hex4(parser.bytes, p + 2, parser.end) != nil else {
+                        throw ParseFailure(reason: "invalid \\u escape (four hex digits expected) at byte \(p - lineStart + 1)")
+                    }
+                    p += 6
+                default:
+                    throw ParseFailure(reason: "invalid escape \\\(Character(Unicode.Scalar(escape))) at byte \(p - lineStart + 1)")
+                }
+                continue
+            }
             if byte == UInt8(ascii: "\"") {
                 append(parser.bytes + begin, p + 1 - begin)
                 parser.position = p + 1

@@ -3,7 +3,8 @@ import LadingTestSupport
 import Testing
 @testable import LadingCore
 
-/// JSON Lines records that must never crash the reader.
+/// JSON Lines records that must never crash the reader, nor be stored as JSON text
+/// SQLite rejects.
 @Suite struct JSONLStrictnessTests {
     static func nested(_ depth: Int) -> String {
         String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
@@ -36,5 +37,73 @@ import Testing
         #expect(outcome.rows.first == [deepest])
         #expect(outcome.bad.map(\.lineNumber) == [2, 4])
         #expect(outcome.bad.allSatisfy { $0.reason.contains("nested deeper than \(JSONLReader.maximumDepth)") })
+    }
+
+    /// Lines whose nested values are valid JSON: each must load, and its stored text
+    /// must pass SQLite's `json_valid`.
+    static let validNested: [String] = [
+        #"{"v":[]}"#,
+        #"{"v":{}}"#,
+        #"{"v":[ 1 , { "x" : [ ] } , -0.5e+3 , 0 , 1E400 , -0 ]}"#,
+        #"{"v":{"k":[true,false,null],"":""}}"#,
+        #"{"v":["\" \\ \/ \b \f \n \r \t \u00e9 \uD83D\uDE00 \u0000"]}"#,
+        #"{"v":{"k\u00e9\n":"\\"}}"#,
+        #"{"v":["Zoë ☃ 😀", "\u007f"]}"#,
+        "{\"v\":[\"a\u{7F}b\"]}",
+        "{\"v\":\(nested(JSONLReader.maximumDepth - 1))}",
+    ]
+
+    /// Lines that are not valid JSON: each must be a bad record with a reason.
+    static let invalid: [(line: String, reason: String)] = [
+        (#"{"v":["\x","\u12"]}"#, "invalid escape"),
+        (#"{"v":["\u12"]}"#, "invalid \\u escape"),
+        (#"{"v":["\u12G4"]}"#, "invalid \\u escape"),
+        (#"{"v":["ok", "\'"]}"#, "invalid escape"),
+        (#"{"v":{"k\q":1}}"#, "invalid escape"),
+        (#"{"v":["\U0041"]}"#, "invalid escape"),
+        (#"{"v":["trailing \"]}"#, "unterminated"),
+        (#"{"v":["\"#, "unterminated"),
+        (#"{"v":"\x"}"#, "invalid escape"),
+        (#"{"v":"\u12"}"#, "invalid \\u escape"),
+        (#"{"v":[1,]}"#, "invalid value"),
+        (#"{"v":[01]}"#, "expected ',' or ']'"),
+        (#"{"v":[.5]}"#, "invalid value"),
+        (#"{"v":[1.]}"#, "invalid number"),
+        (#"{"v":[tru]}"#, "invalid literal"),
+        (#"{"v":[1 2]}"#, "expected ',' or ']'"),
+        (#"{"v":{"a" 1}}"#, "expected ':'"),
+        (#"{"v":{"a":1,}}"#, "expected a key"),
+        (#"{"v":[NaN]}"#, "invalid value"),
+        (#"{"v":['x']}"#, "invalid value"),
+        (#"{"v":[1]]}"#, "expected ',' or '}'"),
+        ("{\"v\":[\"tab\there\"]}", "control character"),
+        (#"{"v":[1}"#, "expected ',' or ']'"),
+    ]
+
+    @Test func storedNestedValuesAlwaysPassSQLitesJSONValid() throws {
+        let folder = try TemporaryFolder()
+        let lines = Self.validNested + Self.invalid.map(\.line)
+        let path = try folder.write("tricky.jsonl", lines.joined(separator: "\n") + "\n")
+        let outcome = try readAll(path)
+        let database = try Connection(path: ":memory:")
+        // Every value a record yields for `v` is what the warehouse stores for it.
+        for (row, line) in zip(outcome.rows, outcome.lines) {
+            let text = try #require(row.first ?? nil)
+            let valid = try database.scalar("SELECT json_valid(?)", [.text(text)])
+            #expect(valid == .integer(1), "line \(line): \(lines[line - 1].prefix(80)) stored as \(text.prefix(80))")
+        }
+        #expect(outcome.lines == Array(1...Self.validNested.count))
+        #expect(outcome.bad.map(\.lineNumber) == Array((Self.validNested.count + 1)...lines.count))
+        for bad in outcome.bad {
+            let expected = Self.invalid[bad.lineNumber - Self.validNested.count - 1]
+            #expect(bad.errorType == "invalid_json")
+            #expect(bad.reason.contains(expected.reason), "line \(bad.lineNumber) \(expected.line): \(bad.reason)")
+        }
+    }
+
+    @Test func nestedStringsAreStoredAsWrittenAndCompacted() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("kept.jsonl", #"{"v": [ "\u00e9\n" , { "k" : "\/" } ]}"# + "\n")
+        #expect(try readAll(path).rows == [[#"["\u00e9\n",{"k":"\/"}]"#]])
     }
 }
