@@ -58,4 +58,18 @@ import Testing
         #expect(try workspace.sqlite("warehouse.sqlite", "SELECT line_number FROM _lading_quarantine ORDER BY line_number") == ["4", "5", "6", "7"])
     }
 
+    @Test func keysEqualIgnoringCaseLandInTheirOwnColumns() throws {
+        let workspace = try Workspace()
+        try writeJSONLConfig(workspace)
+        try workspace.write("landing/events/a.jsonl", #"{"id": 1, "name": "lower", "NAME": "upper"}"# + "\n")
+        #expect(try workspace.lading("run").status == 0)
+        // A later file meets the table that now exists.
+        try workspace.write("landing/events/b.jsonl", #"{"id": 2, "name": "lower 2", "NAME": "upper 2"}"# + "\n")
+        let result = try workspace.lading("run")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT name FROM pragma_table_info('events') WHERE name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY cid")
+                == ["id", "name", "NAME_2"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id, name, NAME_2 FROM events ORDER BY id")
+                == ["1|lower|upper", "2|lower 2|upper 2"])
+    }
 }

@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// A streaming JSON Lines reader: one object per line, keys become columns in
-/// first-seen order, nested arrays and objects are kept as compact JSON text that
+/// first-seen order (named by the CSV header rule, so keys differing only in case are
+/// separate columns), nested arrays and objects are kept as compact JSON text that
 /// SQLite's `json_valid` accepts, numbers keep their digits exactly (typing decides
 /// later), blank lines are skipped. Nothing recurses per nesting level: a line of
 /// 400,000 `[` is one bad record, not a stack overflow.
@@ -21,7 +22,9 @@ public final class JSONLReader: RecordReader {
 
     public private(set) var columnNames: [String] = []
     private var columnBytes: [[UInt8]] = []
+    /// Column of each key as written (exact bytes; names may differ, see `naming`).
     private var columnIndex: [String: Int] = [:]
+    private var naming = ColumnNaming()
     /// Closing brackets of the nested value being copied, innermost last.
     private var closers: [UInt8] = []
     private var lastKeyOrder: [Int] = []
@@ -196,15 +199,15 @@ public final class JSONLReader: RecordReader {
                 return guess
             }
         }
-        let name = String(decoding: key, as: UTF8.self)
-        if let existing = columnIndex[name] {
+        let written = String(decoding: key, as: UTF8.self)
+        if let existing = columnIndex[written] {
             keyOrder.append(existing)
             return existing
         }
         let index = columnNames.count
-        columnNames.append(name)
+        columnNames.append(naming.name(for: written, position: index + 1))
         columnBytes.append(Array(key))
-        columnIndex[name] = index
+        columnIndex[written] = index
         valueStart.append(0)
         valueEnd.append(0)
         present.append(false)

@@ -3,8 +3,8 @@ import LadingTestSupport
 import Testing
 @testable import LadingCore
 
-/// JSON Lines records that must never crash the reader, nor be stored as JSON text
-/// SQLite rejects.
+/// JSON Lines records that must never crash the reader, never be stored as JSON text
+/// SQLite rejects, and never lose a value to a key that differs only in case.
 @Suite struct JSONLStrictnessTests {
     static func nested(_ depth: Int) -> String {
         String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
@@ -105,5 +105,20 @@ import Testing
         let folder = try TemporaryFolder()
         let path = try folder.write("kept.jsonl", #"{"v": [ "\u00e9\n" , { "k" : "\/" } ]}"# + "\n")
         #expect(try readAll(path).rows == [[#"["\u00e9\n",{"k":"\/"}]"#]])
+    }
+
+    @Test func keysEqualIgnoringCaseAreRenamedLikeCSVHeaders() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("case.jsonl", """
+        {"name": "lower", "NAME": "upper", "Name": "title", "name_2": "taken"}
+        {"NAME": "only upper"}
+        {"": "empty key", "name": "again"}
+        """)
+        let outcome = try readAll(path)
+        #expect(outcome.columns == CSVReader.uniqueColumnNames(["name", "NAME", "Name", "name_2", ""]))
+        #expect(outcome.columns == ["name", "NAME_2", "Name_3", "name_2_2", "column_5"])
+        #expect(outcome.rows[0] == ["lower", "upper", "title", "taken"])
+        #expect(outcome.rows[1] == [nil, "only upper", nil, nil])
+        #expect(outcome.rows[2] == ["again", nil, nil, nil, "empty key"])
     }
 }
