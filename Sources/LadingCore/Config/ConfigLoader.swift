@@ -130,6 +130,19 @@ public enum ConfigLoader {
         )
     }
 
+    /// Discovery walks down from `source_path` and never meets a `.` or `..` entry, so a
+    /// pattern with such a segment would silently match nothing (and `..` would mean a
+    /// file outside the folder, which SPEC §4 does not load): refuse it where it is written.
+    private static func checkFilePattern(_ pattern: String, section: YAMLMapping) throws {
+        let segments = pattern.split(separator: "/", omittingEmptySubsequences: true)
+        if segments.contains("..") {
+            throw section.error("file_pattern", "'\(pattern)' contains a '..' segment; patterns match paths inside source_path only: point source_path at the folder that holds the files instead")
+        }
+        if segments.contains(".") {
+            throw section.error("file_pattern", "'\(pattern)' contains a '.' segment, which matches nothing: patterns are relative to source_path, so write it without './'")
+        }
+    }
+
     private static func parseTable(
         _ section: YAMLMapping,
         resolve: (String) -> String,
@@ -144,6 +157,7 @@ public enum ConfigLoader {
         let sourcePath = resolve(try section.requiredString("source_path"))
         let filePattern = try section.string("file_pattern") ?? "*"
         guard !filePattern.isEmpty else { throw section.error("file_pattern", "must not be empty") }
+        try checkFilePattern(filePattern, section: section)
         let format = try section.optionalChoice("format", TableConfig.Format.self)
         let strategy = try section.choice("loading_strategy", default: TableConfig.Strategy.append)
 

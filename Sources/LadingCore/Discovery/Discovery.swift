@@ -7,7 +7,8 @@ import Glibc
 /// `source_path`, in a stable order, with size and modified time.
 ///
 /// Links: a symbolic link to a file is followed only when its target lies inside
-/// `source_path`; links to folders are never followed (no loops, no file seen twice).
+/// `source_path`; links to folders are never followed (no loops). Two paths to one file
+/// (a symbolic or hard link beside it) list it once: SPEC §4, each file loads once per table.
 public struct Discovery {
     public struct Listing: Sendable {
         /// Files old enough to load, in load order.
@@ -38,27 +39,66 @@ public struct Discovery {
         try checkSourceFolder()
         let root = realPath(table.sourcePath) ?? table.sourcePath
         let pattern = GlobPattern(table.filePattern)
-        var found: [DiscoveredFile] = []
+        var candidates: [Candidate] = []
         var skipped: [(String, String)] = []
-        walk(directory: table.sourcePath, relative: "", root: root, pattern: pattern, into: &found, skipped: &skipped)
+        walk(directory: table.sourcePath, relative: "", root: root, pattern: pattern, into: &candidates, skipped: &skipped)
 
         switch table.orderBy {
         case .name:
-            found.sort { $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8) }
+            candidates.sort { $0.file.relativePath.utf8.lexicographicallyPrecedes($1.file.relativePath.utf8) }
         case .modifiedTime:
-            found.sort {
-                $0.modifiedSeconds != $1.modifiedSeconds ? $0.modifiedSeconds < $1.modifiedSeconds
-                    : $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8)
+            candidates.sort {
+                $0.file.modifiedSeconds != $1.file.modifiedSeconds ? $0.file.modifiedSeconds < $1.file.modifiedSeconds
+                    : $0.file.relativePath.utf8.lexicographicallyPrecedes($1.file.relativePath.utf8)
             }
         }
+        let found = Discovery.onePathPerFile(candidates, skipped: &skipped)
         let cutoff = now.timeIntervalSince1970 - table.minFileAgeSeconds
         let ready = found.filter { table.minFileAgeSeconds <= 0 || $0.modifiedSeconds <= cutoff }
         let young = found.filter { table.minFileAgeSeconds > 0 && $0.modifiedSeconds > cutoff }
         return Listing(files: ready, tooYoung: young, skipped: skipped)
     }
 
+    /// A matching path and the file it reaches.
+    private struct Candidate {
+        var file: DiscoveredFile
+        var identity: FileIdentity
+        /// Reached through a symbolic link (its own name is not the file's).
+        var isLink: Bool
+    }
+
+    private struct FileIdentity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// Keeps one path per real file (device and inode), in the stable order: the file's
+    /// own path when the pattern matches it (the first such, for hard links), else the
+    /// first link to it. The other paths are reported as skipped, naming the kept one.
+    private static func onePathPerFile(_ candidates: [Candidate], skipped: inout [(String, String)]) -> [DiscoveredFile] {
+        var chosen: [FileIdentity: Int] = [:]
+        for (index, candidate) in candidates.enumerated() {
+            if let earlier = chosen[candidate.identity] {
+                if candidates[earlier].isLink && !candidate.isLink { chosen[candidate.identity] = index }
+            } else {
+                chosen[candidate.identity] = index
+            }
+        }
+        guard chosen.count < candidates.count else { return candidates.map(\.file) }
+        var files: [DiscoveredFile] = []
+        for (index, candidate) in candidates.enumerated() {
+            guard let keep = chosen[candidate.identity] else { continue }
+            if keep == index {
+                files.append(candidate.file)
+            } else {
+                skipped.append((candidate.file.path, "another path to \(candidates[keep].file.path) (the same file): it loads once, under that path"))
+            }
+        }
+        return files
+    }
+
     private func walk(directory: String, relative: String, root: String, pattern: GlobPattern,
-                      into found: inout [DiscoveredFile], skipped: inout [(String, String)]) {
+                      into found: inout [Candidate], skipped: inout [(String, String)]) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             skipped.append((directory, "folder cannot be read"))
             return
@@ -87,7 +127,9 @@ public struct Discovery {
                 }
             case S_IFREG:
                 guard pattern.matches(relativePath) else { continue }
-                found.append(DiscoveredFile(path: path, relativePath: relativePath, stat: info))
+                found.append(Candidate(file: DiscoveredFile(path: path, relativePath: relativePath, stat: info),
+                                       identity: FileIdentity(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino)),
+                                       isLink: (link.st_mode & S_IFMT) == S_IFLNK))
             default:
                 continue
             }

@@ -332,20 +332,8 @@ public final class CSVReader: RecordReader {
     /// Header names exactly as written, except: an empty name becomes `column_N` (its
     /// position) and a name equal, ignoring case, to an earlier one gets `_2`, `_3`, ….
     public static func uniqueColumnNames(_ names: [String]) -> [String] {
-        var used = Set<String>()
-        var result: [String] = []
-        for (index, raw) in names.enumerated() {
-            let base = raw.isEmpty || raw.utf8.contains(0) ? "column_\(index + 1)" : raw
-            var candidate = base
-            var suffix = 2
-            while used.contains(candidate.lowercased()) {
-                candidate = "\(base)_\(suffix)"
-                suffix += 1
-            }
-            used.insert(candidate.lowercased())
-            result.append(candidate)
-        }
-        return result
+        var naming = ColumnNaming()
+        return names.enumerated().map { index, raw in naming.name(for: raw, position: index + 1) }
     }
 }
 

@@ -3,9 +3,18 @@ import Glibc
 #endif
 
 /// A streaming JSON Lines reader: one object per line, keys become columns in
-/// first-seen order, nested arrays and objects are kept as compact JSON text, numbers
-/// keep their digits exactly (typing decides later), blank lines are skipped.
+/// first-seen order (named by the CSV header rule, so keys differing only in case are
+/// separate columns), nested arrays and objects are kept as compact JSON text that
+/// SQLite's `json_valid` accepts, numbers keep their digits exactly (typing decides
+/// later), blank lines are skipped. Nothing recurses per nesting level: a line of
+/// 400,000 `[` is one bad record, not a stack overflow.
 public final class JSONLReader: RecordReader {
+    /// Deepest nesting of arrays and objects a line may have, counting the line's own
+    /// object as level 1. A deeper line is a bad record: the parser keeps its own small
+    /// stack, so depth could not crash it, but SQLite's JSON functions refuse text
+    /// nested beyond 1000 levels, and no real feed nests hundreds deep.
+    public static let maximumDepth = 512
+
     private let source: ByteSource
     private let input: ReadBuffer
     private var lineStart = 0
@@ -13,7 +22,11 @@ public final class JSONLReader: RecordReader {
 
     public private(set) var columnNames: [String] = []
     private var columnBytes: [[UInt8]] = []
+    /// Column of each key as written (exact bytes; names may differ, see `naming`).
     private var columnIndex: [String: Int] = [:]
+    private var naming = ColumnNaming()
+    /// Closing brackets of the nested value being copied, innermost last.
+    private var closers: [UInt8] = []
     private var lastKeyOrder: [Int] = []
     private var keyOrder: [Int] = []
 
@@ -153,7 +166,7 @@ public final class JSONLReader: RecordReader {
                     parser.position += 1
                     parser.skipSpace()
                     let valueBegin = scratchCount
-                    let isNull = try parseValue(&parser, topLevel: true)
+                    let isNull = try parseValue(&parser)
                     present[column] = !isNull
                     valueStart[column] = valueBegin
                     valueEnd[column] = scratchCount
@@ -186,15 +199,15 @@ public final class JSONLReader: RecordReader {
                 return guess
             }
         }
-        let name = String(decoding: key, as: UTF8.self)
-        if let existing = columnIndex[name] {
+        let written = String(decoding: key, as: UTF8.self)
+        if let existing = columnIndex[written] {
             keyOrder.append(existing)
             return existing
         }
         let index = columnNames.count
-        columnNames.append(name)
+        columnNames.append(naming.name(for: written, position: index + 1))
         columnBytes.append(Array(key))
-        columnIndex[name] = index
+        columnIndex[written] = index
         valueStart.append(0)
         valueEnd.append(0)
         present.append(false)
@@ -240,57 +253,97 @@ public final class JSONLReader: RecordReader {
         }
     }
 
-    /// Parses a value into scratch; returns true for `null`. Nested values are copied
-    /// compactly (no whitespace outside strings), strings unescaped only at top level.
-    private func parseValue(_ parser: inout Parser, topLevel: Bool) throws -> Bool {
-        let byte = parser.peek()
-        switch byte {
+    /// Parses the value of one of the line's keys into scratch; returns true for `null`.
+    /// A string is stored unescaped; an array or object as compact JSON text.
+    private func parseValue(_ parser: inout Parser) throws -> Bool {
+        switch parser.peek() {
         case UInt8(ascii: "\""):
-            if topLevel { try parseString(&parser) } else { try copyString(&parser) }
+            try parseString(&parser)
             return false
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            let close: UInt8 = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
-            append(byte)
-            parser.position += 1
-            parser.skipSpace()
-            if parser.peek() == close {
-                append(close)
-                parser.position += 1
-                return false
-            }
-            while true {
-                parser.skipSpace()
-                if close == UInt8(ascii: "}") {
-                    guard parser.peek() == UInt8(ascii: "\"") else { throw ParseFailure(reason: "expected a key in a nested object") }
-                    try copyString(&parser)
-                    parser.skipSpace()
-                    guard parser.peek() == UInt8(ascii: ":") else { throw ParseFailure(reason: "expected ':' in a nested object") }
-                    append(UInt8(ascii: ":"))
-                    parser.position += 1
-                    parser.skipSpace()
-                }
-                _ = try parseValue(&parser, topLevel: false)
-                parser.skipSpace()
-                let separator = parser.peek()
-                parser.position += 1
-                if separator == UInt8(ascii: ",") { append(separator); continue }
-                if separator == close { append(close); return false }
-                throw ParseFailure(reason: "unterminated nested value")
-            }
-        case UInt8(ascii: "t"):
-            try literal(&parser, "true")
-            return false
-        case UInt8(ascii: "f"):
-            try literal(&parser, "false")
+            try copyNested(&parser)
             return false
         case UInt8(ascii: "n"):
             let before = scratchCount
             try literal(&parser, "null")
-            if topLevel { scratchCount = before; return true }
-            return false
+            scratchCount = before
+            return true
         default:
-            try number(&parser)
+            try copyScalar(&parser)
             return false
+        }
+    }
+
+    /// Copies a nested array or object compactly (no whitespace outside strings, strings
+    /// and numbers as written once checked), with an explicit stack of closing brackets
+    /// instead of recursion, capped at `maximumDepth` levels.
+    private func copyNested(_ parser: inout Parser) throws {
+        closers.removeAll(keepingCapacity: true)
+        while true {
+            // A value starts here.
+            parser.skipSpace()
+            let byte = parser.peek()
+            if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                // The line's object is level 1, this container level closers.count + 2.
+                guard closers.count + 2 <= JSONLReader.maximumDepth else {
+                    throw ParseFailure(reason: "arrays and objects nested deeper than \(JSONLReader.maximumDepth) levels at byte \(parser.position - lineStart + 1)")
+                }
+                let close: UInt8 = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                append(byte)
+                parser.position += 1
+                parser.skipSpace()
+                if parser.peek() == close {
+                    append(close)
+                    parser.position += 1
+                } else {
+                    closers.append(close)
+                    if close == UInt8(ascii: "}") { try copyKey(&parser) }
+                    continue
+                }
+            } else {
+                try copyScalar(&parser)
+            }
+            // A value ended: a separator continues its container, a bracket closes it.
+            while let close = closers.last {
+                parser.skipSpace()
+                let separator = parser.peek()
+                if separator == UInt8(ascii: ",") {
+                    append(separator)
+                    parser.position += 1
+                    if close == UInt8(ascii: "}") { try copyKey(&parser) }
+                    break
+                }
+                guard separator == close else {
+                    if parser.position >= parser.end { throw ParseFailure(reason: "unterminated nested value") }
+                    throw ParseFailure(reason: "expected ',' or '\(Character(Unicode.Scalar(close)))' at byte \(parser.position - lineStart + 1)")
+                }
+                append(close)
+                parser.position += 1
+                closers.removeLast()
+            }
+            if closers.isEmpty { return }
+        }
+    }
+
+    /// A key of a nested object and its colon.
+    private func copyKey(_ parser: inout Parser) throws {
+        parser.skipSpace()
+        guard parser.peek() == UInt8(ascii: "\"") else { throw ParseFailure(reason: "expected a key in a nested object") }
+        try copyString(&parser)
+        parser.skipSpace()
+        guard parser.peek() == UInt8(ascii: ":") else { throw ParseFailure(reason: "expected ':' in a nested object") }
+        append(UInt8(ascii: ":"))
+        parser.position += 1
+    }
+
+    /// A string, number or literal inside a nested value, copied as written.
+    private func copyScalar(_ parser: inout Parser) throws {
+        switch parser.peek() {
+        case UInt8(ascii: "\""): try copyString(&parser)
+        case UInt8(ascii: "t"): try literal(&parser, "true")
+        case UInt8(ascii: "f"): try literal(&parser, "false")
+        case UInt8(ascii: "n"): try literal(&parser, "null")
+        default: try number(&parser)
         }
     }
 
@@ -328,13 +381,30 @@ public final class JSONLReader: RecordReader {
         parser.position = p
     }
 
-    /// Copies a string with its quotes and escapes as written (inside nested values).
+    /// Copies a string with its quotes and escapes as written (inside nested values),
+    /// after checking each escape is one JSON allows, so the stored text stays valid JSON.
     private func copyString(_ parser: inout Parser) throws {
         let begin = parser.position
         var p = parser.position + 1
         while p < parser.end {
             let byte = parser.bytes[p]
-            if byte == UInt8(ascii: "\\") { p += 2; continue }
+            if byte == UInt8(ascii: "\\") {
+                guard p + 1 < parser.end else { break }
+                let escape = parser.bytes[p + 1]
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    p += 2
+                case UInt8(ascii: "u"):
+                    guard hex4(parser.bytes, p + 2, parser.end) != nil else {
+                        throw ParseFailure(reason: "invalid \\u escape (four hex digits expected) at byte \(p - lineStart + 1)")
+                    }
+                    p += 6
+                default:
+                    throw ParseFailure(reason: "invalid escape \\\(Character(Unicode.Scalar(escape))) at byte \(p - lineStart + 1)")
+                }
+                continue
+            }
             if byte == UInt8(ascii: "\"") {
                 append(parser.bytes + begin, p + 1 - begin)
                 parser.position = p + 1

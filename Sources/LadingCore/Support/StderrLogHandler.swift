@@ -7,6 +7,9 @@ import Glibc
 /// One log line per event on stderr, human or JSON (`--log-format json`), so stdout
 /// stays clean for results that scripts parse.
 public struct StderrLogHandler: LogHandler {
+    /// Where finished lines go (each ends with its newline): stderr, or a test's capture.
+    public typealias Output = @Sendable (String) -> Void
+
     public enum Format: String, Sendable, CaseIterable { case text, json }
 
     public var logLevel: Logger.Level
@@ -14,11 +17,19 @@ public struct StderrLogHandler: LogHandler {
     public var metadataProvider: Logger.MetadataProvider?
     private let format: Format
     private let label: String
+    private let output: Output
 
-    public init(label: String, format: Format, level: Logger.Level) {
+    public init(label: String, format: Format, level: Logger.Level, output: @escaping Output = StderrLogHandler.writeToStandardError) {
         self.label = label
         self.format = format
         self.logLevel = level
+        self.output = output
+    }
+
+    /// One `write` per line, so lines from concurrent loggers never interleave.
+    public static func writeToStandardError(_ line: String) {
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -31,16 +42,17 @@ public struct StderrLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let line = StderrLogHandler.render(format: format, date: Date(), level: event.level,
                                            message: "\(event.message)", metadata: merged)
-        var bytes = Array((line + "\n").utf8)
-        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        output(line + "\n")
     }
 
     public static func render(format: Format, date: Date, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
         let stamp = Timestamp.iso8601(date, fractionDigits: 3)
         switch format {
         case .text:
-            let fields = metadata.keys.sorted().map { "\($0)=\(metadata[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
-            return "\(stamp) \(level.rawValue.uppercased()) \(message)" + (fields.isEmpty ? "" : " " + fields)
+            let fields = metadata.keys.sorted().map { key in
+                escapingControlCharacters(key) + "=" + escapingControlCharacters(metadata[key].map { "\($0)" } ?? "")
+            }.joined(separator: " ")
+            return "\(stamp) \(level.rawValue.uppercased()) \(escapingControlCharacters(message))" + (fields.isEmpty ? "" : " " + fields)
         case .json:
             // `event` and `message` carry the same words: `event` is what log pipelines group by.
             var object: [String: String] = ["timestamp": stamp, "level": level.rawValue, "event": message, "message": message]
@@ -50,5 +62,33 @@ public struct StderrLogHandler: LogHandler {
             guard let data = try? encoder.encode(object) else { return message }
             return String(decoding: data, as: UTF8.self)
         }
+    }
+
+    /// Text logs stay one line per event (SPEC §4) whatever a file name or value holds:
+    /// `\n`, `\r` and `\t` are written as those escapes, every other control character
+    /// (C0, DEL, C1) and the Unicode line and paragraph separators as `\uXXXX`, and a
+    /// backslash as `\\`, so an escaped newline and a name holding `\n` read apart.
+    static func escapingControlCharacters(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case "\\": result += "\\\\"
+            case _ where needsEscape(scalar):
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                result += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+            || scalar == "\\"
     }
 }

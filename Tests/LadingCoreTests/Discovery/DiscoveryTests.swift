@@ -59,8 +59,10 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: folder.url("landing/alias.csv"), withDestinationPath: folder.url("landing/inside.csv"))
         try FileManager.default.createSymbolicLink(atPath: folder.url("landing/outdir"), withDestinationPath: folder.url("outside"))
         let listing = try Discovery(table: try table(pattern: "**/*.csv"), now: now).list()
-        #expect(names(listing) == ["alias.csv", "inside.csv"])
+        // alias.csv reaches inside.csv, which is listed once under its own path.
+        #expect(names(listing) == ["inside.csv"])
         #expect(listing.skipped.contains { $0.path.hasSuffix("escape.csv") })
+        #expect(listing.skipped.contains { $0.path.hasSuffix("alias.csv") })
     }
 
     @Test func freshFilesWaitForTheMinimumAge() throws {
