@@ -177,7 +177,7 @@ class Night:
         self.scd_deletes = self.rng.choice(["close", "ignore"])
         self.scd_flagged = False
         self.scd_unrecoverable = False   # SCD2 damage while a needed file was gone
-        self.run_estimate = 0.6
+        self.work_estimate = 0.5  # seconds of the last run that had work to do
         self.steps_done = 0
         self.without = set(without)
 
@@ -240,8 +240,10 @@ class Night:
             print(f"  [{self.seed}] {self.log[-1]}", flush=True)
 
     # ------------------------------------------------------------ lading CLI
-    def lading(self, args, kill_after=None, timeout=180):
-        """Run `lading ARGS`; with kill_after, SIGKILL it after that many seconds."""
+    def lading(self, args, kill_after=None, kill_on_change=None, timeout=180):
+        """Run `lading ARGS`; with kill_after, SIGKILL it after that many seconds; with
+        kill_on_change=(n, extra), SIGKILL it `extra` seconds after the n-th change seen in the
+        warehouse or tracker files (stat only, no lock taken), which spreads kills over a load."""
         self.counter["cmd"] += 1
         n = self.counter["cmd"]
         base = os.path.join(self.dir, "logs", f"{n:03d}-{args[0]}")
@@ -251,6 +253,31 @@ class Night:
             p = subprocess.Popen([self.bin] + args + ["--config", self.cfg], cwd=self.dir,
                                  stdout=out, stderr=err, env=env)
             killed = False
+            if kill_on_change is not None:
+                n, extra = kill_on_change
+                watch = [self.wh, self.wh + "-journal"] + self.tracker_paths()[:2]
+
+                def sig():
+                    out = []
+                    for w in watch:
+                        try:
+                            st = os.stat(w)
+                            out.append((st.st_mtime_ns, st.st_size))
+                        except OSError:
+                            out.append(None)
+                    return out
+                last, seen = sig(), 0
+                while p.poll() is None and time.monotonic() - t0 < 60:
+                    cur = sig()
+                    if cur != last:
+                        seen, last = seen + 1, cur
+                        if seen >= n:
+                            time.sleep(extra)
+                            if p.poll() is None:
+                                os.kill(p.pid, signal.SIGKILL)
+                                killed = True
+                            break
+                    time.sleep(0.0005)
             if kill_after is not None:
                 try:
                     p.wait(timeout=kill_after)
@@ -524,6 +551,7 @@ class Night:
                         raise Failure("I1-append", f"{where}: rows of {pf.name} ({table}) are neither absent nor exactly "
                                       f"one copy of a content it had: {self.describe_rows(got, pf)}")
             self.check_scd_shape(con, where)
+            self.check_scd_replay(con, where)
         finally:
             if con is not None:
                 con.close()
@@ -876,18 +904,25 @@ class Night:
         rc, _, dt, base = self.lading(["run", "--no-progress"])
         if rc not in (0, 1):
             raise Failure(f"run-exit-{rc}", f"`lading run` exited {rc}: " + self.tail(base + ".err"))
-        self.run_estimate = 0.7 * self.run_estimate + 0.3 * max(dt, 0.05)
+        if dt > 0.1:
+            self.work_estimate = dt
         self.note(f"run: exit {rc} ({dt:.2f}s)")
 
     def step_kill(self, cmd):
         args = {"run": ["run", "--no-progress"], "fix": ["fix-inconsistencies"],
                 "reset": ["reset-state", "--table", self.rng.choice(TABLES), "--yes"]}[cmd]
-        delay = round(self.rng.uniform(0, self.run_estimate * 1.3), 3)
-        rc, killed, dt, base = self.lading(args, kill_after=delay)
+        if self.rng.random() < 0.5:
+            delay = round(self.rng.uniform(0, self.work_estimate), 3)
+            how = f"after {delay:.3f}s"
+            rc, killed, dt, base = self.lading(args, kill_after=delay)
+        else:
+            n, extra = self.rng.randint(1, 12), round(self.rng.uniform(0, 0.01), 4)
+            how = f"{extra:.4f}s after change #{n} of the state files"
+            rc, killed, dt, base = self.lading(args, kill_on_change=(n, extra))
         if not killed and rc not in (0, 1):
             raise Failure(f"{cmd}-exit-{rc}", f"`lading {' '.join(args)}` exited {rc}: " + self.tail(base + ".err"))
-        self.note(f"kill -9 `{' '.join(args)}` after {delay:.3f}s: "
-                  + ("killed" if killed else f"had already exited {rc}"))
+        self.note(f"kill -9 `{' '.join(args)}` {how}: "
+                  + (f"killed at {dt:.3f}s" if killed else f"had already exited {rc}"))
 
     def step_fix(self):
         rc, _, dt, base = self.lading(["fix-inconsistencies", "--json"])
@@ -961,9 +996,11 @@ class Night:
                 os.chmod(pf.path, 0o644)
         self.note("final: run, fix-inconsistencies, run")
         self.step_run()
+        self.check_invariants("after the final run (1)")
         self.step_fix()
+        self.check_invariants("after the final fix-inconsistencies")
         self.step_run()
-        self.check_invariants("after the final run")
+        self.check_invariants("after the final run (2)")
         rc, _, _, base = self.lading(["validate-consistency", "--json"])
         try:
             with open(base + ".out") as f:
@@ -1162,7 +1199,34 @@ class Night:
             elif pf.name not in blockers and not any(b < pf.name for b in blockers):
                 raise Failure("scd2-not-applied", f"{pf.name} is on disk and after run + fix + run is not applied, "
                               f"and no failed file before it holds it back (tracker: {tracker.get((SCD, pf.path))})")
-        # Replay.
+        problems, order = self.scd_replay_problems(applied, scd_rows)
+        if problems:
+            if self.scd_unrecoverable:
+                required.append(({("scd2_overlapping_versions", SCD), ("scd2_multiple_current", SCD), ("table_missing", SCD)},
+                                 f"{SCD} was damaged while an applied file was gone; table differs from the replay"))
+                allowed.update({("scd2_overlapping_versions", SCD), ("scd2_multiple_current", SCD), ("table_missing", SCD)})
+                return
+            raise Failure("I4-replay", f"{SCD} differs from replaying the applied files in name order [{order}]: "
+                          + "; ".join(problems[:4]) + (f" (+{len(problems) - 4} more)" if len(problems) > 4 else ""))
+
+    def scd_applied(self, led):
+        """[(ledger path, pfile, version index)] of complete ledger rows, in name order."""
+        applied = []
+        for (t, p), d in led.items():
+            if t != SCD or d["status"] != "complete":
+                continue
+            pf = self.by_path.get(p)
+            if pf is None:
+                raise Failure("ledger-unknown-file", f"{SCD}: ledger row for {p}, a path that never existed")
+            vi = self.version_by_sha(pf, d["content_sha256"])
+            if vi is None:
+                raise Failure("ledger-sha", f"{pf.name}: ledger sha matches no content the file ever had")
+            applied.append((p, pf, vi))
+        applied.sort(key=lambda x: os.path.basename(x[0]))
+        return applied
+
+    def scd_replay_problems(self, applied, scd_rows):
+        """Compare the table with replaying `applied` (SPEC 5 scd2 rules). Returns (problems, order text)."""
         model: dict = {}
         for p, pf, vi in applied:
             ver = pf.versions[vi]
@@ -1172,7 +1236,7 @@ class Night:
                 vs = model.setdefault(k, [])
                 if vs and vs[-1][4] is None:
                     if (vs[-1][0], vs[-1][1]) == (v, w):
-                        continue
+                        continue  # unchanged tracked values: nothing changes (note is not tracked)
                     vs[-1][4] = p
                 vs.append([v, w, note, p, None])
             if self.scd_deletes == "close":
@@ -1204,16 +1268,29 @@ class Night:
         for p, _, _ in applied:
             o, c = boundary.get(("open", p)), boundary.get(("close", p))
             if o and c and len(o) == 1 and len(c) == 1 and o != c:
-                problems.append(f"{os.path.basename(p)}: versions it closes end {c.pop()}, versions it opens start {o.pop()}")
+                problems.append(f"{os.path.basename(p)}: versions it closes end {next(iter(c))}, versions it opens start {next(iter(o))}")
+        order = ", ".join(f"{os.path.basename(p)}(v{vi})" for p, _, vi in applied)
+        return problems, order
+
+    def check_scd_replay(self, con, where):
+        """At a quiet moment with every ledger row of the table complete, the table is the replay."""
+        if self.scd_flagged:
+            return
+        led = self.ledger(con)
+        rows = [d for (t, _), d in led.items() if t == SCD]
+        if any(d["status"] != "complete" for d in rows):
+            return  # a reload marker: the table is between a reset and its replay
+        applied = self.scd_applied(led)
+        problems, order = self.scd_replay_problems(applied, self.scd_rows(con))
         if problems:
-            if self.scd_unrecoverable:
-                required.append(({("scd2_overlapping_versions", SCD), ("scd2_multiple_current", SCD), ("table_missing", SCD)},
-                                 f"{SCD} was damaged while an applied file was gone; table differs from the replay"))
-                allowed.update({("scd2_overlapping_versions", SCD), ("scd2_multiple_current", SCD), ("table_missing", SCD)})
-                return
-            order = ", ".join(f"{os.path.basename(p)}(v{vi})" for p, _, vi in applied)
-            raise Failure("I4-replay", f"{SCD} differs from replaying the applied files in name order [{order}]: "
-                          + "; ".join(problems[:4]) + (f" (+{len(problems) - 4} more)" if len(problems) > 4 else ""))
+            by_commit = sorted(applied, key=lambda x: led[(SCD, x[0])]["committed_at"] or "")
+            hint = ""
+            if [x[0] for x in by_commit] != [x[0] for x in applied]:
+                hint = (" (ledger commit order: " + ", ".join(os.path.basename(x[0]) for x in by_commit)
+                        + ": a file was applied after one that sorts after it)")
+            raise Failure("scd2-applied-out-of-order" if hint else "I4-replay-midnight", f"{where}: {SCD} differs from replaying the applied files in name "
+                          f"order [{order}]{hint}: " + "; ".join(problems[:3])
+                          + (f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""))
 
 
 # --------------------------------------------------------------------------
