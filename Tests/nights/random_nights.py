@@ -292,8 +292,10 @@ class Night:
                 raise Failure("hang", f"`lading {' '.join(args)}` did not finish in {timeout}s (log {base}.err)")
             dt = time.monotonic() - t0
         if not killed and rc == 70:
-            raise Failure("exit-70", f"`lading {' '.join(args)}` exited 70 (internal error): "
-                          + self.tail(base + ".err"))
+            msg = self.tail(base + ".err")
+            sig = next((k for k in ("File exists", "no such table", "not a database", "integrity", "disk I/O",
+                                    "UNIQUE constraint", "locked") if k in msg), "other")
+            raise Failure(f"exit-70:{args[0]}:{sig}", f"`lading {' '.join(args)}` exited 70 (internal error): " + msg)
         if not killed and rc == 75:
             raise Failure("exit-75", f"`lading {' '.join(args)}` exited 75 (lock held) with no live run: "
                           + self.tail(base + ".err"))
@@ -984,8 +986,14 @@ class Night:
         weights = [w for n, w in self.STEP_WEIGHTS if n not in self.without]
         for i in range(self.steps):
             self.steps_done = i + 1
-            self.do_step(self.rng.choices(names, weights)[0])
-            self.check_invariants(f"after step {i + 1}")
+            kind = self.rng.choices(names, weights)[0]
+            self.do_step(kind)
+            try:
+                self.check_invariants(f"after step {i + 1} ({kind})")
+            except Failure as e:
+                # The step after which a property broke says most about the cause.
+                e.category = f"{e.category}@{kind}"
+                raise
         self.steps_done += 1
         self.final()
 
@@ -995,12 +1003,14 @@ class Night:
             if pf.present and pf.unreadable:
                 os.chmod(pf.path, 0o644)
         self.note("final: run, fix-inconsistencies, run")
-        self.step_run()
-        self.check_invariants("after the final run (1)")
-        self.step_fix()
-        self.check_invariants("after the final fix-inconsistencies")
-        self.step_run()
-        self.check_invariants("after the final run (2)")
+        for kind, where in (("run", "the final run (1)"), ("fix", "the final fix-inconsistencies"),
+                            ("run", "the final run (2)")):
+            self.do_step(kind)
+            try:
+                self.check_invariants(f"after {where}")
+            except Failure as e:
+                e.category = f"{e.category}@final-{kind}"
+                raise
         rc, _, _, base = self.lading(["validate-consistency", "--json"])
         try:
             with open(base + ".out") as f:
@@ -1301,7 +1311,7 @@ def run_night(seed, args):
     try:
         night.play()
     except Failure as e:
-        report_failure(night, e.category, str(e))
+        report_failure(night, e.category, e.detail)
         return False, night, e.category
     except Exception as e:  # a harness error is a failure too, loudly labelled
         report_failure(night, "harness-error", traceback.format_exc())
