@@ -1382,6 +1382,12 @@ def main():
     print(f"\n{nights - len(failures)} of {nights} nights passed ({steps} steps in passing nights)")
     if failures:
         print("failed: " + ", ".join(f"{s} [{c}]" for s, c in failures))
+        by_cat: dict = {}
+        for s, c in failures:
+            by_cat.setdefault(c, []).append(s)
+        print("by failure category (smallest seed first):")
+        for c, ss in sorted(by_cat.items(), key=lambda x: -len(x[1])):
+            print(f"  {c}: {len(ss)} nights, seeds {', '.join(map(str, sorted(ss)[:8]))}")
         sys.exit(1)
 
 
