@@ -95,10 +95,11 @@ V_POOL = ["red", "green", "blue", "with,comma", None, "amber", "teal"]
 class Failure(Exception):
     """A property of SPEC did not hold (the product's fault, if the model is right)."""
 
-    def __init__(self, category: str, detail: str):
+    def __init__(self, category: str, detail: str, table: str | None = None):
         super().__init__(f"[{category}] {detail}")
         self.category = category
         self.detail = detail
+        self.table = table
 
 
 # --------------------------------------------------------------------------
@@ -180,6 +181,7 @@ class Night:
         self.work_estimate = 0.5  # seconds of the last run that had work to do
         self.steps_done = 0
         self.without = set(without)
+        self.dropped: set = set()
 
     # ---------------------------------------------------------------- setup
     def setup(self):
@@ -540,18 +542,23 @@ class Night:
                             raise Failure("archived-rows-changed",
                                           f"{where}: {pf.name} is no longer on disk; its rows changed from "
                                           f"{sum(pf.expected_rows.values())} to {sum(got.values())} "
-                                          f"({self.diff(pf.expected_rows, got)})")
+                                          f"({self.diff(pf.expected_rows, got)})", table=pf.table)
                         continue
+                    under = [p for p in pf.paths() if rows.get(p)]
+                    if len(under) > 1 and not pf.flagged:
+                        raise Failure("link-loaded-twice", f"{where}: {pf.name} ({table}) has rows under {len(under)} "
+                                      f"paths {[os.path.basename(p) for p in under]} (SPEC 4: two paths to one file "
+                                      f"load it once per table)", table=table)
                     cls = self.classify_rows(got, pf)
                     if pf.flagged:
                         if cls != "dirty":
                             pf.flagged = False
                         continue
                     if pf.kind == "poison" and cls is not None:
-                        raise Failure("poison-loaded", f"{where}: rows of poison file {pf.name} are in {table}")
+                        raise Failure("poison-loaded", f"{where}: rows of poison file {pf.name} are in {table}", table=table)
                     if cls == "dirty":
                         raise Failure("I1-append", f"{where}: rows of {pf.name} ({table}) are neither absent nor exactly "
-                                      f"one copy of a content it had: {self.describe_rows(got, pf)}")
+                                      f"one copy of a content it had: {self.describe_rows(got, pf)}", table=table)
             self.check_scd_shape(con, where)
             self.check_scd_replay(con, where)
         finally:
@@ -602,8 +609,7 @@ class Night:
         if problems:
             if self.scd_flagged:
                 return
-            raise Failure("I4-scd2-shape", f"{where}: " + "; ".join(problems[:5]))
-        self.scd_flagged = False
+            raise Failure("I4-scd2-shape", f"{where}: " + "; ".join(problems[:5]), table=SCD)
 
     # ---------------------------------------------------------------- steps
     def step_add(self):
@@ -728,7 +734,7 @@ class Night:
                 cls = self.classify_rows(got, pf)
                 if cls == "dirty" and not pf.flagged:
                     raise Failure("I1-append", f"before archiving {pf.name}: rows neither absent nor exactly once: "
-                                  + self.describe_rows(got, pf))
+                                  + self.describe_rows(got, pf), table=pf.table)
                 pf.expected_rows = got
             else:
                 led = self.ledger(con)
@@ -849,6 +855,7 @@ class Night:
                 return self.note(f"drop: {table} does not exist")
             con.execute(f'DROP TABLE "{table}"')
             con.commit()
+            self.dropped.add(table)
         finally:
             con.close()
         if table == SCD:
@@ -1070,7 +1077,7 @@ class Night:
             lp = ledger_paths(pf)
             if len(lp) > 1:
                 raise Failure("I1-link-twice", f"{pf.name}: loaded under {len(lp)} paths {[os.path.basename(p) for p, _ in lp]} "
-                              f"(SPEC 4: two paths to one file load it once per table)")
+                              f"(SPEC 4: two paths to one file load it once per table)", table=pf.table)
             if not pf.present:
                 # Rows of a file gone from disk stay as they were (checked every step);
                 # if they are not one clean copy while the ledger says complete, a finding
@@ -1088,7 +1095,7 @@ class Night:
                 allowed.add(("file_missing", p))  # never expected, but a gone link is harmless
             if pf.kind == "poison":
                 if got:
-                    raise Failure("poison-loaded", f"{pf.name}: a file that must fail has rows in {pf.table}")
+                    raise Failure("poison-loaded", f"{pf.name}: a file that must fail has rows in {pf.table}", table=pf.table)
                 if lp:
                     raise Failure("poison-ledger", f"{pf.name}: a file that must fail has a complete ledger row")
                 for p in pf.paths():
@@ -1102,15 +1109,15 @@ class Night:
                     continue
             if cls is None or cls == "dirty":
                 raise Failure("I1-final", f"{pf.table}/{pf.name} is on disk, yet after run + fix + run its rows are "
-                              f"{'absent' if cls is None else 'not one copy of any content'}: {self.describe_rows(got, pf)}")
+                              f"{'absent' if cls is None else 'not one copy of any content'}: {self.describe_rows(got, pf)}", table=pf.table)
             if not lp:
-                raise Failure("I3-no-ledger", f"{pf.name}: rows loaded but no complete ledger row")
+                raise Failure("I3-no-ledger", f"{pf.name}: rows loaded but no complete ledger row", table=pf.table)
             p, d = lp[0]
             vi = self.version_by_sha(pf, d["content_sha256"])
             if vi is None:
-                raise Failure("ledger-sha", f"{pf.name}: ledger sha matches no content the file ever had")
+                raise Failure("ledger-sha", f"{pf.name}: ledger sha matches no content the file ever had", table=pf.table)
             if got != pf.versions[vi].once():
-                raise Failure("ledger-sha", f"{pf.name}: ledger names content v{vi}, rows are one copy of v{cls}")
+                raise Failure("ledger-sha", f"{pf.name}: ledger names content v{vi}, rows are one copy of v{cls}", table=pf.table)
             if vi != len(pf.versions) - 1:
                 # SPEC 4: a completed file whose content changed is reported, not reloaded.
                 required.append(({("file_changed", p) for p in pf.paths()},
@@ -1145,12 +1152,12 @@ class Night:
     def check_ledger_counts(self, pf, ver, d, quar):
         if (d["records_read"], d["rows_loaded"], d["rows_quarantined"]) != (ver.nrecords, len(ver.good), len(ver.bad_lines)):
             raise Failure("I2-counts", f"{pf.name}: ledger read/loaded/quarantined = {d['records_read']}/"
-                          f"{d['rows_loaded']}/{d['rows_quarantined']}, file has {ver.nrecords}/{len(ver.good)}/{len(ver.bad_lines)}")
+                          f"{d['rows_loaded']}/{d['rows_quarantined']}, file has {ver.nrecords}/{len(ver.good)}/{len(ver.bad_lines)}", table=pf.table)
         q = Counter()
         for p in pf.paths():
             q.update(quar.get((pf.table, p), Counter()))
         if q != Counter(ver.bad_lines):
-            raise Failure("I2-quarantine", f"{pf.name}: quarantine lines {sorted(q.elements())} != bad lines {ver.bad_lines}")
+            raise Failure("I2-quarantine", f"{pf.name}: quarantine lines {sorted(q.elements())} != bad lines {ver.bad_lines}", table=pf.table)
 
     def final_scd(self, led, quar, scd_rows, tracker, allowed, required):
         scd_files = [f for f in self.files if f.table == SCD]
@@ -1159,7 +1166,7 @@ class Night:
             lps = [p for p in pf.paths() if (SCD, p) in led and led[(SCD, p)]["status"] == "complete"]
             if len(lps) > 1:
                 raise Failure("I1-link-twice", f"{SCD}: {pf.name} applied under {len(lps)} paths "
-                              f"{[os.path.basename(p) for p in lps]} (SPEC 4: once per table)")
+                              f"{[os.path.basename(p) for p in lps]} (SPEC 4: once per table)", table=SCD)
             if pf.kind == "dupkey":
                 if lps:
                     raise Failure("dupkey-applied", f"{pf.name} has a duplicate key yet was applied")
@@ -1169,7 +1176,7 @@ class Night:
             if not lps:
                 if not pf.present and pf.archived_complete_sha:
                     raise Failure("scd2-archived-ledger-lost", f"{pf.name} was applied and is gone from disk, "
-                                  f"but its ledger row is no longer complete")
+                                  f"but its ledger row is no longer complete", table=SCD)
                 continue
             p = lps[0]
             vi = self.version_by_sha(pf, led[(SCD, p)]["content_sha256"])
@@ -1205,10 +1212,10 @@ class Night:
                 st = tracker.get((SCD, pf.path))
                 if st is not None and st[0] != "FAILED" and not any(b < pf.name for b in blockers):
                     raise Failure("scd2-late-not-failed", f"late file {pf.name} (sorts before applied {last}) "
-                                  f"is {st[0]}, not FAILED (SPEC 4: late_files: fail)")
+                                  f"is {st[0]}, not FAILED (SPEC 4: late_files: fail)", table=SCD)
             elif pf.name not in blockers and not any(b < pf.name for b in blockers):
                 raise Failure("scd2-not-applied", f"{pf.name} is on disk and after run + fix + run is not applied, "
-                              f"and no failed file before it holds it back (tracker: {tracker.get((SCD, pf.path))})")
+                              f"and no failed file before it holds it back (tracker: {tracker.get((SCD, pf.path))})", table=SCD)
         problems, order = self.scd_replay_problems(applied, scd_rows)
         if problems:
             if self.scd_unrecoverable:
@@ -1217,7 +1224,7 @@ class Night:
                 allowed.update({("scd2_overlapping_versions", SCD), ("scd2_multiple_current", SCD), ("table_missing", SCD)})
                 return
             raise Failure("I4-replay", f"{SCD} differs from replaying the applied files in name order [{order}]: "
-                          + "; ".join(problems[:4]) + (f" (+{len(problems) - 4} more)" if len(problems) > 4 else ""))
+                          + "; ".join(problems[:4]) + (f" (+{len(problems) - 4} more)" if len(problems) > 4 else ""), table=SCD)
 
     def scd_applied(self, led):
         """[(ledger path, pfile, version index)] of complete ledger rows, in name order."""
@@ -1284,14 +1291,23 @@ class Night:
 
     def check_scd_replay(self, con, where):
         """At a quiet moment with every ledger row of the table complete, the table is the replay."""
-        if self.scd_flagged:
-            return
         led = self.ledger(con)
         rows = [d for (t, _), d in led.items() if t == SCD]
         if any(d["status"] != "complete" for d in rows):
             return  # a reload marker: the table is between a reset and its replay
         applied = self.scd_applied(led)
+        seen = {}
+        for p, pf, _ in applied:
+            if id(pf) in seen:
+                raise Failure("link-loaded-twice", f"{where}: {SCD}: {pf.name} applied under two paths "
+                              f"{os.path.basename(seen[id(pf)])} and {os.path.basename(p)} (SPEC 4: once per table)", table=SCD)
+            seen[id(pf)] = p
         problems, order = self.scd_replay_problems(applied, self.scd_rows(con))
+        if self.scd_flagged:
+            # hand damage: wait until a repair makes the table the replay again
+            if not problems:
+                self.scd_flagged = False
+            return
         if problems:
             by_commit = sorted(applied, key=lambda x: led[(SCD, x[0])]["committed_at"] or "")
             hint = ""
@@ -1300,7 +1316,7 @@ class Night:
                         + ": a file was applied after one that sorts after it)")
             raise Failure("scd2-applied-out-of-order" if hint else "I4-replay-midnight", f"{where}: {SCD} differs from replaying the applied files in name "
                           f"order [{order}]{hint}: " + "; ".join(problems[:3])
-                          + (f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""))
+                          + (f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""), table=SCD)
 
 
 # --------------------------------------------------------------------------
@@ -1311,6 +1327,9 @@ def run_night(seed, args):
     try:
         night.play()
     except Failure as e:
+        # Name the hand damage a failure may come from, so causes group together.
+        if e.table is not None and e.table in night.dropped and not e.category.startswith("link"):
+            e.category += "[a table was dropped]"
         report_failure(night, e.category, e.detail)
         return False, night, e.category
     except Exception as e:  # a harness error is a failure too, loudly labelled
