@@ -1,0 +1,1422 @@
+#!/usr/bin/env python3
+"""Operator nights: a seeded, stateful, randomised property test of `lading`.
+
+Each night is one seed. `random.Random(seed)` decides every step: files land,
+change, move away, get linked; an operator damages the warehouse and the
+tracker by hand; runs are `kill -9`ed at random instants; recovery commands
+run. A Python model of what SPEC.md promises is checked after every step and,
+after a final `run` + `fix-inconsistencies` + `run`, in full.
+
+Only the standard library is used. The real binary is driven through its CLI
+in a temporary folder per night (kept on failure, or with --keep).
+
+    python3 Tests/nights/random_nights.py --bin .build/debug/lading --fixed
+    python3 Tests/nights/random_nights.py --bin BIN --seeds 1,2,3 [--steps 25]
+    python3 Tests/nights/random_nights.py --bin BIN --seed-start 100 --count 50
+    python3 Tests/nights/random_nights.py --bin BIN --soak-seconds 600
+
+Kill timings are wall-clock, so a seed reproduces the same actions but not
+always the same interleaving with the killed process; the printed action log
+says where each kill landed (the delay and whether the process had already
+exited).
+
+How the model reads SPEC (where SPEC is silent or open, the reading is written
+next to the check that uses it):
+
+* Append tables (SPEC 1 I1, 5): at any quiet moment the rows of a file are
+  either absent or exactly one copy of the good records of one content the file
+  has had (never half a file, never twice). Two paths to one file (a symlink in
+  source_path) count as one file (SPEC 4). After the final run + fix + run a
+  file still on disk holds exactly its current content once; the one exception
+  is a completed file changed on disk, which SPEC 4 says is "reported, not
+  silently reloaded": it may keep its old content if `file_changed` is reported.
+* Files moved out of source_path ("archived" by the operator): their rows stay
+  as they were when they left (SPEC 6: "rows of a file no longer on disk are
+  never deleted"; README: reset keeps the state of files no longer on disk).
+  If the operator damaged them (deleted/duplicated rows, dropped the table)
+  the rows cannot come back: the expected result is a finding naming the file
+  or table, not the rows returning.
+* Bad records (wrong field count, non-integer in an integer column, NULL SCD2
+  key) are quarantined with their line number; the ledger keeps
+  records_read = rows_loaded + rows_quarantined (I2). A "poison" file (bad
+  ratio above max_bad_record_ratio, or a truncated gzip) FAILS and leaves no
+  rows (SPEC 3, 5); data errors are not retried (SPEC 7), so
+  `failed_retries_exhausted` may be reported for it.
+* SCD2 (I4): the table equals replaying, in file name order, the contents the
+  ledger says were applied; each file is applied at most once (one ledger path
+  per physical file); timestamps are checked for shape only (one boundary per
+  file, a closed version ends at its closing file's boundary, never before it
+  starts, no overlap, at most one current version with end NULL). A file that
+  sorts before an applied one is late: with the default `late_files: fail` it
+  FAILS (data error) and holds back the files after it (SPEC 4, 7), so those
+  may stay unloaded; a reset replays the table with it in place.
+* Hand damage to an SCD2 table is limited to duplicating version rows and
+  dropping the table: deleting a version row is not something SPEC's checks
+  can see (row counts are checked for append tables only).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+
+FIXED_SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]
+
+# --------------------------------------------------------------------------
+# tables
+
+APPEND_TABLES = {
+    "ta": {"dir": "land/ta", "pattern": "*.csv", "prefix": "a_",
+           "cols": [("id", "integer"), ("qty", "integer"), ("name", "text")]},
+    "tb": {"dir": "land/tb", "pattern": "*.csv*", "prefix": "b_",
+           "cols": [("code", "text"), ("amount", "real"), ("n", "integer"), ("day", "date")]},
+}
+SCD = "cust"
+SCD_DIR = "land/cust"
+SCD_COLS = [("k", "integer"), ("v", "text"), ("w", "integer"), ("note", "text")]
+TABLES = ["ta", "tb", SCD]
+
+NAME_POOL = ["alpha", "beta", "with,comma", 'say "hi"', "ünïcode", "x y z", "", None, "semi;colon"]
+V_POOL = ["red", "green", "blue", "with,comma", None, "amber", "teal"]
+
+
+class Failure(Exception):
+    """A property of SPEC did not hold (the product's fault, if the model is right)."""
+
+    def __init__(self, category: str, detail: str, table: str | None = None):
+        super().__init__(f"[{category}] {detail}")
+        self.category = category
+        self.detail = detail
+        self.table = table
+
+
+# --------------------------------------------------------------------------
+# CSV rendering (RFC 4180)
+
+def csv_field(value, force_quote=False):
+    """Render one field; None is an empty unquoted field (NULL), "" is a quoted empty string."""
+    if value is None:
+        return ""
+    s = str(value)
+    if s == "" or force_quote or any(c in s for c in ',"\r\n'):
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+class Version:
+    """One content of a landing file: the bytes on disk and what SPEC says a load gives."""
+
+    def __init__(self, raw: bytes, good: list, bad_lines: list, nrecords: int, text: bytes):
+        self.raw = raw
+        self.good = good            # typed tuples, in file order
+        self.bad_lines = bad_lines  # 1-based line numbers of bad records
+        self.nrecords = nrecords
+        self.shas = {hashlib.sha256(raw).hexdigest(), hashlib.sha256(text).hexdigest()}
+
+    def once(self):
+        return Counter(self.good)
+
+
+class PFile:
+    """A physical landing file (its links are other paths to it)."""
+
+    def __init__(self, table: str, name: str, path: str, kind: str, gz: bool):
+        self.table = table
+        self.name = name
+        self.path = path            # absolute path in source_path (as lading tracks it)
+        self.kind = kind            # good | poison | late | dupkey
+        self.gz = gz
+        self.versions: list[Version] = []
+        self.present = True
+        self.archived_to = None
+        self.links: list[str] = []
+        self.flagged = False        # rows damaged by hand and not seen clean since
+        self.expected_rows = None   # archived append file: the rows that must stay
+        self.archived_complete_sha = None  # archived scd2 file: ledger sha when it left
+        self.unreadable = False
+        self.records = None         # generator state: the current record list
+
+    @property
+    def cur(self) -> Version:
+        return self.versions[-1]
+
+    def paths(self):
+        return [self.path] + self.links
+
+
+# --------------------------------------------------------------------------
+
+class Night:
+    def __init__(self, seed: int, binary: str, steps: int, keep: bool, verbose: bool = False, without=()):
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.bin = binary
+        self.steps = steps
+        self.keep = keep
+        self.verbose = verbose
+        self.dir = tempfile.mkdtemp(prefix=f"nights-{seed}-")
+        self.cfg = os.path.join(self.dir, "lading.yaml")
+        self.wh = os.path.join(self.dir, "warehouse.sqlite")
+        self.state = os.path.join(self.dir, "state")
+        self.log: list[str] = []
+        self.files: list[PFile] = []
+        self.by_path: dict[str, PFile] = {}
+        self.counter = {"a_": 0, "b_": 0, "c_": 0, "id": 0, "link": 0, "scdkey": 0, "badkey": 100000, "cmd": 0}
+        self.scd_snapshot: dict[int, tuple] = {}
+        self.scd_deletes = self.rng.choice(["close", "ignore"])
+        self.scd_flagged = False
+        self.scd_unrecoverable = False   # SCD2 damage while a needed file was gone
+        self.work_estimate = 0.5  # seconds of the last run that had work to do
+        self.steps_done = 0
+        self.without = set(without)
+        self.dropped: set = set()
+        self.last_fix_err = ""
+
+    # ---------------------------------------------------------------- setup
+    def setup(self):
+        for t in APPEND_TABLES.values():
+            os.makedirs(os.path.join(self.dir, t["dir"]))
+        os.makedirs(os.path.join(self.dir, SCD_DIR))
+        os.makedirs(os.path.join(self.dir, "archive"))
+        os.makedirs(os.path.join(self.dir, "logs"))
+        lines = [
+            "state_dir: ./state",
+            "warehouse:",
+            "  driver: sqlite",
+            "  path: ./warehouse.sqlite",
+            "  busy_timeout_seconds: 5",
+            "retry_attempts: 3",
+            "timeout_minutes: 60",
+            "batch_size: 50",
+            # Generated files keep bad records at or below 20%; poison files are 90% bad.
+            "max_bad_record_ratio: 0.5",
+            "retry:",
+            "  base_seconds: 0.01",
+            "  max_seconds: 0.05",
+            "  attempts_in_run: 2",
+            # Poison files fail on purpose; the breaker is not what this test is about.
+            "circuit_breaker_threshold: 1000",
+            "tables:",
+        ]
+        for name, t in APPEND_TABLES.items():
+            lines += [
+                f"  - table_name: {name}",
+                f"    source_path: ./{t['dir']}",
+                f"    file_pattern: \"{t['pattern']}\"",
+                "    format: csv",
+                "    loading_strategy: append",
+                "    columns:",
+            ] + [f"      {c}: {ty}" for c, ty in t["cols"]]
+        lines += [
+            f"  - table_name: {SCD}",
+            f"    source_path: ./{SCD_DIR}",
+            "    file_pattern: \"c_*.csv\"",
+            "    format: csv",
+            "    loading_strategy: scd2",
+            "    primary_keys: [k]",
+            "    tracking_columns: [v, w]",
+            "    scd2_effective_from: load_time",
+            f"    scd2_deletes: {self.scd_deletes}",
+            # SPEC's mass-delete guard is not modelled: allow any share of closes.
+            "    scd2_max_delete_ratio: 1.0",
+            "    columns:",
+        ] + [f"      {c}: {ty}" for c, ty in SCD_COLS]
+        with open(self.cfg, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.note(f"config: scd2_deletes={self.scd_deletes}")
+
+    def note(self, s):
+        self.log.append(f"{self.steps_done:>3} {s}")
+        if self.verbose:
+            print(f"  [{self.seed}] {self.log[-1]}", flush=True)
+
+    # ------------------------------------------------------------ lading CLI
+    def lading(self, args, kill_after=None, kill_on_change=None, timeout=180):
+        """Run `lading ARGS`; with kill_after, SIGKILL it after that many seconds; with
+        kill_on_change=(n, extra), SIGKILL it `extra` seconds after the n-th change seen in the
+        warehouse or tracker files (stat only, no lock taken), which spreads kills over a load."""
+        self.counter["cmd"] += 1
+        n = self.counter["cmd"]
+        base = os.path.join(self.dir, "logs", f"{n:03d}-{args[0]}")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LADING_")}
+        with open(base + ".out", "wb") as out, open(base + ".err", "wb") as err:
+            t0 = time.monotonic()
+            p = subprocess.Popen([self.bin] + args + ["--config", self.cfg], cwd=self.dir,
+                                 stdout=out, stderr=err, env=env)
+            killed = False
+            if kill_on_change is not None:
+                n, extra = kill_on_change
+                watch = [self.wh, self.wh + "-journal"] + self.tracker_paths()[:2]
+
+                def sig():
+                    out = []
+                    for w in watch:
+                        try:
+                            st = os.stat(w)
+                            out.append((st.st_mtime_ns, st.st_size))
+                        except OSError:
+                            out.append(None)
+                    return out
+                last, seen = sig(), 0
+                while p.poll() is None and time.monotonic() - t0 < 60:
+                    cur = sig()
+                    if cur != last:
+                        seen, last = seen + 1, cur
+                        if seen >= n:
+                            time.sleep(extra)
+                            if p.poll() is None:
+                                os.kill(p.pid, signal.SIGKILL)
+                                killed = True
+                            break
+                    time.sleep(0.0005)
+            if kill_after is not None:
+                try:
+                    p.wait(timeout=kill_after)
+                except subprocess.TimeoutExpired:
+                    os.kill(p.pid, signal.SIGKILL)
+                    killed = True
+            try:
+                rc = p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(p.pid, signal.SIGKILL)
+                p.wait()
+                raise Failure("hang", f"`lading {' '.join(args)}` did not finish in {timeout}s (log {base}.err)")
+            dt = time.monotonic() - t0
+        if not killed and rc == 70:
+            msg = self.tail(base + ".err")
+            sig = next((k for k in ("File exists", "no such table", "not a database", "integrity", "disk I/O",
+                                    "UNIQUE constraint", "locked") if k in msg), "other")
+            raise Failure(f"exit-70:{args[0]}:{sig}", f"`lading {' '.join(args)}` exited 70 (internal error): " + msg)
+        if not killed and rc == 75:
+            raise Failure("exit-75", f"`lading {' '.join(args)}` exited 75 (lock held) with no live run: "
+                          + self.tail(base + ".err"))
+        return rc, killed, dt, base
+
+    @staticmethod
+    def tail(path, n=600):
+        try:
+            with open(path, "rb") as f:
+                data = f.read().decode("utf-8", "replace")
+            return data[-n:].strip().replace("\n", " | ")
+        except OSError:
+            return ""
+
+    # ------------------------------------------------------------ generators
+    def gen_append_record(self, table, bad_kind=None):
+        """Return (fields, typed tuple or None when the record is bad)."""
+        r = self.rng
+        self.counter["id"] += 1
+        i = self.counter["id"]
+        if table == "ta":
+            qty = r.choice([None] + list(range(-5, 500)))
+            name = r.choice(NAME_POOL + [f"n{i}"] * 3)
+            fields = [str(i), csv_field(qty), csv_field(name, force_quote=r.random() < 0.1)]
+            typed = (i, qty, name)
+            int_idx = 1
+        else:
+            amount = r.randint(-4000, 4000) / 4
+            n = r.choice([None, r.randint(0, 10 ** 6)])
+            day = f"20{r.randint(10, 29)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}"
+            fields = [f"C{i}", repr(amount), csv_field(n), day]
+            typed = (f"C{i}", amount, n, day)
+            int_idx = 2
+        if bad_kind == "fields-":
+            return fields[:-1], None
+        if bad_kind == "fields+":
+            return fields + ["extra"], None
+        if bad_kind == "int":
+            fields[int_idx] = r.choice(["x7", "1.5", "abc", "12q"])
+            return fields, None
+        return fields, typed
+
+    def header(self, table):
+        cols = APPEND_TABLES[table]["cols"] if table != SCD else SCD_COLS
+        return ",".join(c for c, _ in cols)
+
+    def build_version(self, table, records, gz, truncate_gz=False):
+        """records: list of (fields, typed-or-None). Returns a Version."""
+        eol = "\r\n" if self.rng.random() < 0.2 else "\n"
+        lines = [self.header(table)] + [",".join(f) for f, _ in records]
+        text = (eol.join(lines) + eol).encode("utf-8")
+        good, bad = [], []
+        for idx, (_, typed) in enumerate(records):
+            if typed is None:
+                bad.append(idx + 2)  # header is line 1, no field spans lines
+            else:
+                good.append(typed)
+        raw = gzip.compress(text, mtime=0) if gz else text
+        if truncate_gz:
+            raw = raw[: max(10, len(raw) // 2)]
+        return Version(raw, good, bad, len(records), text)
+
+    def append_records(self, table, nrows, bad_share):
+        recs = []
+        for _ in range(nrows):
+            bk = None
+            if self.rng.random() < bad_share:
+                bk = self.rng.choice(["fields-", "fields+", "int"])
+            recs.append(self.gen_append_record(table, bk))
+        return recs
+
+    def scd_record(self, k, vals, bad_kind=None):
+        v, w, note = vals
+        fields = [str(k), csv_field(v), csv_field(w), csv_field(note)]
+        if bad_kind == "fields":
+            return fields[:-1], None
+        if bad_kind == "int":
+            fields[2] = "zz"
+            return fields, None
+        if bad_kind == "nullkey":
+            fields[0] = ""
+            return fields, None
+        return fields, (k, v, w, note)
+
+    def scd_mutate(self, snap):
+        """A new full snapshot from an old one: changes, note-only changes, deletes, new keys."""
+        r = self.rng
+        new = dict(snap)
+        for k in list(new):
+            x = r.random()
+            v, w, note = new[k]
+            if x < 0.15:
+                new[k] = (r.choice(V_POOL), w, note)
+            elif x < 0.25:
+                new[k] = (v, r.choice([None, r.randint(0, 99)]), note)
+            elif x < 0.33:
+                new[k] = (v, w, f"note{r.randint(0, 999)}")  # untracked column only
+            elif x < 0.40 and self.scd_deletes == "close":
+                del new[k]
+        for _ in range(r.randint(0 if new else 3, 6)):
+            self.counter["scdkey"] += 1
+            new[self.counter["scdkey"]] = (r.choice(V_POOL), r.choice([None, r.randint(0, 99)]),
+                                           f"note{r.randint(0, 999)}")
+        return new
+
+    def scd_records(self, snap, bad=True, dup=False):
+        keys = list(snap)
+        self.rng.shuffle(keys)
+        recs = [self.scd_record(k, snap[k]) for k in keys]
+        if bad:
+            for _ in range(self.rng.choice([0, 0, 1, 2])):
+                self.counter["badkey"] += 1
+                bk = self.rng.choice(["fields", "int", "nullkey"])
+                recs.insert(self.rng.randint(0, len(recs)),
+                            self.scd_record(self.counter["badkey"], ("bad", 1, "bad"), bk))
+        if dup and keys:
+            k = self.rng.choice(keys)
+            vals = snap[k]
+            recs.insert(self.rng.randint(0, len(recs)), self.scd_record(k, (vals[0], vals[1], "dup")))
+        return recs
+
+    # ---------------------------------------------------------- file helpers
+    def write_file(self, pf: PFile, version: Version):
+        tmp = pf.path + ".tmpw"
+        with open(tmp, "wb") as f:
+            f.write(version.raw)
+        os.replace(tmp, pf.path)  # the uploader renames into place
+        pf.versions.append(version)
+
+    def new_pfile(self, table, kind, name=None, gz=False):
+        if table == SCD:
+            d = SCD_DIR
+            if name is None:
+                self.counter["c_"] += 1
+                name = f"c_{self.counter['c_'] * 10:05d}.csv"
+        else:
+            t = APPEND_TABLES[table]
+            d = t["dir"]
+            self.counter[t["prefix"]] += 1
+            name = f"{t['prefix']}{self.counter[t['prefix']]:04d}.csv" + (".gz" if gz else "")
+        path = os.path.join(self.dir, d, name)
+        pf = PFile(table, name, path, kind, gz)
+        self.files.append(pf)
+        self.by_path[path] = pf
+        return pf
+
+    def present_files(self, table=None, kinds=None):
+        return [f for f in self.files if f.present and (table is None or f.table == table)
+                and (kinds is None or f.kind in kinds)]
+
+    # ------------------------------------------------------- warehouse reads
+    def wh_connect(self):
+        if not os.path.exists(self.wh):
+            return None
+        con = sqlite3.connect(self.wh, timeout=30)
+        return con
+
+    @staticmethod
+    def table_exists(con, name):
+        return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+    def append_rows(self, con, table):
+        """{_source_file: Counter(data tuples)}"""
+        out: dict[str, Counter] = {}
+        if con is None or not self.table_exists(con, table):
+            return out
+        cols = ", ".join(f'"{c}"' for c, _ in APPEND_TABLES[table]["cols"])
+        for row in con.execute(f'SELECT {cols}, _source_file FROM "{table}"'):
+            out.setdefault(row[-1], Counter())[tuple(row[:-1])] += 1
+        return out
+
+    def ledger(self, con):
+        """{(table, source_file): dict}"""
+        out = {}
+        if con is None or not self.table_exists(con, "_lading_loads"):
+            return out
+        cur = con.execute("SELECT * FROM _lading_loads")
+        names = [d[0] for d in cur.description]
+        for row in cur:
+            d = dict(zip(names, row))
+            out[(d["table_name"], d["source_file"])] = d
+        return out
+
+    def quarantine(self, con):
+        """{(table, source_file): Counter(line_number)} of records not reprocessed."""
+        out: dict = {}
+        if con is None or not self.table_exists(con, "_lading_quarantine"):
+            return out
+        for t, sf, line in con.execute(
+                "SELECT table_name, source_file, line_number FROM _lading_quarantine WHERE reprocessed_at IS NULL"):
+            out.setdefault((t, sf), Counter())[line] += 1
+        return out
+
+    def pfile_rows(self, rows_by_src, pf):
+        c = Counter()
+        for p in pf.paths():
+            c.update(rows_by_src.get(p, Counter()))
+        return c
+
+    def classify_rows(self, rows: Counter, pf: PFile):
+        """None when absent, else the index of the version the rows are exactly one copy of, else 'dirty'."""
+        if not rows:
+            return None
+        for i in range(len(pf.versions) - 1, -1, -1):
+            if rows == pf.versions[i].once():
+                return i
+        return "dirty"
+
+    def version_by_sha(self, pf: PFile, sha):
+        for i in range(len(pf.versions) - 1, -1, -1):
+            if sha in pf.versions[i].shas:
+                return i
+        return None
+
+    # --------------------------------------------------- invariants (always)
+    def check_invariants(self, where: str):
+        """What must hold at every quiet moment, whatever happened before."""
+        con = self.wh_connect()
+        try:
+            known = set()
+            for pf in self.files:
+                known.update(pf.paths())
+            led = self.ledger(con)
+            for (t, sf), d in led.items():
+                if sf not in known:
+                    raise Failure("ledger-unknown-file", f"{where}: ledger row for {sf} ({t}), a path that never existed")
+                if d["status"] == "complete":
+                    rr, rl, rq = d["records_read"], d["rows_loaded"], d["rows_quarantined"]
+                    if rr != rl + rq:
+                        raise Failure("I2-ledger", f"{where}: {sf}: records_read {rr} != rows_loaded {rl} + rows_quarantined {rq}")
+            for table in APPEND_TABLES:
+                rows = self.append_rows(con, table)
+                for sf in rows:
+                    if sf not in known:
+                        raise Failure("rows-unknown-file", f"{where}: {table} holds rows of {sf}, a path that never existed")
+                for pf in self.files:
+                    if pf.table != table:
+                        continue
+                    got = self.pfile_rows(rows, pf)
+                    if not pf.present and pf.expected_rows is not None:
+                        if got != pf.expected_rows:
+                            raise Failure("archived-rows-changed",
+                                          f"{where}: {pf.name} is no longer on disk; its rows changed from "
+                                          f"{sum(pf.expected_rows.values())} to {sum(got.values())} "
+                                          f"({self.diff(pf.expected_rows, got)})", table=pf.table)
+                        continue
+                    under = [p for p in pf.paths() if rows.get(p)]
+                    if len(under) > 1 and not pf.flagged:
+                        raise Failure("link-loaded-twice", f"{where}: {pf.name} ({table}) has rows under {len(under)} "
+                                      f"paths {[os.path.basename(p) for p in under]} (SPEC 4: two paths to one file "
+                                      f"load it once per table)", table=table)
+                    cls = self.classify_rows(got, pf)
+                    if pf.flagged:
+                        if cls != "dirty":
+                            pf.flagged = False
+                        continue
+                    if pf.kind == "poison" and cls is not None:
+                        raise Failure("poison-loaded", f"{where}: rows of poison file {pf.name} are in {table}", table=table)
+                    if cls == "dirty":
+                        raise Failure("I1-append", f"{where}: rows of {pf.name} ({table}) are neither absent nor exactly "
+                                      f"one copy of a content it had: {self.describe_rows(got, pf)}", table=table)
+            self.check_scd_shape(con, where)
+            self.check_scd_replay(con, where)
+        finally:
+            if con is not None:
+                con.close()
+
+    @staticmethod
+    def diff(a: Counter, b: Counter):
+        missing = a - b
+        extra = b - a
+        return f"missing {sum(missing.values())}, extra {sum(extra.values())}"
+
+    def describe_rows(self, got: Counter, pf: PFile):
+        parts = [f"{sum(got.values())} rows, {len(got)} distinct"]
+        for i, v in enumerate(pf.versions):
+            parts.append(f"v{i}: {len(v.good)} good ({self.diff(v.once(), got)})")
+        dups = sum(1 for c in got.values() if c > 1)
+        parts.append(f"{dups} duplicated")
+        return "; ".join(parts)
+
+    def scd_rows(self, con):
+        if con is None or not self.table_exists(con, SCD):
+            return None
+        return con.execute(
+            f'SELECT k, v, w, note, effective_date, end_date, is_current, _source_file FROM "{SCD}"').fetchall()
+
+    def check_scd_shape(self, con, where):
+        rows = self.scd_rows(con)
+        if rows is None:
+            return
+        problems = []
+        per_key: dict = {}
+        for r in rows:
+            per_key.setdefault(r[0], []).append(r)
+        for k, vs in per_key.items():
+            vs.sort(key=lambda r: (r[4] or "", r[5] is None, r[5] or ""))
+            cur = [r for r in vs if r[6] == 1]
+            if len(cur) > 1:
+                problems.append(f"key {k}: {len(cur)} current versions")
+            for r in vs:
+                if (r[6] == 1) != (r[5] is None):
+                    problems.append(f"key {k}: is_current={r[6]} with end_date={r[5]}")
+                if r[5] is not None and r[4] is not None and r[5] < r[4]:
+                    problems.append(f"key {k}: version ends {r[5]} before it starts {r[4]}")
+            for a, b in zip(vs, vs[1:]):
+                if a[5] is None or (b[4] is not None and a[5] > b[4]):
+                    problems.append(f"key {k}: versions overlap ({a[4]}..{a[5]} and {b[4]}..{b[5]})")
+        if problems:
+            if self.scd_flagged:
+                return
+            raise Failure("I4-scd2-shape", f"{where}: " + "; ".join(problems[:5]), table=SCD)
+
+    # ---------------------------------------------------------------- steps
+    def step_add(self):
+        r = self.rng
+        table = r.choices(TABLES, [35, 30, 35])[0]
+        if table == SCD:
+            return self.step_add_scd()
+        gz = table == "tb" and r.random() < 0.4
+        pf = self.new_pfile(table, "good", gz=gz)
+        nrows = r.choice([r.randint(5, 40), r.randint(5, 40), r.randint(51, 140), r.randint(120, 300)])
+        bad_share = r.choice([0, 0, 0.03, 0.1, 0.2])
+        recs = self.append_records(table, nrows, bad_share)
+        bad = sum(1 for _, t in recs if t is None)
+        if bad > nrows * 0.25:  # stay well below max_bad_record_ratio
+            recs = [(f, t) for f, t in recs if t is not None] + [x for x in recs if x[1] is None][: int(nrows * 0.2)]
+        pf.records = recs
+        self.write_file(pf, self.build_version(table, recs, gz))
+        self.note(f"add {table}/{pf.name}: {len(recs)} records, {len(pf.cur.bad_lines)} bad")
+
+    def step_add_scd(self):
+        pf = self.new_pfile(SCD, "good")
+        self.scd_snapshot = self.scd_mutate(self.scd_snapshot)
+        recs = self.scd_records(self.scd_snapshot)
+        pf.records = recs
+        self.write_file(pf, self.build_version(SCD, recs, False))
+        self.note(f"add {SCD}/{pf.name}: {len(recs)} records, {len(pf.cur.bad_lines)} bad")
+
+    def step_add_poison(self):
+        r = self.rng
+        table = r.choice(TABLES)
+        if table == SCD:
+            # duplicate keys within one file fail the file (SPEC 5)
+            pf = self.new_pfile(SCD, "dupkey")
+            snap = self.scd_mutate(self.scd_snapshot)
+            recs = self.scd_records(snap, bad=False, dup=True)
+            self.write_file(pf, self.build_version(SCD, recs, False))
+            self.note(f"add poison {SCD}/{pf.name}: duplicate key")
+            return
+        if table == "tb" and r.random() < 0.5:
+            pf = self.new_pfile(table, "poison", gz=True)
+            recs = self.append_records(table, r.randint(20, 80), 0)
+            self.write_file(pf, self.build_version(table, recs, True, truncate_gz=True))
+            self.note(f"add poison {table}/{pf.name}: truncated gzip")
+            return
+        pf = self.new_pfile(table, "poison")
+        recs = self.append_records(table, 10, 0)[:1] + [self.gen_append_record(table, "int") for _ in range(9)]
+        self.write_file(pf, self.build_version(table, recs, False))
+        self.note(f"add poison {table}/{pf.name}: 9 of 10 records bad")
+
+    def step_add_late_scd(self):
+        """A file whose name sorts before the last applied one (SPEC 4: late)."""
+        con = self.wh_connect()
+        try:
+            led = self.ledger(con)
+        finally:
+            if con:
+                con.close()
+        done = sorted(os.path.basename(sf) for (t, sf), d in led.items() if t == SCD and d["status"] == "complete")
+        nums = [int(n[2:7]) for n in done if n[2:7].isdigit()]
+        if not nums:
+            return self.step_add_scd()
+        top = max(nums)
+        taken = {f.name for f in self.files if f.table == SCD}
+        cands = [m for m in range(1, top) if m % 10 and f"c_{m:05d}.csv" not in taken]
+        if not cands:
+            return self.step_add_scd()
+        m = self.rng.choice(cands)
+        pf = self.new_pfile(SCD, "late", name=f"c_{m:05d}.csv")
+        snap = self.scd_mutate(self.scd_snapshot)  # not kept as the generator's latest
+        recs = self.scd_records(snap)
+        pf.records = recs
+        self.write_file(pf, self.build_version(SCD, recs, False))
+        self.note(f"add late {SCD}/{pf.name} (sorts before applied c_{top:05d}.csv): {len(recs)} records")
+
+    def step_modify(self):
+        cands = [f for f in self.present_files() if f.kind in ("good", "late") and f.records is not None]
+        if not cands:
+            return self.note("modify: nothing to modify")
+        pf = self.rng.choice(cands)
+        r = self.rng
+        recs = list(pf.records)
+        if pf.table == SCD:
+            snap = {t[0]: t[1:] for _, t in recs if t is not None}
+            snap = self.scd_mutate(snap)
+            new = self.scd_records(snap)
+            what = "new snapshot"
+        else:
+            ops = []
+            for _ in range(r.randint(1, 3)):
+                op = r.choice(["append", "remove", "change", "bad"])
+                if op == "append" or not recs:
+                    recs += self.append_records(pf.table, r.randint(1, 60), 0.05)
+                elif op == "remove":
+                    del recs[r.randrange(len(recs))]
+                elif op == "change":
+                    recs[r.randrange(len(recs))] = self.gen_append_record(pf.table)
+                else:
+                    recs.insert(r.randint(0, len(recs)), self.gen_append_record(pf.table, "int"))
+                ops.append(op)
+            if sum(1 for _, t in recs if t is None) > len(recs) * 0.3:
+                recs = [x for x in recs if x[1] is not None] + self.append_records(pf.table, 3, 0)
+            new = recs
+            what = "+".join(ops)
+        ver = self.build_version(pf.table, new, pf.gz)
+        if any(ver.shas & v.shas for v in pf.versions):
+            return self.note(f"modify {pf.name}: same content, skipped")
+        pf.records = new
+        self.write_file(pf, ver)
+        self.note(f"modify {pf.table}/{pf.name} ({what}): now {ver.nrecords} records, {len(ver.bad_lines)} bad")
+
+    def step_archive(self):
+        cands = self.present_files()
+        if not cands:
+            return self.note("archive: nothing on disk")
+        pf = self.rng.choice(cands)
+        if pf.table == SCD and self.rng.random() < 0.6:
+            return self.note("archive: skipped (scd2 files are archived less often)")
+        con = self.wh_connect()
+        try:
+            if pf.table != SCD:
+                got = self.pfile_rows(self.append_rows(con, pf.table), pf)
+                cls = self.classify_rows(got, pf)
+                if cls == "dirty" and not pf.flagged:
+                    raise Failure("I1-append", f"before archiving {pf.name}: rows neither absent nor exactly once: "
+                                  + self.describe_rows(got, pf), table=pf.table)
+                pf.expected_rows = got
+            else:
+                led = self.ledger(con)
+                d = led.get((SCD, pf.path))
+                if d and d["status"] == "complete":
+                    pf.archived_complete_sha = d["content_sha256"]
+                    if self.scd_flagged:
+                        self.scd_unrecoverable = True
+        finally:
+            if con:
+                con.close()
+        dest = os.path.join(self.dir, "archive", f"{pf.table}-{pf.name}")
+        os.rename(pf.path, dest)
+        pf.present = False
+        pf.archived_to = dest
+        self.note(f"archive {pf.table}/{pf.name} (moved out of source_path; "
+                  f"{sum(pf.expected_rows.values()) if pf.expected_rows is not None else '-'} rows in table)"
+                  + (f"; links now dangle: {[os.path.basename(l) for l in pf.links]}" if pf.links else ""))
+
+    def step_link(self):
+        cands = [f for f in self.present_files() if f.kind in ("good", "late", "poison", "dupkey")]
+        if not cands:
+            return self.note("link: nothing on disk")
+        pf = self.rng.choice(cands)
+        if pf.table == SCD:
+            # Only a file already applied: a link is another path to it and must not
+            # apply it again (SPEC 4); see the module doc.
+            con = self.wh_connect()
+            try:
+                d = self.ledger(con).get((SCD, pf.path))
+            finally:
+                if con:
+                    con.close()
+            if not d or d["status"] != "complete":
+                return self.note(f"link: {pf.name} not applied yet, skipped")
+        self.counter["link"] += 1
+        prefix = {"ta": "a_", "tb": "b_", SCD: "c_"}[pf.table]
+        ext = ".csv.gz" if pf.gz else ".csv"
+        lname = f"{prefix}link{self.counter['link']:03d}{ext}"
+        lpath = os.path.join(os.path.dirname(pf.path), lname)
+        os.symlink(pf.name, lpath)
+        pf.links.append(lpath)
+        self.by_path[lpath] = pf
+        self.note(f"link {pf.table}/{lname} -> {pf.name}")
+
+    def step_damage_rows(self):
+        r = self.rng
+        con = self.wh_connect()
+        if con is None:
+            return self.note("damage: no warehouse yet")
+        try:
+            table = r.choice(TABLES)
+            if not self.table_exists(con, table):
+                return self.note(f"damage: {table} does not exist")
+            if table == SCD:
+                rows = con.execute(f'SELECT rowid, k, is_current FROM "{SCD}"').fetchall()
+                if not rows:
+                    return self.note("damage: scd2 table empty")
+                pick = r.choice(rows)
+                try:
+                    con.execute(f'INSERT INTO "{SCD}" SELECT * FROM "{SCD}" WHERE rowid = ?', (pick[0],))
+                    con.commit()
+                except sqlite3.IntegrityError:
+                    con.rollback()
+                    closed = [x for x in rows if x[2] != 1]
+                    if not closed:
+                        return self.note(f"damage {SCD}: duplicate blocked by unique index, no closed version")
+                    pick = r.choice(closed)
+                    con.execute(f'INSERT INTO "{SCD}" SELECT * FROM "{SCD}" WHERE rowid = ?', (pick[0],))
+                    con.commit()
+                self.scd_flagged = True
+                self.mark_scd_unrecoverable()
+                return self.note(f"damage {SCD}: duplicated version row of key {pick[1]} (current={pick[2]}) by hand")
+            srcs = [x[0] for x in con.execute(f'SELECT DISTINCT _source_file FROM "{table}"')]
+            if not srcs:
+                return self.note(f"damage: {table} empty")
+            src = r.choice(sorted(srcs))
+            rowids = [x[0] for x in con.execute(f'SELECT rowid FROM "{table}" WHERE _source_file = ?', (src,))]
+            k = r.randint(1, max(1, min(5, len(rowids))))
+            chosen = r.sample(rowids, k)
+            marks = ",".join("?" * k)
+            if r.random() < 0.5:
+                con.execute(f'DELETE FROM "{table}" WHERE rowid IN ({marks})', chosen)
+                what = "deleted"
+            else:
+                con.execute(f'INSERT INTO "{table}" SELECT * FROM "{table}" WHERE rowid IN ({marks})', chosen)
+                what = "duplicated"
+            con.commit()
+        finally:
+            con.close()
+        pf = self.by_path.get(src)
+        if pf is not None:
+            pf.flagged = True
+            self.refresh_archived_expectation(pf)
+        self.note(f"damage {table}: {what} {k} rows of {os.path.basename(src)} by hand")
+
+    def refresh_archived_expectation(self, pf):
+        if not pf.present and pf.table != SCD:
+            con = self.wh_connect()
+            try:
+                pf.expected_rows = self.pfile_rows(self.append_rows(con, pf.table), pf)
+            finally:
+                if con:
+                    con.close()
+
+    def mark_scd_unrecoverable(self):
+        """A replay needs every applied file; one gone makes SCD2 damage unfixable."""
+        if any(not f.present and f.table == SCD and f.archived_complete_sha for f in self.files):
+            self.scd_unrecoverable = True
+
+    def step_drop_table(self):
+        table = self.rng.choice(TABLES)
+        con = self.wh_connect()
+        if con is None:
+            return self.note("drop: no warehouse yet")
+        try:
+            if not self.table_exists(con, table):
+                return self.note(f"drop: {table} does not exist")
+            con.execute(f'DROP TABLE "{table}"')
+            con.commit()
+            self.dropped.add(table)
+        finally:
+            con.close()
+        if table == SCD:
+            self.scd_flagged = True
+            self.mark_scd_unrecoverable()
+        else:
+            for pf in self.files:
+                if pf.table == table:
+                    pf.flagged = True
+                    self.refresh_archived_expectation(pf)
+        self.note(f"drop table {table} by hand")
+
+    def tracker_paths(self):
+        p = os.path.join(self.state, "tracker.sqlite")
+        return [p, p + "-wal", p + "-shm"]
+
+    def step_tracker(self):
+        p = self.tracker_paths()[0]
+        if not os.path.exists(p):
+            return self.note("tracker: none yet")
+        if self.rng.random() < 0.5:
+            for x in self.tracker_paths():
+                if os.path.exists(x):
+                    os.remove(x)
+            return self.note("tracker: deleted tracker.sqlite (+ -wal, -shm)")
+        size = os.path.getsize(p)
+        how = self.rng.choice(["truncate", "garbage-head", "garbage-middle"])
+        if how == "truncate":
+            with open(p, "r+b") as f:
+                f.truncate(self.rng.randint(0, max(1, size // 2)))
+        else:
+            off = 0 if how == "garbage-head" else self.rng.randint(0, max(0, size - 1))
+            junk = bytes(self.rng.randrange(256) for _ in range(self.rng.randint(16, 600)))
+            with open(p, "r+b") as f:
+                f.seek(off)
+                f.write(junk)
+        self.note(f"tracker: garbled tracker.sqlite ({how}, was {size} bytes)")
+
+    def step_chmod(self):
+        cands = self.present_files()
+        if not cands:
+            return self.note("chmod: nothing on disk")
+        pf = self.rng.choice(cands)
+        os.chmod(pf.path, 0)
+        try:
+            with open(pf.path, "rb"):
+                pass
+            os.chmod(pf.path, 0o644)
+            return self.note(f"chmod 000 {pf.name}: skipped (still readable, running as root)")
+        except PermissionError:
+            pf.unreadable = True
+            self.note(f"chmod 000 {pf.table}/{pf.name}")
+
+    def step_run(self):
+        rc, _, dt, base = self.lading(["run", "--no-progress"])
+        if rc not in (0, 1):
+            raise Failure(f"run-exit-{rc}", f"`lading run` exited {rc}: " + self.tail(base + ".err"))
+        if dt > 0.1:
+            self.work_estimate = dt
+        self.note(f"run: exit {rc} ({dt:.2f}s)")
+
+    def step_kill(self, cmd):
+        args = {"run": ["run", "--no-progress"], "fix": ["fix-inconsistencies"],
+                "reset": ["reset-state", "--table", self.rng.choice(TABLES), "--yes"]}[cmd]
+        if self.rng.random() < 0.5:
+            delay = round(self.rng.uniform(0, self.work_estimate), 3)
+            how = f"after {delay:.3f}s"
+            rc, killed, dt, base = self.lading(args, kill_after=delay)
+        else:
+            n, extra = self.rng.randint(1, 12), round(self.rng.uniform(0, 0.01), 4)
+            how = f"{extra:.4f}s after change #{n} of the state files"
+            rc, killed, dt, base = self.lading(args, kill_on_change=(n, extra))
+        if not killed and rc not in (0, 1):
+            raise Failure(f"{cmd}-exit-{rc}", f"`lading {' '.join(args)}` exited {rc}: " + self.tail(base + ".err"))
+        self.note(f"kill -9 `{' '.join(args)}` {how}: "
+                  + (f"killed at {dt:.3f}s" if killed else f"had already exited {rc}"))
+
+    def step_fix(self):
+        rc, _, dt, base = self.lading(["fix-inconsistencies", "--json"])
+        if rc not in (0, 1):
+            raise Failure(f"fix-exit-{rc}", f"`lading fix-inconsistencies` exited {rc}: " + self.tail(base + ".err"))
+        self.last_fix_err = self.tail(base + ".err", 400)
+        self.note(f"fix-inconsistencies: exit {rc}" + (" (refused as a whole: nothing was changed)"
+                                                       if "Nothing was changed" in self.last_fix_err else ""))
+
+    def step_validate(self):
+        rc, _, dt, base = self.lading(["validate-consistency", "--json"])
+        if rc not in (0, 1):
+            raise Failure(f"validate-exit-{rc}", f"`lading validate-consistency` exited {rc}: " + self.tail(base + ".err"))
+        self.note(f"validate-consistency: exit {rc}")
+
+    def step_reset_table(self):
+        table = self.rng.choice(TABLES)
+        rc, _, dt, base = self.lading(["reset-state", "--table", table, "--yes"])
+        if rc not in (0, 1):
+            raise Failure(f"reset-exit-{rc}", f"`lading reset-state --table {table}` exited {rc}: " + self.tail(base + ".err"))
+        self.note(f"reset-state --table {table}: exit {rc}")
+
+    def step_reset_file(self):
+        cands = [p for f in self.files for p in f.paths()]
+        if not cands:
+            return self.note("reset --file: no files")
+        p = self.rng.choice(cands)
+        pf = self.by_path[p]
+        arg = p if self.rng.random() < 0.5 else os.path.relpath(p, self.dir)
+        before = None
+        rc, _, dt, base = self.lading(["reset-state", "--file", arg, "--yes"])
+        if rc not in (0, 1, 64):
+            raise Failure(f"reset-exit-{rc}", f"`lading reset-state --file {arg}` exited {rc}: " + self.tail(base + ".err"))
+        state = "on disk" if pf.present and p == pf.path else ("gone" if not pf.present else "link")
+        self.note(f"reset-state --file {arg} ({state}): exit {rc}")
+
+    # ------------------------------------------------------------- the night
+    STEP_WEIGHTS = [
+        ("add", 22), ("add_poison", 2), ("add_late", 4), ("modify", 6), ("archive", 5), ("link", 4),
+        ("damage", 6), ("drop", 2), ("tracker", 4), ("chmod", 1), ("run", 15), ("kill_run", 12),
+        ("fix", 5), ("kill_fix", 2), ("kill_reset", 1), ("reset_table", 3), ("reset_file", 4), ("validate", 2),
+    ]
+
+    def do_step(self, name):
+        {
+            "add": self.step_add, "add_poison": self.step_add_poison, "add_late": self.step_add_late_scd,
+            "modify": self.step_modify, "archive": self.step_archive, "link": self.step_link,
+            "damage": self.step_damage_rows, "drop": self.step_drop_table, "tracker": self.step_tracker,
+            "chmod": self.step_chmod, "run": self.step_run, "kill_run": lambda: self.step_kill("run"),
+            "fix": self.step_fix, "kill_fix": lambda: self.step_kill("fix"),
+            "kill_reset": lambda: self.step_kill("reset"),
+            "reset_table": self.step_reset_table, "reset_file": self.step_reset_file,
+            "validate": self.step_validate,
+        }[name]()
+
+    def play(self):
+        self.setup()
+        for _ in range(self.rng.randint(2, 4)):
+            self.step_add()
+        names = [n for n, _ in self.STEP_WEIGHTS if n not in self.without]
+        weights = [w for n, w in self.STEP_WEIGHTS if n not in self.without]
+        for i in range(self.steps):
+            self.steps_done = i + 1
+            kind = self.rng.choices(names, weights)[0]
+            self.do_step(kind)
+            try:
+                self.check_invariants(f"after step {i + 1} ({kind})")
+            except Failure as e:
+                # The step after which a property broke says most about the cause.
+                e.category = f"{e.category}@{kind}"
+                raise
+        self.steps_done += 1
+        self.final()
+
+    # ------------------------------------------------------------ the final
+    def final(self):
+        for pf in self.files:
+            if pf.present and pf.unreadable:
+                os.chmod(pf.path, 0o644)
+        self.note("final: run, fix-inconsistencies, run")
+        for kind, where in (("run", "the final run (1)"), ("fix", "the final fix-inconsistencies"),
+                            ("run", "the final run (2)")):
+            self.do_step(kind)
+            try:
+                self.check_invariants(f"after {where}")
+            except Failure as e:
+                e.category = f"{e.category}@final-{kind}"
+                raise
+        rc, _, _, base = self.lading(["validate-consistency", "--json"])
+        try:
+            with open(base + ".out") as f:
+                report = json.load(f)
+        except (OSError, ValueError) as e:
+            raise Failure("validate-json", f"validate-consistency --json printed no JSON ({e}): {self.tail(base + '.out')}")
+        if rc not in (0, 1):
+            raise Failure(f"validate-exit-{rc}", f"validate-consistency exited {rc}")
+        self.note(f"final validate-consistency: exit {rc}")
+        findings = []
+        for key in ("inconsistencies", "warnings", "unfixed"):
+            for f in report.get(key) or []:
+                if f not in findings:
+                    findings.append(f)
+        self.final_checks(findings, rc)
+
+    def tracker_status(self):
+        p = self.tracker_paths()[0]
+        out = {}
+        try:
+            con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=10)
+            for t, fp, st, err in con.execute("SELECT table_name, file_path, status, error_message FROM file_processing_tracker"):
+                out[(t, fp)] = (st, err)
+            con.close()
+        except sqlite3.Error:
+            pass
+        return out
+
+    def final_checks(self, findings, vrc):
+        con = self.wh_connect()
+        try:
+            led = self.ledger(con)
+            quar = self.quarantine(con)
+            rows = {t: self.append_rows(con, t) for t in APPEND_TABLES}
+            scd_rows = self.scd_rows(con)
+        finally:
+            if con:
+                con.close()
+        tracker = self.tracker_status()
+        # Findings the model allows, as (kind, path-or-table) pairs, and findings it requires.
+        allowed: set = set()
+        required: list = []   # (set of acceptable (kind, subject)), reason
+        gone_paths = set()
+        for pf in self.files:
+            if not pf.present:
+                gone_paths.update(pf.paths())
+
+        def ledger_paths(pf):
+            return [(p, led[(pf.table, p)]) for p in pf.paths()
+                    if (pf.table, p) in led and led[(pf.table, p)]["status"] == "complete"]
+
+        # ---- append tables
+        for pf in self.files:
+            if pf.table == SCD:
+                continue
+            got = self.pfile_rows(rows[pf.table], pf)
+            lp = ledger_paths(pf)
+            if len(lp) > 1:
+                raise Failure("I1-link-twice", f"{pf.name}: loaded under {len(lp)} paths {[os.path.basename(p) for p, _ in lp]} "
+                              f"(SPEC 4: two paths to one file load it once per table)", table=pf.table)
+            if not pf.present:
+                # Rows of a file gone from disk stay as they were (checked every step);
+                # if they are not one clean copy while the ledger says complete, a finding
+                # must name the file or its table (the damage cannot be repaired).
+                cls = self.classify_rows(got, pf)
+                for p in pf.paths():
+                    allowed.update({("file_missing", p), ("reload_pending", p), ("row_count_mismatch", p),
+                                    ("failed_retries_exhausted", p)})
+                allowed.add(("table_missing", pf.table))
+                if lp and (cls is None or cls == "dirty"):
+                    required.append(({("row_count_mismatch", p) for p in pf.paths()} | {("table_missing", pf.table)},
+                                     f"{pf.name} is gone from disk and its rows are damaged"))
+                continue
+            for p in pf.links:
+                allowed.add(("file_missing", p))  # never expected, but a gone link is harmless
+            if pf.kind == "poison":
+                if got:
+                    raise Failure("poison-loaded", f"{pf.name}: a file that must fail has rows in {pf.table}", table=pf.table)
+                if lp:
+                    raise Failure("poison-ledger", f"{pf.name}: a file that must fail has a complete ledger row")
+                for p in pf.paths():
+                    allowed.add(("failed_retries_exhausted", p))
+                continue
+            cls = self.classify_rows(got, pf)
+            if pf.unreadable:
+                for p in pf.paths():
+                    allowed.add(("failed_retries_exhausted", p))
+                if cls is None:
+                    continue
+            if cls is None or cls == "dirty":
+                aborted = "Nothing was changed" in self.last_fix_err
+                raise Failure("I1-final" + ("[fix-inconsistencies refused every repair]" if aborted else ""), f"{pf.table}/{pf.name} is on disk, yet after run + fix + run its rows are "
+                              f"{'absent' if cls is None else 'not one copy of any content'}: {self.describe_rows(got, pf)}", table=pf.table)
+            if not lp:
+                raise Failure("I3-no-ledger", f"{pf.name}: rows loaded but no complete ledger row", table=pf.table)
+            p, d = lp[0]
+            vi = self.version_by_sha(pf, d["content_sha256"])
+            if vi is None:
+                raise Failure("ledger-sha", f"{pf.name}: ledger sha matches no content the file ever had", table=pf.table)
+            if got != pf.versions[vi].once():
+                raise Failure("ledger-sha", f"{pf.name}: ledger names content v{vi}, rows are one copy of v{cls}", table=pf.table)
+            if vi != len(pf.versions) - 1:
+                # SPEC 4: a completed file whose content changed is reported, not reloaded.
+                required.append(({("file_changed", p) for p in pf.paths()},
+                                 f"{pf.name} holds content v{vi} of {len(pf.versions)} and is not reported changed"))
+                for p in pf.paths():
+                    allowed.add(("file_changed", p))
+            self.check_ledger_counts(pf, pf.versions[vi], d, quar)
+
+        # ---- scd2
+        self.final_scd(led, quar, scd_rows, tracker, allowed, required)
+
+        # ---- validate-consistency's findings
+        present = {(f.get("kind"), f.get("file") or f.get("table")) for f in findings}
+        present |= {(f.get("kind"), f.get("table")) for f in findings}
+        for f in findings:
+            kind, path, table = f.get("kind"), f.get("file"), f.get("table")
+            if (kind, path) in allowed or (kind, table) in allowed:
+                continue
+            if f.get("severity") == "warning" and path in gone_paths:
+                continue
+            raise Failure(f"finding-{kind}", f"validate-consistency reports {kind} for "
+                          f"{os.path.basename(path) if path else table}: {f.get('message')} "
+                          f"(fixable={f.get('fixable')}) after run + fix + run")
+        for options, why in required:
+            if not (options & present):
+                raise Failure("finding-missing", f"{why}; expected one of "
+                              f"{sorted({k for k, _ in options})} from validate-consistency")
+        has_error = any(f.get("severity") != "warning" for f in findings)
+        if has_error != (vrc == 1):
+            raise Failure("validate-exit", f"validate-consistency exit {vrc} with error findings={has_error}")
+
+    def check_ledger_counts(self, pf, ver, d, quar):
+        if (d["records_read"], d["rows_loaded"], d["rows_quarantined"]) != (ver.nrecords, len(ver.good), len(ver.bad_lines)):
+            raise Failure("I2-counts", f"{pf.name}: ledger read/loaded/quarantined = {d['records_read']}/"
+                          f"{d['rows_loaded']}/{d['rows_quarantined']}, file has {ver.nrecords}/{len(ver.good)}/{len(ver.bad_lines)}", table=pf.table)
+        q = Counter()
+        for p in pf.paths():
+            q.update(quar.get((pf.table, p), Counter()))
+        if q != Counter(ver.bad_lines):
+            raise Failure("I2-quarantine", f"{pf.name}: quarantine lines {sorted(q.elements())} != bad lines {ver.bad_lines}", table=pf.table)
+
+    def final_scd(self, led, quar, scd_rows, tracker, allowed, required):
+        scd_files = [f for f in self.files if f.table == SCD]
+        applied = []  # (ledger path, pf, version index)
+        for pf in scd_files:
+            lps = [p for p in pf.paths() if (SCD, p) in led and led[(SCD, p)]["status"] == "complete"]
+            if len(lps) > 1:
+                raise Failure("I1-link-twice", f"{SCD}: {pf.name} applied under {len(lps)} paths "
+                              f"{[os.path.basename(p) for p in lps]} (SPEC 4: once per table)", table=SCD)
+            if pf.kind == "dupkey":
+                if lps:
+                    raise Failure("dupkey-applied", f"{pf.name} has a duplicate key yet was applied")
+                for p in pf.paths():
+                    allowed.add(("failed_retries_exhausted", p))
+                continue
+            if not lps:
+                if not pf.present and pf.archived_complete_sha:
+                    raise Failure("scd2-archived-ledger-lost", f"{pf.name} was applied and is gone from disk, "
+                                  f"but its ledger row is no longer complete", table=SCD)
+                continue
+            p = lps[0]
+            vi = self.version_by_sha(pf, led[(SCD, p)]["content_sha256"])
+            if vi is None:
+                raise Failure("ledger-sha", f"{pf.name}: ledger sha matches no content the file ever had")
+            applied.append((p, pf, vi))
+            self.check_ledger_counts(pf, pf.versions[vi], led[(SCD, p)], quar)
+            if not pf.present:
+                for q in pf.paths():
+                    allowed.update({("file_missing", q), ("reload_pending", q)})
+            elif vi != len(pf.versions) - 1:
+                required.append(({("file_changed", q) for q in pf.paths()} ,
+                                 f"{pf.name} applied as content v{vi} of {len(pf.versions)}, not reported changed"))
+                for q in pf.paths():
+                    allowed.add(("file_changed", q))
+        applied.sort(key=lambda x: os.path.basename(x[0]))
+        last = os.path.basename(applied[-1][0]) if applied else ""
+        # Files on disk that were not applied must be excused by SPEC: late (sorts before an
+        # applied file; fails as a data error), a failed file, or held back behind one.
+        blockers = []
+        applied_pfs = {id(pf) for _, pf, _ in applied}
+        for pf in scd_files:
+            if not pf.present or id(pf) in applied_pfs:
+                continue
+            if pf.kind == "dupkey" or pf.unreadable or pf.name < last:
+                blockers.append(pf.name)
+                for q in pf.paths():
+                    allowed.add(("failed_retries_exhausted", q))
+        for pf in scd_files:
+            if not pf.present or id(pf) in applied_pfs:
+                continue
+            if pf.name in blockers and pf.kind != "dupkey" and not pf.unreadable:
+                st = tracker.get((SCD, pf.path))
+                if st is not None and st[0] != "FAILED" and not any(b < pf.name for b in blockers):
+                    raise Failure("scd2-late-not-failed", f"late file {pf.name} (sorts before applied {last}) "
+                                  f"is {st[0]}, not FAILED (SPEC 4: late_files: fail)", table=SCD)
+            elif pf.name not in blockers and not any(b < pf.name for b in blockers):
+                raise Failure("scd2-not-applied", f"{pf.name} is on disk and after run + fix + run is not applied, "
+                              f"and no failed file before it holds it back (tracker: {tracker.get((SCD, pf.path))})", table=SCD)
+        problems, order = self.scd_replay_problems(applied, scd_rows)
+        if problems:
+            if self.scd_unrecoverable:
+                required.append(({("scd2_overlapping_versions", SCD), ("scd2_multiple_current", SCD), ("table_missing", SCD)},
+                                 f"{SCD} was damaged while an applied file was gone; table differs from the replay"))
+                allowed.update({("scd2_overlapping_versions", SCD), ("scd2_multiple_current", SCD), ("table_missing", SCD)})
+                return
+            raise Failure("I4-replay", f"{SCD} differs from replaying the applied files in name order [{order}]: "
+                          + "; ".join(problems[:4]) + (f" (+{len(problems) - 4} more)" if len(problems) > 4 else ""), table=SCD)
+
+    def scd_applied(self, led):
+        """[(ledger path, pfile, version index)] of complete ledger rows, in name order."""
+        applied = []
+        for (t, p), d in led.items():
+            if t != SCD or d["status"] != "complete":
+                continue
+            pf = self.by_path.get(p)
+            if pf is None:
+                raise Failure("ledger-unknown-file", f"{SCD}: ledger row for {p}, a path that never existed")
+            vi = self.version_by_sha(pf, d["content_sha256"])
+            if vi is None:
+                raise Failure("ledger-sha", f"{pf.name}: ledger sha matches no content the file ever had")
+            applied.append((p, pf, vi))
+        applied.sort(key=lambda x: os.path.basename(x[0]))
+        return applied
+
+    def scd_replay_problems(self, applied, scd_rows):
+        """Compare the table with replaying `applied` (SPEC 5 scd2 rules). Returns (problems, order text)."""
+        model: dict = {}
+        for p, pf, vi in applied:
+            ver = pf.versions[vi]
+            seen = set()
+            for k, v, w, note in ver.good:
+                seen.add(k)
+                vs = model.setdefault(k, [])
+                if vs and vs[-1][4] is None:
+                    if (vs[-1][0], vs[-1][1]) == (v, w):
+                        continue  # unchanged tracked values: nothing changes (note is not tracked)
+                    vs[-1][4] = p
+                vs.append([v, w, note, p, None])
+            if self.scd_deletes == "close":
+                for k, vs in model.items():
+                    if k not in seen and vs[-1][4] is None:
+                        vs[-1][4] = p
+        actual: dict = {}
+        for r in scd_rows or []:
+            actual.setdefault(r[0], []).append(r)
+        problems = []
+        boundary: dict = {}
+        for k in sorted(set(model) | set(actual)):
+            m = model.get(k, [])
+            a = sorted(actual.get(k, []), key=lambda r: (r[4] or "", r[5] is None, r[5] or ""))
+            ms = [(x[0], x[1], x[2], x[4] is None) for x in m]
+            as_ = [(r[1], r[2], r[3], r[6] == 1) for r in a]
+            if ms != as_:
+                problems.append(f"key {k}: expected {ms}, table has {as_}")
+                continue
+            for x, r in zip(m, a):
+                if r[7] != x[3]:
+                    problems.append(f"key {k}: version {x[:3]} opened by {os.path.basename(x[3])}, _source_file {r[7]}")
+                boundary.setdefault(("open", x[3]), set()).add(r[4])
+                if x[4] is not None:
+                    boundary.setdefault(("close", x[4]), set()).add(r[5])
+        for (what, p), vals in boundary.items():
+            if len(vals) != 1:
+                problems.append(f"{os.path.basename(p)}: {len(vals)} different {what} timestamps {sorted(vals)[:3]} (one boundary per file)")
+        for p, _, _ in applied:
+            o, c = boundary.get(("open", p)), boundary.get(("close", p))
+            if o and c and len(o) == 1 and len(c) == 1 and o != c:
+                problems.append(f"{os.path.basename(p)}: versions it closes end {next(iter(c))}, versions it opens start {next(iter(o))}")
+        order = ", ".join(f"{os.path.basename(p)}(v{vi})" for p, _, vi in applied)
+        return problems, order
+
+    def check_scd_replay(self, con, where):
+        """At a quiet moment with every ledger row of the table complete, the table is the replay."""
+        led = self.ledger(con)
+        rows = [d for (t, _), d in led.items() if t == SCD]
+        if any(d["status"] != "complete" for d in rows):
+            return  # a reload marker: the table is between a reset and its replay
+        applied = self.scd_applied(led)
+        seen = {}
+        for p, pf, _ in applied:
+            if id(pf) in seen:
+                raise Failure("link-loaded-twice", f"{where}: {SCD}: {pf.name} applied under two paths "
+                              f"{os.path.basename(seen[id(pf)])} and {os.path.basename(p)} (SPEC 4: once per table)", table=SCD)
+            seen[id(pf)] = p
+        problems, order = self.scd_replay_problems(applied, self.scd_rows(con))
+        if self.scd_flagged:
+            # hand damage: wait until a repair makes the table the replay again
+            if not problems:
+                self.scd_flagged = False
+            return
+        if problems:
+            by_commit = sorted(applied, key=lambda x: led[(SCD, x[0])]["committed_at"] or "")
+            hint = ""
+            if [x[0] for x in by_commit] != [x[0] for x in applied]:
+                hint = (" (ledger commit order: " + ", ".join(os.path.basename(x[0]) for x in by_commit)
+                        + ": a file was applied after one that sorts after it)")
+            raise Failure("scd2-applied-out-of-order" if hint else "I4-replay-midnight", f"{where}: {SCD} differs from replaying the applied files in name "
+                          f"order [{order}]{hint}: " + "; ".join(problems[:3])
+                          + (f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""), table=SCD)
+
+
+# --------------------------------------------------------------------------
+
+def run_night(seed, args):
+    night = Night(seed, args.bin, args.steps, args.keep, args.verbose, args.without)
+    t0 = time.monotonic()
+    try:
+        night.play()
+    except Failure as e:
+        # Name the hand damage a failure may come from, so causes group together.
+        if e.table is not None and e.table in night.dropped and not e.category.startswith("link"):
+            e.category += "[a table was dropped]"
+        report_failure(night, e.category, e.detail)
+        return False, night, e.category
+    except Exception as e:  # a harness error is a failure too, loudly labelled
+        report_failure(night, "harness-error", traceback.format_exc())
+        return False, night, "harness-error"
+    dt = time.monotonic() - t0
+    print(f"night {seed}: ok ({night.steps_done} steps, {dt:.1f}s)", flush=True)
+    if not args.keep:
+        shutil.rmtree(night.dir, ignore_errors=True)
+    return True, night, None
+
+
+def report_failure(night, category, message):
+    print(f"\n=== night {night.seed} FAILED [{category}] at step {night.steps_done} ===", flush=True)
+    print(f"check: {message}")
+    print(f"folder (kept): {night.dir}")
+    print("action log:")
+    for line in night.log:
+        print(f"  {line}")
+    extra = f" --without {','.join(sorted(night.without))}" if night.without else ""
+    print(f"reproduce: python3 {sys.argv[0]} --bin {night.bin} --seeds {night.seed} --steps {night.steps}{extra}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bin", required=True, help="the lading binary")
+    ap.add_argument("--seeds", help="comma-separated seeds")
+    ap.add_argument("--seed-start", type=int)
+    ap.add_argument("--count", type=int, default=10)
+    ap.add_argument("--soak-seconds", type=float)
+    ap.add_argument("--fixed", action="store_true", help=f"the fixed seeds {FIXED_SEEDS} (make test)")
+    ap.add_argument("--steps", type=int, help="random steps per night (default 25; 60 with --fixed)")
+    ap.add_argument("--keep", action="store_true", help="keep every night's folder")
+    ap.add_argument("--without", type=lambda s: [x for x in s.split(",") if x], default=[],
+                    help="step kinds never drawn, e.g. link,kill_run (to look past a known failure); "
+                         "kinds: " + ",".join(n for n, _ in Night.STEP_WEIGHTS))
+    ap.add_argument("--verbose", action="store_true", help="print each action as it happens")
+    args = ap.parse_args()
+    args.bin = os.path.abspath(args.bin)
+    if args.steps is None:
+        args.steps = 60 if args.fixed else 25
+    if not os.access(args.bin, os.X_OK):
+        ap.error(f"--bin {args.bin} is not an executable")
+    failures = []
+    nights = steps = 0
+    if args.soak_seconds:
+        deadline = time.monotonic() + args.soak_seconds
+        seed = args.seed_start if args.seed_start is not None else int(time.time()) % 1_000_000
+        while time.monotonic() < deadline:
+            ok, night, cat = run_night(seed, args)
+            nights += 1
+            if ok:
+                steps += night.steps_done
+            else:
+                failures.append((seed, cat))
+            seed += 1
+    else:
+        if args.fixed:
+            seeds = FIXED_SEEDS
+        elif args.seeds:
+            seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+        elif args.seed_start is not None:
+            seeds = list(range(args.seed_start, args.seed_start + args.count))
+        else:
+            seeds = FIXED_SEEDS
+        for seed in seeds:
+            ok, night, cat = run_night(seed, args)
+            nights += 1
+            if ok:
+                steps += night.steps_done
+            else:
+                failures.append((seed, cat))
+    print(f"\n{nights - len(failures)} of {nights} nights passed ({steps} steps in passing nights)")
+    if failures:
+        print("failed: " + ", ".join(f"{s} [{c}]" for s, c in failures))
+        by_cat: dict = {}
+        for s, c in failures:
+            by_cat.setdefault(c, []).append(s)
+        print("by failure category (smallest seed first):")
+        for c, ss in sorted(by_cat.items(), key=lambda x: -len(x[1])):
+            print(f"  {c}: {len(ss)} nights, seeds {', '.join(map(str, sorted(ss)[:8]))}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
