@@ -180,7 +180,7 @@ import Glibc
 
     /// Garbage, half a file, or no file: the next run rebuilds the tracker from the
     /// ledger, keeps the old one aside, and loads nothing twice.
-    @Test(arguments: ["garbage", "truncated", "deleted"])
+    @Test(arguments: ["garbage", "truncated", "deleted", "empty"])
     func aDamagedTrackerIsRebuiltFromTheLedger(damage: String) throws {
         let workspace = try loadedWorkspace()
         let tracker = workspace.url("state/tracker.sqlite")
@@ -192,14 +192,17 @@ import Glibc
         case "truncated":
             let data = try Data(contentsOf: URL(fileURLWithPath: tracker))
             try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: tracker))
+        case "empty":
+            // A crash right after the file was created: zero bytes, an empty database.
+            try Data().write(to: URL(fileURLWithPath: tracker))
         default:
             try FileManager.default.removeItem(atPath: tracker)
         }
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: tracker + suffix) }
         let found = try workspace.lading("validate-consistency", "--json")
         #expect(found.status == 1, "validation sees the damage before any run: \(found.stdout)")
-        #expect(found.stdout.contains(damage == "deleted" ? "ledger_without_completed" : "tracker_integrity"))
-        if damage != "deleted" {
+        #expect(found.stdout.contains(["deleted", "empty"].contains(damage) ? "ledger_without_completed" : "tracker_integrity"))
+        if !["deleted", "empty"].contains(damage) {
             let status = try workspace.lading("status")
             #expect(status.status == 0 && status.stdout.contains("Tracker: DAMAGED"), "\(status.stdout)\(status.stderr)")
         }
@@ -209,7 +212,7 @@ import Glibc
         try workspace.expectInvariants()
         #expect(try workspace.lading("validate-consistency").status == 0)
         let aside = try FileManager.default.contentsOfDirectory(atPath: workspace.url("state")).filter { $0.hasPrefix("tracker.sqlite.corrupt-") }
-        #expect(damage == "deleted" ? aside.isEmpty : !aside.isEmpty, "\(aside)")
+        #expect(["deleted", "empty"].contains(damage) ? aside.isEmpty : !aside.isEmpty, "\(aside)")
     }
 
     @Test func resetStateThenRunLeavesEveryTableIdentical() throws {

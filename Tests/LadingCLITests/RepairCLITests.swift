@@ -91,3 +91,23 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 }
+
+/// The tracker damaged twice within one second: the second damaged copy is kept
+/// beside the first, never an error (it used to exit 70, "File exists").
+@Suite struct TrackerRebuildCLITests {
+    @Test func twoRebuildsWithinOneSecondKeepBothDamagedCopies() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        #expect(try workspace.lading("run").status == 0)
+        for round in 0..<2 {
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.url("state/tracker.sqlite" + suffix)) }
+            try workspace.write("state/tracker.sqlite", String(repeating: "garbage ", count: 1_000))
+            let run = try workspace.lading("run")
+            #expect(run.status == 0, "round \(round): \(run.stderr)")
+        }
+        let aside = try FileManager.default.contentsOfDirectory(atPath: workspace.url("state")).filter { $0.hasPrefix("tracker.sqlite.corrupt-") }
+        #expect(aside.count == 2, "\(aside)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["1"])
+    }
+}

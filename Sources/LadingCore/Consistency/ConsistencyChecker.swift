@@ -23,7 +23,7 @@ public struct ConsistencyChecker {
         report.totalFilesChecked = Set(ledger.map { $0.tableName + "\u{1F}" + $0.sourceFile } + records.map { $0.tableName + "\u{1F}" + $0.filePath }).count
         // A damaged tracker is reported as such; a missing one is an empty one, so its
         // ledger rows show up as completed files the tracker does not know.
-        let trackerReadable = tracker != nil || !FileManager.default.fileExists(atPath: config.trackerPath)
+        let trackerReadable = tracker != nil || !TrackerStore.exists(at: config.trackerPath)
         if trackerReadable, let warehouse {
             try checkAgreement(&report, records: records, ledger: ledger, liveRunID: liveRunID, warehouse: warehouse)
         }
@@ -89,7 +89,7 @@ public struct ConsistencyChecker {
     }
 
     private func openTracker(_ report: inout ConsistencyReport) -> Tracker? {
-        guard FileManager.default.fileExists(atPath: config.trackerPath) else { return nil }
+        guard TrackerStore.exists(at: config.trackerPath) else { return nil }
         do {
             let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
             if let problems = try tracker.db.integrityProblems(limit: 5) {

@@ -110,7 +110,7 @@ public struct RunPipeline {
     /// no tracker. An existing tracker is only read.
     func dryRun(tables: [TableConfig], options: RunOptions) throws -> RunSummary {
         var tracker: Tracker?
-        if FileManager.default.fileExists(atPath: config.trackerPath) {
+        if TrackerStore.exists(at: config.trackerPath) {
             do {
                 tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
             } catch {

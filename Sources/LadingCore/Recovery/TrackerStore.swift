@@ -5,6 +5,14 @@ import Logging
 /// (SPEC §7): the broken file is moved aside, never deleted, and completed files come
 /// back from the warehouse ledger, so nothing loads twice.
 enum TrackerStore {
+    /// True when the tracker file holds at least one byte. A zero-byte SQLite file
+    /// (created, never written: a crash right after open) is an empty database, which
+    /// read-only readers take as "nothing tracked yet", like a missing one.
+    static func exists(at path: String) -> Bool {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber else { return false }
+        return size.int64Value > 0
+    }
+
     static func open(config: LadingConfig, environment: Environment, warehouse: any Warehouse, logger: Logger) throws -> Tracker {
         do {
             let tracker = try Tracker(path: config.trackerPath, clock: environment.clock)
@@ -21,7 +29,14 @@ enum TrackerStore {
     }
 
     static func rebuild(config: LadingConfig, environment: Environment, warehouse: any Warehouse, logger: Logger, reason: String) throws -> Tracker {
-        let aside = config.trackerPath + ".corrupt-" + Timestamp.compact(environment.clock.now())
+        // Never overwrite an earlier damaged copy (two rebuilds within one second).
+        let stamp = config.trackerPath + ".corrupt-" + Timestamp.compact(environment.clock.now())
+        var aside = stamp
+        var suffix = 2
+        while FileManager.default.fileExists(atPath: aside) {
+            aside = stamp + "_\(suffix)"
+            suffix += 1
+        }
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: config.trackerPath + suffix) {
             try FileManager.default.moveItem(atPath: config.trackerPath + suffix, toPath: aside + suffix)
         }

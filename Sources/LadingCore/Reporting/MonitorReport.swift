@@ -75,7 +75,7 @@ public struct MonitorReport: Encodable, Sendable {
         let since = now.addingTimeInterval(-hours * 3600)
         var all: [RunRecord] = []
         var failures: [FileRecord] = []
-        if FileManager.default.fileExists(atPath: config.trackerPath) {
+        if TrackerStore.exists(at: config.trackerPath) {
             let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
             all = try tracker.runs(limit: 100_000)
             failures = try tracker.records(status: .failed).filter { (Timestamp.parse($0.updatedAt) ?? .distantPast) >= since }

@@ -21,7 +21,7 @@ public struct RunHistory: Encodable, Sendable {
 
     /// Reads the history without taking the lock; no tracker yet means no runs.
     public static func gather(config: LadingConfig, environment: Environment, limit: Int) throws -> RunHistory {
-        guard FileManager.default.fileExists(atPath: config.trackerPath) else { return RunHistory(runs: []) }
+        guard TrackerStore.exists(at: config.trackerPath) else { return RunHistory(runs: []) }
         let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
         return RunHistory(runs: try tracker.runs(limit: limit).map { Entry(run: $0, durationSeconds: duration(of: $0)) })
     }

@@ -92,7 +92,7 @@ public struct StatusReport: Sendable, Codable {
         let now = environment.clock.now()
         let lock = describeLock(RunLock.inspect(path: config.lockPath, now: now, process: environment.process),
                                 path: config.lockPath, now: now, timeoutMinutes: config.timeoutMinutes)
-        let exists = FileManager.default.fileExists(atPath: config.trackerPath)
+        let exists = TrackerStore.exists(at: config.trackerPath)
         var counts: [String: [FileStatus: Int]] = [:]
         var lastRun: RunRecord?
         var failed: [FailedFile] = []
