@@ -11,8 +11,8 @@ public enum ConfigLoader {
     static let tableKeys = [
         "table_name", "source_path", "file_pattern", "format", "loading_strategy", "csv", "columns",
         "primary_keys", "tracking_columns", "scd2_effective_date_column", "scd2_end_date_column",
-        "scd2_current_flag_column", "scd2_effective_from", "scd2_deletes", "scd2_max_delete_ratio",
-        "order_by", "min_file_age_seconds", "schema_evolution", "max_bad_record_ratio",
+        "scd2_current_flag_column", "scd2_effective_from", "scd2_deletes", "scd2_max_delete_ratio", "max_delete_ratio",
+        "late_files", "order_by", "min_file_age_seconds", "schema_evolution", "max_bad_record_ratio",
     ]
 
     /// Which file to read: `--config`, then `$LADING_CONFIG`, then `./lading.yaml`.
@@ -254,12 +254,23 @@ public enum ConfigLoader {
             currentFlagColumn: currentFlag,
             effectiveFrom: effectiveFrom,
             deletes: try section.choice("scd2_deletes", default: TableConfig.SCD2Deletes.ignore),
-            maxDeleteRatio: try section.double("scd2_max_delete_ratio", default: 0.5, range: 0...1),
+            maxDeleteRatio: try maxDeleteRatio(section),
+            lateFiles: try section.choice("late_files", default: TableConfig.LateFiles.fail),
             orderBy: try section.choice("order_by", default: TableConfig.OrderBy.name),
             minFileAgeSeconds: try section.double("min_file_age_seconds", default: defaults.minAge, range: 0...Double.greatestFiniteMagnitude),
             schemaEvolution: try section.choice("schema_evolution", default: defaults.evolution),
             maxBadRecordRatio: try section.double("max_bad_record_ratio", default: defaults.badRatio, range: 0...1)
         )
+    }
+
+    /// `max_delete_ratio`, or its old name `scd2_max_delete_ratio` (SPEC §5); not both.
+    private static func maxDeleteRatio(_ section: YAMLMapping) throws -> Double {
+        let current = try section.double("max_delete_ratio", default: -1, range: 0...1)
+        let old = try section.double("scd2_max_delete_ratio", default: -1, range: 0...1)
+        if current >= 0 && old >= 0 {
+            throw section.error("scd2_max_delete_ratio", "give max_delete_ratio only (scd2_max_delete_ratio is its old name)")
+        }
+        return current >= 0 ? current : old >= 0 ? old : 0.5
     }
 
     private static func checkIdentifier(_ name: String, section: YAMLMapping, key: String) throws {

@@ -11,6 +11,8 @@ public struct TableConfig: Sendable {
         case fail
     }
     public enum SCD2Deletes: String, Sendable, CaseIterable { case ignore, close }
+    /// What an ordered table does with a file that sorts before one already applied.
+    public enum LateFiles: String, Sendable, CaseIterable { case fail, replay }
     public enum EffectiveFrom: Sendable, Equatable {
         case loadTime
         case fileModifiedTime
@@ -47,6 +49,7 @@ public struct TableConfig: Sendable {
     public var effectiveFrom: EffectiveFrom
     public var deletes: SCD2Deletes
     public var maxDeleteRatio: Double
+    public var lateFiles: LateFiles
     public var orderBy: OrderBy
     public var minFileAgeSeconds: Double
     public var schemaEvolution: SchemaEvolution

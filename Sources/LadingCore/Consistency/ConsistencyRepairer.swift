@@ -49,10 +49,10 @@ public struct ConsistencyRepairer {
                 if table.strategy == .scd2 {
                     guard replayed.insert(tableName).inserted else { return }
                     do {
-                        let outcome = try reset.reset(table)
-                        reload[tableName, default: []].formUnion(outcome.filesReset)
-                        fixes.append("\(tableName): \(why); replaying its \(outcome.filesReset.count) files in order")
-                    } catch let error as RecoveryError {
+                        let outcome = try TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker,
+                                                      environment: environment, logger: logger).reset()
+                        fixes.append("\(tableName): \(why); replayed its \(outcome.filesReset.count) files in order aside and swapped the table in")
+                    } catch let error as LadingError where error.kind == .data || error is RecoveryError {
                         notFixed.append("\(tableName): \(why); \(error.message)")
                     }
                     return

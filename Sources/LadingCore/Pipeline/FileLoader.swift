@@ -81,7 +81,15 @@ struct FileLoader {
                 if let injected = InjectedError.matching(file.path, variables: environment.variables) { throw injected }
                 switch table.strategy {
                 case .append: return try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
-                case .scd2: return try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                case .scd2:
+                    let replay = TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker,
+                                             environment: environment, logger: log)
+                    if let last = try replay.lateness(of: file) {
+                        // SPEC §4: a late file fails, or the table is replayed with it in its place.
+                        guard table.lateFiles == .replay else { throw LoadError.lateFile(file: file.path, table: table.name, lastApplied: last) }
+                        return try replay.replay(adding: file, sha256: sha, batchID: batchID)
+                    }
+                    return try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
                 }
             }
             FaultPoint.afterFinalCommit.hit()

@@ -5,8 +5,8 @@ import Foundation
 /// An append table's rows are not deleted up front: each file's ledger row becomes the
 /// reload marker and its tracker row is forgotten, so the next run registers the file
 /// again and its load replaces the earlier rows in one transaction. A file gone from
-/// disk keeps its state (its rows could not come back). An SCD2 table is replayed from
-/// its files in order, which needs every one of them on disk.
+/// disk keeps its state (its rows could not come back). SCD2 tables are replayed
+/// aside instead (`TableReplay`), since history cannot lose a snapshot from its middle.
 ///
 /// The tracker is changed before the warehouse: a crash in between leaves complete
 /// ledger rows without tracker rows, which the next run adopts as COMPLETED, so a
@@ -49,10 +49,10 @@ public struct StateReset {
         return outcome
     }
 
-    /// Every file of the table (tracked or in the ledger).
+    /// Every file of an append table (tracked or in the ledger). SCD2 tables are
+    /// replayed instead (`TableReplay.reset`).
     public func reset(_ table: TableConfig) throws -> Outcome {
         let files = try knownFiles(of: table)
-        if table.strategy == .scd2 { return try replay(table, files: files) }
         var outcome = Outcome(table: table.name)
         for file in files {
             if fileExists(file) { outcome.filesReset.append(file) } else { outcome.keptMissing.append(file) }
@@ -71,7 +71,6 @@ public struct StateReset {
     /// history cannot lose one snapshot from its middle). A file gone from disk is
     /// refused: its rows could not come back, so they are never removed.
     public func reset(file: String, in table: TableConfig) throws -> Outcome {
-        if table.strategy == .scd2 { return try replay(table, files: try knownFiles(of: table)) }
         guard fileExists(file) else { throw RecoveryError.fileGone(table: table.name, file: file) }
         var outcome = Outcome(table: table.name)
         try markForReload(file: file, in: table)
@@ -93,27 +92,6 @@ public struct StateReset {
                 try warehouse.writeReloadMarker(table: table.name, file: file)
             }
         }
-    }
-
-    /// Empties an SCD2 table and marks every file for reload; the next run applies
-    /// them in order, reusing each file's recorded boundary, so history comes back
-    /// the same.
-    func replay(_ table: TableConfig, files: [String]) throws -> Outcome {
-        let missing = files.filter { !fileExists($0) }
-        guard missing.isEmpty else { throw RecoveryError.cannotReplay(table: table.name, missing: missing) }
-        var outcome = Outcome(table: table.name)
-        outcome.replay = true
-        outcome.filesReset = files
-        try tracker.db.transaction {
-            for file in files { try tracker.forget(table: table.name, file: file) }
-        }
-        try warehouse.transaction {
-            if try warehouse.tableExists(table.name) {
-                outcome.rowsRemoved = try warehouse.deleteRows(in: table.name, file: nil)
-            }
-            for file in files { try warehouse.markForReload(table: table.name, file: file) }
-        }
-        return outcome
     }
 
     private func knownFiles(of table: TableConfig) throws -> [String] {

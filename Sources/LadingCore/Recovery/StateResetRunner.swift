@@ -19,8 +19,11 @@ public struct StateResetRunner {
         defer { state.lock.release() }
         let (warehouse, tracker) = (state.warehouse, state.tracker)
         let reset = StateReset(tracker: tracker, warehouse: warehouse)
+        func replay(_ table: TableConfig) throws -> StateReset.Outcome {
+            try TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker, environment: environment, logger: logger).reset()
+        }
         if failedOnly { return try tables.map { try reset.resetFailedRetries($0) } }
-        guard !files.isEmpty else { return try tables.map { try reset.reset($0) } }
+        guard !files.isEmpty else { return try tables.map { $0.strategy == .scd2 ? try replay($0) : try reset.reset($0) } }
         var outcomes: [StateReset.Outcome] = []
         var replayed: Set<String> = []
         for argument in files {
@@ -28,7 +31,10 @@ public struct StateResetRunner {
             guard !matches.isEmpty else { throw RecoveryError.notTracked(file: argument) }
             for (table, path) in matches {
                 if table.strategy == .scd2 {
+                    // History cannot lose one snapshot from its middle: the table replays.
                     guard replayed.insert(table.name).inserted else { continue }
+                    outcomes.append(try replay(table))
+                    continue
                 }
                 outcomes.append(try reset.reset(file: path, in: table))
                 logger.info("reset a file", metadata: ["table": "\(table.name)", "file": "\(path)"])
@@ -61,7 +67,7 @@ extension StateReset.Outcome {
         }
         if filesReset.isEmpty && keptMissing.isEmpty { return "\(table): nothing to reset" }
         var line = replay
-            ? "\(table): emptied (\(rowsRemoved) rows) to replay its \(filesReset.count) file(s) in order on the next run"
+            ? "\(table): replayed its \(filesReset.count) applied file(s) in order into a new table and swapped it in (\(rowsRemoved) rows before); readers saw the old table until then"
             : "\(table): \(filesReset.count) file(s) reset, loaded again by the next run" + (rowsRemoved > 0 ? " (\(rowsRemoved) rows removed)" : "")
         if !keptMissing.isEmpty {
             line += "; \(keptMissing.count) file(s) no longer on disk kept as they are (their rows stay)"

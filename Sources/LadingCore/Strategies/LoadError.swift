@@ -10,6 +10,11 @@ public enum LoadError: LadingError {
     case missingKeyColumn(file: String, column: String)
     case tooManyDeletes(file: String, closing: Int, current: Int, allowed: Double)
     case interrupted(signal: Int32)
+    /// An ordered table's file that sorts before (or, by its SCD2 boundary, starts
+    /// before) the last file already applied, with `late_files: fail`.
+    case lateFile(file: String, table: String, lastApplied: String)
+    /// A replay needs every applied file of its table, and some are gone from disk.
+    case replayImpossible(file: String, table: String, missing: [String])
     /// Staging held another number of rows than its checkpoints counted: never committed.
     case stagingMismatch(file: String, staged: Int64, expected: Int64)
 
@@ -24,7 +29,11 @@ public enum LoadError: LadingError {
         case .missingKeyColumn(let file, let column):
             return "\(file) has no column '\(column)', which is a primary key or tracking column of its table"
         case .tooManyDeletes(let file, let closing, let current, let allowed):
-            return "\(file) would close \(closing) of \(current) current keys as deleted, above scd2_max_delete_ratio \(allowed); an empty or truncated snapshot must not wipe a dimension. Nothing was applied; raise scd2_max_delete_ratio (1.0 allows it) if this is intended"
+            return "\(file) would close \(closing) of \(current) current keys as deleted, above max_delete_ratio \(allowed); an empty or truncated snapshot must not wipe a dimension. Nothing was applied; raise max_delete_ratio (1.0 allows it) if this is intended"
+        case .lateFile(let file, let table, let last):
+            return "\(file) is late: it sorts before \(last), which table '\(table)' already applied, and its history only moves forward. Nothing was applied; set late_files: replay on the table to rebuild the history with this file in its place (then 'lading reset-state --failed-only --yes'), or move the file away"
+        case .replayImpossible(let file, let table, let missing):
+            return "\(file) is late and table '\(table)' would be replayed with it in its place, but these applied files are no longer on disk: \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : ""). Nothing was changed; put them back, then 'lading reset-state --failed-only --yes'"
         case .stagingMismatch(let file, let staged, let expected):
             return "\(file): staging held \(staged) rows where its checkpoints count \(expected); nothing was committed, the staged rows were dropped and the file loads again from its first record"
         case .interrupted(let signal):
@@ -39,7 +48,7 @@ public enum LoadError: LadingError {
 
     public var kind: ErrorKind {
         switch self {
-        case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes: return .data
+        case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes, .lateFile, .replayImpossible: return .data
         case .schemaChanged: return .configuration
         case .interrupted, .stagingMismatch: return .transient
         }

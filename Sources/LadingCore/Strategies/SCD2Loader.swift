@@ -19,15 +19,20 @@ public final class SCD2Loader {
 
     var reserved: [String] { WarehouseSchema.auditColumns + [table.effectiveDateColumn, table.endDateColumn, table.currentFlagColumn] }
 
-    public func load(file: DiscoveredFile, sha256: String?, batchID: String) throws -> (LoadResult, String) {
+    /// `recordedBoundary`: the boundary a replay reuses (SPEC §7), so dates come back
+    /// identical; without it the file's own ledger row's, else a new one.
+    public func load(file: DiscoveredFile, sha256: String?, batchID: String, recordedBoundary: String? = nil) throws -> (LoadResult, String) {
         let loadStamp = Timestamp.iso8601(context.clock.now())
         let previous = try warehouse.ledgerRow(table: table.name, file: file.path)
-        // A replay keeps the boundary recorded for the file, so history is reproducible.
+        // A replay keeps the boundary recorded for the file, so history is reproducible
+        // (a `touch` on a snapshot does not move its versions).
         let boundary: String
-        switch table.effectiveFrom {
-        case .loadTime: boundary = previous?.boundary ?? loadStamp
-        case .fileModifiedTime: boundary = Timestamp.iso8601(Date(timeIntervalSince1970: file.modifiedSeconds))
-        case .column: boundary = previous?.boundary ?? loadStamp
+        if let recorded = recordedBoundary ?? previous?.boundary {
+            boundary = recorded
+        } else if case .fileModifiedTime = table.effectiveFrom {
+            boundary = Timestamp.iso8601(Date(timeIntervalSince1970: file.modifiedSeconds))
+        } else {
+            boundary = loadStamp
         }
         var result = LoadResult()
         let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: reserved)

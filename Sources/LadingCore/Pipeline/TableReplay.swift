@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+
+/// Rebuilds an SCD2 table from its files, in order, aside (SPEC §4 late files, §7).
+///
+/// Readers never see the table emptied or half-replayed: the files are applied to a
+/// shadow table (`_lading_shadow_<table>`, with its own ledger and quarantine rows),
+/// and one transaction swaps it in: the old rows, ledger rows and quarantine rows go,
+/// the shadow's take their names. The whole replay is that one transaction, so a crash
+/// or a failing file leaves the old table exactly as it was. Each file reuses its
+/// recorded boundary, so dates come back identical.
+struct TableReplay {
+    let config: LadingConfig
+    let table: TableConfig
+    let warehouse: SQLiteWarehouse
+    let tracker: Tracker
+    let environment: Environment
+    let logger: Logger
+
+    static let shadowPrefix = "_lading_shadow_"
+
+    /// One file of a replay: its path, and the boundary it was applied with (nil: new).
+    struct Step {
+        var path: String
+        var boundary: String?
+    }
+
+    /// What a replay applied, per file.
+    struct Outcome {
+        var results: [String: (LoadResult, String)] = [:]
+        var rowsBefore = 0
+    }
+
+    // MARK: - Late files
+
+    /// The files already applied to the table (complete ledger rows, and reload markers
+    /// of files applied before a reset), in the table's order, with their boundaries.
+    func appliedSteps(excluding excluded: String? = nil) throws -> [Step] {
+        let rows = try warehouse.ledgerRows(table: table.name).filter { $0.sourceFile != excluded && ($0.status == .complete || $0.stagingTable == nil) }
+        return rows.sorted { precedes($0.sourceFile, $0.fileModifiedTime, $1.sourceFile, $1.fileModifiedTime) }
+            .map { Step(path: $0.sourceFile, boundary: $0.boundary) }
+    }
+
+    /// The last applied file that `file` sorts before, if any: then `file` is late.
+    /// With `scd2_effective_from: file_modified_time` a file whose boundary (its
+    /// modified time) is earlier than the last applied boundary is late too.
+    func lateness(of file: DiscoveredFile) throws -> String? {
+        let applied = try warehouse.ledgerRows(table: table.name).filter { $0.sourceFile != file.path && $0.status == .complete }
+        guard !applied.isEmpty else { return nil }
+        let last = applied.max { precedes($0.sourceFile, $0.fileModifiedTime, $1.sourceFile, $1.fileModifiedTime) }
+        if let last, precedes(file.path, file.modifiedTime, last.sourceFile, last.fileModifiedTime) { return last.sourceFile }
+        if case .fileModifiedTime = table.effectiveFrom {
+            let stamp = Timestamp.iso8601(Date(timeIntervalSince1970: file.modifiedSeconds))
+            if let latest = applied.compactMap(\.boundary).max(), stamp < latest {
+                return applied.first { $0.boundary == latest }?.sourceFile
+            }
+        }
+        return nil
+    }
+
+    /// The table's file order (SPEC §4): names relative to `source_path`, or modified time.
+    func precedes(_ a: String, _ aTime: String?, _ b: String, _ bTime: String?) -> Bool {
+        let left = relative(a), right = relative(b)
+        if table.orderBy == .modifiedTime, let aTime, let bTime, aTime != bTime { return aTime < bTime }
+        return left.utf8.lexicographicallyPrecedes(right.utf8)
+    }
+
+    private func relative(_ path: String) -> String {
+        let base = table.sourcePath.hasSuffix("/") ? table.sourcePath : table.sourcePath + "/"
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
+    }
+
+    // MARK: - Replay
+
+    /// Replays the table with a late file in its place; returns the late file's result.
+    func replay(adding late: DiscoveredFile, sha256: String?, batchID: String) throws -> (LoadResult, String) {
+        var steps = try appliedSteps(excluding: late.path)
+        let position = steps.firstIndex { precedes(late.path, late.modifiedTime, $0.path, nil) } ?? steps.count
+        steps.insert(Step(path: late.path, boundary: lateBoundary(before: position, in: steps)), at: position)
+        let outcome = try replay(steps, newFile: (late.path, sha256, batchID))
+        guard let result = outcome.results[late.path] else { throw InternalError("the replay did not apply \(late.path)") }
+        logger.warning("late file: replayed the table with it in its place", metadata: [
+            "table": "\(table.name)", "file": "\(late.path)", "files_replayed": "\(steps.count)"])
+        return result
+    }
+
+    /// Replays every applied file of the table (reset-state, a repair); nil when the
+    /// table has no applied file.
+    @discardableResult
+    func replayAll() throws -> Outcome? {
+        let steps = try appliedSteps()
+        guard !steps.isEmpty else { return nil }
+        return try replay(steps, newFile: nil)
+    }
+
+    /// A late file's boundary with `load_time`: the midpoint between the boundaries of
+    /// its neighbours, so versions it opens start after the previous file's and end
+    /// before the next file's (I4), never "now", which is after every later file.
+    private func lateBoundary(before position: Int, in steps: [Step]) -> String? {
+        guard case .loadTime = table.effectiveFrom else { return nil }
+        let next = position < steps.count ? steps[position].boundary.flatMap(Timestamp.parse) : nil
+        let previous = position > 0 ? steps[position - 1].boundary.flatMap(Timestamp.parse) : nil
+        switch (previous, next) {
+        case let (previous?, next?): return Timestamp.iso8601(Date(timeIntervalSince1970: (previous.timeIntervalSince1970 + next.timeIntervalSince1970) / 2))
+        case let (nil, next?): return Timestamp.iso8601(next.addingTimeInterval(-1))
+        default: return nil
+        }
+    }
+
+    private func replay(_ steps: [Step], newFile: (path: String, sha256: String?, batchID: String)?) throws -> Outcome {
+        let missing = steps.map(\.path).filter { !FileManager.default.fileExists(atPath: $0) }
+        guard missing.isEmpty else {
+            throw LoadError.replayImpossible(file: newFile?.path ?? table.name, table: table.name, missing: missing)
+        }
+        let shadowName = Self.shadowPrefix + table.name
+        var shadow = table
+        shadow.name = shadowName
+        let context = LoadContext(warehouse: warehouse, table: shadow, batchSize: config.batchSize,
+                                  maxRecordBytes: config.maxRecordBytes, clock: environment.clock, logger: logger)
+        let db = warehouse.db
+        var outcome = Outcome()
+        try db.transaction {
+            try clearShadow(shadowName)
+            // Keep the table's column types (declared, inferred or migrated).
+            try db.run("""
+                INSERT INTO _lading_columns (table_name, column_name, column_type, position)
+                SELECT ?, column_name, column_type, position FROM _lading_columns WHERE table_name = ?
+                """, [.text(shadowName), .text(table.name)])
+            for step in steps {
+                guard let file = DiscoveredFile.current(path: step.path) else {
+                    throw LoadError.replayImpossible(file: newFile?.path ?? table.name, table: table.name, missing: [step.path])
+                }
+                let isNew = step.path == newFile?.path
+                let sha = isNew ? newFile?.sha256 : try FileHasher.sha256(path: step.path)
+                let batchID = isNew ? newFile?.batchID ?? "" : environment.makeID(prefix: "batch-")
+                outcome.results[step.path] = try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID, recordedBoundary: step.boundary)
+            }
+            outcome.rowsBefore = try warehouse.tableExists(table.name)
+                ? Int(try db.scalar("SELECT count(*) FROM \(SQL.quoteIdentifier(table.name))")?.integerValue ?? 0) : 0
+            try swap(shadowName)
+            FaultPoint.beforeFinalCommit.hit()
+        }
+        // The tracker follows the ledger (a crash before this is healed by reconcile).
+        for row in try warehouse.ledgerRows(table: table.name) where row.status == .complete && row.sourceFile != newFile?.path {
+            try tracker.adoptCompleted(from: row)
+        }
+        return outcome
+    }
+
+    /// Drops a shadow left by an earlier replay that did not commit (there is none after
+    /// a crash, since the replay is one transaction; this is for safety).
+    private func clearShadow(_ shadowName: String) throws {
+        let db = warehouse.db
+        try warehouse.dropTable(shadowName)
+        for statement in ["DELETE FROM _lading_loads WHERE table_name = ?", "DELETE FROM _lading_quarantine WHERE table_name = ?",
+                          "DELETE FROM _lading_columns WHERE table_name = ?"] {
+            try db.run(statement, [.text(shadowName)])
+        }
+    }
+
+    /// The one step readers can see: the shadow becomes the table.
+    private func swap(_ shadowName: String) throws {
+        let db = warehouse.db
+        for catalog in ["_lading_loads", "_lading_quarantine", "_lading_columns"] {
+            try db.run("DELETE FROM \(catalog) WHERE table_name = ?", [.text(table.name)])
+            try db.run("UPDATE \(catalog) SET table_name = ? WHERE table_name = ?", [.text(table.name), .text(shadowName)])
+        }
+        try warehouse.dropTable(table.name)
+        try db.execute("DROP INDEX IF EXISTS \(SQL.quoteIdentifier("_lading_current_" + shadowName))")
+        try db.execute("ALTER TABLE \(SQL.quoteIdentifier(shadowName)) RENAME TO \(SQL.quoteIdentifier(table.name))")
+        let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
+        try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(SQL.quoteIdentifier("_lading_current_" + table.name)) ON \(SQL.quoteIdentifier(table.name)) (\(keys)) WHERE \(SQL.quoteIdentifier(table.currentFlagColumn)) = 1")
+    }
+
+    // MARK: - Recovery
+
+    /// `reset-state` and repairs of an SCD2 table: every applied file replayed aside and
+    /// swapped in, under the caller's lock; FAILED and PENDING files are forgotten so
+    /// the next run tries them again (a late one then follows `late_files`).
+    func reset() throws -> StateReset.Outcome {
+        var outcome = StateReset.Outcome(table: table.name)
+        outcome.replay = true
+        do {
+            if let replayed = try replayAll() {
+                outcome.filesReset = replayed.results.keys.sorted()
+                outcome.rowsRemoved = replayed.rowsBefore
+            }
+        } catch LoadError.replayImpossible(_, _, let missing) {
+            throw RecoveryError.cannotReplay(table: table.name, missing: missing)
+        }
+        for record in try tracker.records(table: table.name) where record.status == .failed || record.status == .pending {
+            try tracker.forget(table: table.name, file: record.filePath)
+        }
+        return outcome
+    }
+}
