@@ -180,7 +180,7 @@ import Glibc
 
     /// Garbage, half a file, or no file: the next run rebuilds the tracker from the
     /// ledger, keeps the old one aside, and loads nothing twice.
-    @Test(arguments: ["garbage", "truncated", "deleted", "empty"])
+    @Test(arguments: ["garbage", "truncated", "deleted", "empty", "schemaless"])
     func aDamagedTrackerIsRebuiltFromTheLedger(damage: String) throws {
         let workspace = try loadedWorkspace()
         let tracker = workspace.url("state/tracker.sqlite")
@@ -192,6 +192,10 @@ import Glibc
         case "truncated":
             let data = try Data(contentsOf: URL(fileURLWithPath: tracker))
             try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: tracker))
+        case "schemaless":
+            // A valid database that never got its tables (killed while being created).
+            try FileManager.default.removeItem(atPath: tracker)
+            try Self.sql(workspace, "state/tracker.sqlite", "CREATE TABLE t (a); DROP TABLE t;")
         case "empty":
             // A crash right after the file was created: zero bytes, an empty database.
             try Data().write(to: URL(fileURLWithPath: tracker))
@@ -201,8 +205,8 @@ import Glibc
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: tracker + suffix) }
         let found = try workspace.lading("validate-consistency", "--json")
         #expect(found.status == 1, "validation sees the damage before any run: \(found.stdout)")
-        #expect(found.stdout.contains(["deleted", "empty"].contains(damage) ? "ledger_without_completed" : "tracker_integrity"))
-        if !["deleted", "empty"].contains(damage) {
+        #expect(found.stdout.contains(["deleted", "empty", "schemaless"].contains(damage) ? "ledger_without_completed" : "tracker_integrity"))
+        if !["deleted", "empty", "schemaless"].contains(damage) {
             let status = try workspace.lading("status")
             #expect(status.status == 0 && status.stdout.contains("Tracker: DAMAGED"), "\(status.stdout)\(status.stderr)")
         }
@@ -212,7 +216,7 @@ import Glibc
         try workspace.expectInvariants()
         #expect(try workspace.lading("validate-consistency").status == 0)
         let aside = try FileManager.default.contentsOfDirectory(atPath: workspace.url("state")).filter { $0.hasPrefix("tracker.sqlite.corrupt-") }
-        #expect(["deleted", "empty"].contains(damage) ? aside.isEmpty : !aside.isEmpty, "\(aside)")
+        #expect(["deleted", "empty", "schemaless"].contains(damage) ? aside.isEmpty : !aside.isEmpty, "\(aside)")
     }
 
     @Test func resetStateThenRunLeavesEveryTableIdentical() throws {

@@ -89,6 +89,12 @@ struct FileLoader {
                         guard table.lateFiles == .replay else { throw LoadError.lateFile(file: file.path, table: table.name, lastApplied: last) }
                         return try replay.replay(adding: file, sha256: sha, batchID: batchID)
                     }
+                    if try replay.historyLost(before: file) {
+                        // The table was dropped by hand: applying this snapshot to an empty
+                        // table would start history over. Its files are replayed first.
+                        log.warning("the SCD2 table is missing although files were applied to it: replaying them before this file")
+                        return try replay.replay(adding: file, sha256: sha, batchID: batchID)
+                    }
                     return try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
                 }
             }

@@ -58,6 +58,12 @@ struct TableReplay {
         return nil
     }
 
+    /// True when the table is gone while its ledger says files were applied to it.
+    func historyLost(before file: DiscoveredFile) throws -> Bool {
+        guard !(try warehouse.tableExists(table.name)) else { return false }
+        return try warehouse.ledgerRows(table: table.name).contains { $0.sourceFile != file.path && $0.status == .complete }
+    }
+
     /// The table's file order (SPEC §4): names relative to `source_path`, or modified time.
     func precedes(_ a: String, _ aTime: String?, _ b: String, _ bTime: String?) -> Bool {
         let left = relative(a), right = relative(b)

@@ -21,11 +21,18 @@ public final class Tracker {
         self.path = path
         self.clock = clock
         do {
-            db = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
+            let opened = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
             if !readOnly {
+                db = opened
                 try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
                 try migrate()
+            } else if try opened.userVersion == 0 && !(try opened.tableExists("file_processing_tracker")) {
+                // A database never given its schema (a crash right after creating it) is
+                // an empty tracker; readers see it as one, writers migrate it.
+                db = try Connection(path: ":memory:", mode: .readWriteCreate)
+                try migrate()
             } else {
+                db = opened
                 try checkReadable()
             }
         } catch let error as SQLiteError where error.isCorruption {
@@ -168,6 +175,9 @@ public final class Tracker {
                 ON CONFLICT (table_name, file_path) DO UPDATE SET status = 'COMPLETED', records_read = excluded.records_read,
                     rows_loaded = excluded.rows_loaded, rows_quarantined = excluded.rows_quarantined, batch_id = excluded.batch_id,
                     content_sha256 = coalesce(excluded.content_sha256, content_sha256), error_message = NULL, error_type = NULL,
+                    file_size = CASE WHEN excluded.file_modified_time = '' THEN file_size ELSE excluded.file_size END,
+                    file_modified_time = CASE WHEN excluded.file_modified_time = '' THEN file_modified_time ELSE excluded.file_modified_time END,
+                    change_detected = CASE WHEN excluded.content_sha256 IS NULL THEN change_detected ELSE NULL END,
                     processing_end_time = excluded.processing_end_time, updated_at = excluded.updated_at
                 """, [.text(ledger.tableName), .text(ledger.sourceFile), .integer(ledger.fileSize ?? 0), .text(ledger.fileModifiedTime ?? ""),
                       ledger.contentSHA256.sqlValue, .text(ledger.committedAt), .integer(ledger.recordsRead), .integer(ledger.rowsLoaded),
