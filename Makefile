@@ -5,7 +5,7 @@ BIN_DIR = .build/release
 APT_PACKAGES_BUILD = libsqlite3-dev zlib1g-dev pkg-config
 APT_PACKAGES_TEST = sqlite3
 
-.PHONY: all deps deps-test build run test bench clean
+.PHONY: all deps deps-test build run test soak bench clean
 
 all: build
 
@@ -39,6 +39,15 @@ run: build
 test: deps-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@# Random operator nights through the real binary: a fixed set of seeds (issue 12).
+	python3 Tests/nights/random_nights.py --bin .build/debug/lading --fixed
+
+# Longer random nights: SOAK_SECONDS (default one hour) of new seeds from SOAK_SEED.
+SOAK_SECONDS ?= 3600
+SOAK_SEED ?= 1000
+soak: deps-test
+	$(SWIFT) build --product lading
+	python3 Tests/nights/random_nights.py --bin .build/debug/lading --seed-start $(SOAK_SEED) --soak-seconds $(SOAK_SECONDS)
 
 bench: deps-test build
 	$(SWIFT) build -c release --product lading-bench
