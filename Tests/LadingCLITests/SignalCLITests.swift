@@ -73,3 +73,41 @@ import Glibc
         #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(DISTINCT order_id) FROM orders WHERE note LIKE 'big %'") == ["60000|60000"])
     }
 }
+
+/// SPEC §4: a file changed between discovery and load is recorded as read.
+@Suite struct ChangedDuringRunCLITests {
+    @Test func aFileAppendedToAfterDiscoveryIsRecordedAsRead() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id,name\n1,a\n2,b\n")
+        let signals = SignalCLITests()
+        let process = try signals.start(workspace, environment: ["LADING_TEST_PAUSE_AFTER_DISCOVERY_SECONDS": "2"])
+        #expect(signals.wait { workspace.read("stderr.log")?.contains("test pause after discovery") == true })
+        let handle = try #require(FileHandle(forWritingAtPath: workspace.url("landing/orders/a.csv")))
+        handle.seekToEndOfFile()
+        handle.write(Data("3,c\n".utf8))
+        handle.closeFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(workspace.read("stderr.log") ?? "")")
+        let digest = try shaOf(workspace.url("landing/orders/a.csv"))
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id FROM orders ORDER BY id") == ["1", "2", "3"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT content_sha256, records_read FROM _lading_loads") == ["\(digest)|3"])
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT content_sha256 FROM file_processing_tracker") == [digest])
+        let health = try workspace.lading("validate-consistency")
+        #expect(health.status == 0, "no false change: \(health.stdout)")
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["3"])
+    }
+
+    func shaOf(_ path: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    }
+}

@@ -100,7 +100,7 @@ struct FileLoader {
             }
             FaultPoint.afterFinalCommit.hit()
             try tracker.complete(table: table.name, file: file.path, runID: runID, recordsRead: result.recordsRead,
-                                 rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: sha, batchID: usedBatch)
+                                 rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: result.contentSHA256 ?? sha, batchID: usedBatch)
             FaultPoint.afterTrackerComplete.hit()
             let seconds = Date().timeIntervalSince(started)
             log.info("file loaded", metadata: ["records": "\(result.recordsRead)", "rows_loaded": "\(result.rowsLoaded)",

@@ -47,6 +47,11 @@ public struct RunPipeline {
             var remaining = options.maxFiles
             for table in tables {
                 var registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log)
+                if let pause = environment.variables["LADING_TEST_PAUSE_AFTER_DISCOVERY_SECONDS"].flatMap(Double.init), pause > 0 {
+                    // Test hook: files change between discovery and load (SPEC §4).
+                    log.info("test pause after discovery", metadata: ["seconds": "\(pause)"])
+                    Thread.sleep(forTimeInterval: pause)
+                }
                 if let only = options.onlyFiles { registration.toLoad.removeAll { !only.contains($0.path) } }
                 record.filesDiscovered += registration.discovered
                 var tableSummary = Self.tableSummary(registration, limit: remaining)

@@ -5,4 +5,7 @@ public protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
     /// Bytes consumed from the underlying file so far (compressed bytes for gzip), for progress.
     var bytesConsumed: Int64 { get }
+    /// SHA-256 (hex) of every byte read from the underlying file, once its end was read;
+    /// nil before. The ledger records what the load read, not what discovery saw.
+    var contentSHA256: String? { get }
 }

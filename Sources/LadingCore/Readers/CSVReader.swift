@@ -54,6 +54,7 @@ public final class CSVReader: RecordReader {
     private var expectedFields: Int?
 
     public var bytesConsumed: Int64 { source.bytesConsumed }
+    public var contentSHA256: String? { source.contentSHA256 }
     public var fieldCount: Int { fields.count }
 
     public init(source: ByteSource, path: String, options: Options) throws {

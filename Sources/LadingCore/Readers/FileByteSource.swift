@@ -1,3 +1,4 @@
+import Crypto
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,6 +8,8 @@ public final class FileByteSource: ByteSource {
     public let path: String
     private var fd: Int32
     public private(set) var bytesConsumed: Int64 = 0
+    public private(set) var contentSHA256: String?
+    private var hasher = SHA256()
 
     public init(path: String) throws {
         self.path = path
@@ -21,9 +24,14 @@ public final class FileByteSource: ByteSource {
         guard buffer.count > 0 else { return 0 }
         while true {
             let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if count >= 0 {
+            if count > 0 {
                 bytesConsumed += Int64(count)
+                if let base = buffer.baseAddress { hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: count)) }
                 return count
+            }
+            if count == 0 {
+                if contentSHA256 == nil { contentSHA256 = FileHasher.hex(hasher.finalize()) }
+                return 0
             }
             if errno == EINTR { continue }
             throw ReaderError.readFailed(path: path, errno: errno)

@@ -15,6 +15,7 @@ public final class GzipByteSource: ByteSource {
     private var finished = false
 
     public var bytesConsumed: Int64 { input.bytesConsumed }
+    public var contentSHA256: String? { input.contentSHA256 }
 
     public init(input: ByteSource, path: String, bufferSize: Int = 1 << 18) throws {
         self.input = input

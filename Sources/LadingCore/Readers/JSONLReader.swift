@@ -43,6 +43,7 @@ public final class JSONLReader: RecordReader {
     private var nextLine = 1
 
     public var bytesConsumed: Int64 { source.bytesConsumed }
+    public var contentSHA256: String? { source.contentSHA256 }
     public var fieldCount: Int { columnNames.count }
 
     public init(source: ByteSource, maxRecordBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) throws {

@@ -17,6 +17,7 @@ final class PrefetchingByteSource: ByteSource {
         var failure: Error?
         var cancelled = false
         var consumed: Int64 = 0
+        var digest: String?
     }
 
     private let pipe = Pipe()
@@ -43,6 +44,11 @@ final class PrefetchingByteSource: ByteSource {
     var bytesConsumed: Int64 {
         pipe.condition.lock(); defer { pipe.condition.unlock() }
         return pipe.consumed
+    }
+
+    var contentSHA256: String? {
+        pipe.condition.lock(); defer { pipe.condition.unlock() }
+        return pipe.digest
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -104,6 +110,7 @@ final class PrefetchingByteSource: ByteSource {
                 pipe.finished = true
             } else if count < chunkSize {
                 pipe.finished = true
+                pipe.digest = upstream.contentSHA256
             }
             let done = pipe.finished
             pipe.condition.broadcast()

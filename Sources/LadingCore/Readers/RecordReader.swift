@@ -48,4 +48,6 @@ public protocol RecordReader: AnyObject {
     func rawRecord() -> [UInt8]
     /// Bytes consumed from the file (compressed for gzip), for progress and throughput.
     var bytesConsumed: Int64 { get }
+    /// SHA-256 of the file's bytes as read, once the reader reached the end.
+    var contentSHA256: String? { get }
 }

@@ -76,6 +76,7 @@ public final class AppendLoader {
                     try context.enforceBadRecordRatio(result, examples: examples, file: file.path)
                 }
                 result.bytesRead = reader.bytesConsumed
+                if finished { result.contentSHA256 = reader.contentSHA256 ?? sha256 }
                 if firstBatch && finished && !staged {
                     try db.transaction {
                         try applySchema(&pendingColumns, staging: nil)
@@ -83,7 +84,7 @@ public final class AppendLoader {
                         try warehouse.deleteQuarantine(table: table.name, file: file.path)
                         try inserter.insert(batch, into: table.name, columns: plan.names, db: db)
                         try quarantine(batch, file: file.path, batchID: batchID, stamp: loadStamp)
-                        try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
+                        try warehouse.writeLedger(ledger(file: file, sha256: result.contentSHA256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
                         FaultPoint.beforeFinalCommit.hit()
                     }
                     return (result, batchID)
@@ -112,6 +113,11 @@ public final class AppendLoader {
                 }
                 if batch.records > 0 { resumeAfter = max(resumeAfter, Int64(batch.lastRecordNumber)) }
                 if finished {
+                    // SPEC §4: recorded as read. Rows staged before a resume came from the
+                    // bytes its checkpoints hashed; if the file changed since, start over.
+                    if result.resumed, let read = reader.contentSHA256, let checkpointed = sha256, read != checkpointed {
+                        throw LoadError.changedWhileLoading(file: file.path)
+                    }
                     try db.transaction {
                         try applySchema(&pendingColumns, staging: stagingName)
                         if reloading { try deleteRows(of: file.path) }
@@ -127,13 +133,13 @@ public final class AppendLoader {
                             throw LoadError.stagingMismatch(file: file.path, staged: Int64(moved), expected: result.rowsLoaded)
                         }
                         try db.execute("DROP TABLE \(SQL.quoteIdentifier(stagingName))")
-                        try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: resumeAfter))
+                        try warehouse.writeLedger(ledger(file: file, sha256: result.contentSHA256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: resumeAfter))
                         FaultPoint.beforeFinalCommit.hit()
                     }
                     return (result, batchID)
                 }
             }
-        } catch let error as LoadError where error.kind == .transient && !error.isStagingMismatch {
+        } catch let error as LoadError where error.kind == .transient && !error.discardsStaging {
             // Interrupted: keep the committed checkpoint so the next run resumes.
             throw error
         } catch {

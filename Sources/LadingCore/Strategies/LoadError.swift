@@ -17,6 +17,8 @@ public enum LoadError: LadingError {
     case replayImpossible(file: String, table: String, missing: [String])
     /// Staging held another number of rows than its checkpoints counted: never committed.
     case stagingMismatch(file: String, staged: Int64, expected: Int64)
+    /// The file's bytes changed between the checkpoints a load resumed from and its end.
+    case changedWhileLoading(file: String)
 
     public var message: String {
         switch self {
@@ -30,6 +32,8 @@ public enum LoadError: LadingError {
             return "\(file) has no column '\(column)', which is a primary key or tracking column of its table"
         case .tooManyDeletes(let file, let closing, let current, let allowed):
             return "\(file) would close \(closing) of \(current) current keys as deleted, above max_delete_ratio \(allowed); an empty or truncated snapshot must not wipe a dimension. Nothing was applied; raise max_delete_ratio (1.0 allows it) if this is intended"
+        case .changedWhileLoading(let file):
+            return "\(file) changed while it was being loaded (its bytes differ from those its checkpoints were read from); nothing was committed, its staged rows were dropped, and it loads again from its first record"
         case .lateFile(let file, let table, let last):
             return "\(file) is late: it sorts before \(last), which table '\(table)' already applied, and its history only moves forward. Nothing was applied; set late_files: replay on the table to rebuild the history with this file in its place (then 'lading reset-state --failed-only --yes'), or move the file away"
         case .replayImpossible(let file, let table, let missing):
@@ -50,14 +54,17 @@ public enum LoadError: LadingError {
         switch self {
         case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes, .lateFile, .replayImpossible: return .data
         case .schemaChanged: return .configuration
-        case .interrupted, .stagingMismatch: return .transient
+        case .interrupted, .stagingMismatch, .changedWhileLoading: return .transient
         }
     }
 }
 
 extension LoadError {
-    var isStagingMismatch: Bool {
-        if case .stagingMismatch = self { return true }
-        return false
+    /// Errors after which a staged load must start over, not resume.
+    var discardsStaging: Bool {
+        switch self {
+        case .stagingMismatch, .changedWhileLoading: return true
+        default: return false
+        }
     }
 }

@@ -6,6 +6,8 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var bytesRead: Int64 = 0
     /// True when the load continued from a checkpoint left by a crashed run.
     public var resumed = false
+    /// SHA-256 of the bytes this load read (SPEC §4: recorded as read).
+    public var contentSHA256: String?
 
     enum CodingKeys: String, CodingKey {
         case recordsRead = "records_read"

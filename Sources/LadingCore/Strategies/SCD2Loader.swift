@@ -74,6 +74,7 @@ public final class SCD2Loader {
             result.rowsQuarantined = Int64(allBad.count)
             result.rowsLoaded = result.recordsRead - result.rowsQuarantined
             result.bytesRead = reader.bytesConsumed
+            result.contentSHA256 = reader.contentSHA256 ?? sha256
             // Every statement of the apply looks keys up in the stage: index them once.
             let stageKeys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
             try db.execute("CREATE INDEX temp.\(SCD2Loader.stage)_keys ON \(SCD2Loader.stage) (\(stageKeys))")
@@ -90,7 +91,7 @@ public final class SCD2Loader {
             let endBoundary = try apply(file: file, boundary: boundary, batchID: batchID, loadStamp: loadStamp)
             try db.execute("DROP TABLE temp.\(SCD2Loader.stage)")
             try warehouse.writeLedger(LedgerRow(
-                tableName: table.name, sourceFile: file.path, batchID: batchID, contentSHA256: sha256, status: .complete,
+                tableName: table.name, sourceFile: file.path, batchID: batchID, contentSHA256: result.contentSHA256, status: .complete,
                 checkpoint: result.recordsRead, checkpointLine: 0, stagingTable: nil, recordsRead: result.recordsRead,
                 rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, fileSize: file.size,
                 fileModifiedTime: file.modifiedTime, boundary: endBoundary, committedAt: Timestamp.iso8601(context.clock.now())))

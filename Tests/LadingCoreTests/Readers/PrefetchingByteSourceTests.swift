@@ -17,6 +17,7 @@ private final class PatternSource: ByteSource, @unchecked Sendable {
 
     var readCalls: Int { lock.lock(); defer { lock.unlock() }; return calls }
     var bytesConsumed: Int64 { lock.lock(); defer { lock.unlock() }; return Int64(produced) }
+    var contentSHA256: String? { nil }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         lock.lock(); defer { lock.unlock() }
