@@ -1205,7 +1205,10 @@ class Night:
         for pf in scd_files:
             if not pf.present or id(pf) in applied_pfs:
                 continue
-            if pf.kind == "dupkey" or pf.unreadable or pf.name < last:
+            # A table dropped (or damaged) while one of its applied files was gone cannot be
+            # replayed, so a new snapshot cannot be applied either: it FAILS naming the
+            # missing file (SPEC 6: say plainly what cannot be fixed).
+            if pf.kind == "dupkey" or pf.unreadable or pf.name < last or (self.scd_unrecoverable and SCD in self.dropped):
                 blockers.append(pf.name)
                 for q in pf.paths():
                     allowed.add(("failed_retries_exhausted", q))
