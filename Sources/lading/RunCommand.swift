@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
                                         to: Paths.absolute(metricsFile, relativeTo: cwd))
             }
             if json { try Output.json(summary) } else { Output.print(RunSummaryText.render(summary)) }
-            return summary.filesFailed > 0 ? .completedWithFailures : .success
+            return summary.hasFailures ? .completedWithFailures : .success
         }
     }
 }

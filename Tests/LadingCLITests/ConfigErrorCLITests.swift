@@ -8,7 +8,6 @@ import Testing
         ("typo inside tables[0]", "tables:\n  - table_name: t\n    source_path: ./landing\n    loading_stratgy: append\n", "tables[0].loading_stratgy", 4),
         ("wrong type", "retry_attempts: many\ntables:\n  - table_name: t\n    source_path: ./landing\n", "retry_attempts", 1),
         ("scd2 without primary_keys", "tables:\n  - table_name: t\n    source_path: ./landing\n    loading_strategy: scd2\n", "tables[0].primary_keys", 4),
-        ("missing source_path folder", "tables:\n  - table_name: t\n    source_path: ./nowhere\n", "tables[0].source_path", 3),
     ])
     func configErrorsExit78WithFileKeyAndLine(name: String, yaml: String, key: String, line: Int) throws {
         let workspace = try Workspace()

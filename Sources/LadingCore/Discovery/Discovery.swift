@@ -36,7 +36,17 @@ public struct Discovery {
     }
 
     public func list() throws -> Listing {
-        try checkSourceFolder()
+        var info = stat()
+        guard stat(table.sourcePath, &info) == 0 else {
+            throw DiscoveryError.sourceUnavailable(table: table.name, path: table.sourcePath, reason: "cannot be reached (\(String(cString: strerror(errno))))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw DiscoveryError.sourceUnavailable(table: table.name, path: table.sourcePath, reason: "is not a folder")
+        }
+        guard let handle = opendir(table.sourcePath) else {
+            throw DiscoveryError.sourceUnavailable(table: table.name, path: table.sourcePath, reason: "cannot be listed (\(String(cString: strerror(errno))))")
+        }
+        closedir(handle)
         let root = realPath(table.sourcePath) ?? table.sourcePath
         let pattern = GlobPattern(table.filePattern)
         var candidates: [Candidate] = []

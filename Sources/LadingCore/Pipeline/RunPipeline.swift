@@ -17,9 +17,6 @@ public struct RunPipeline {
 
     public func run(_ options: RunOptions, reportPath: String? = nil) throws -> RunSummary {
         let tables = try config.selectTables(options.tables)
-        // A missing landing folder is a configuration error: report it before taking
-        // the lock or creating any state.
-        for table in tables { try Discovery(table: table, now: environment.clock.now()).checkSourceFolder() }
         if options.dryRun { return try dryRun(tables: tables, options: options) }
 
         let runID = environment.makeID(prefix: "run-")
@@ -46,7 +43,18 @@ public struct RunPipeline {
             try Reconciler(tracker: tracker, warehouse: warehouse, runID: runID, logger: log).reconcile()
             var remaining = options.maxFiles
             for table in tables {
-                var registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log)
+                var registration: TableRegistration
+                do {
+                    registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log)
+                } catch let error as DiscoveryError {
+                    // SPEC §4: one table's missing or unreadable folder fails that table only.
+                    guard case .sourceUnavailable = error else { throw error }
+                    log.error("table failed for this run", metadata: ["table": "\(table.name)", "error": "\(error.message)"])
+                    var failed = Self.tableSummary(TableRegistration(table: table.name), limit: 0)
+                    failed.error = error.message
+                    summary.tables.append(failed)
+                    continue
+                }
                 if let pause = environment.variables["LADING_TEST_PAUSE_AFTER_DISCOVERY_SECONDS"].flatMap(Double.init), pause > 0 {
                     // Test hook: files change between discovery and load (SPEC §4).
                     log.info("test pause after discovery", metadata: ["seconds": "\(pause)"])
@@ -68,15 +76,17 @@ public struct RunPipeline {
         let finished = environment.clock.now()
         summary.finishedAt = Timestamp.iso8601(finished)
         summary.durationSeconds = finished.timeIntervalSince(started)
-        summary.outcome = thrown != nil || (summary.filesFailed > 0 && summary.filesLoaded == 0) ? "failed"
-            : summary.filesFailed > 0 ? "partial" : "success"
+        let anyFailure = summary.filesFailed > 0 || !summary.tableErrors.isEmpty
+        summary.outcome = thrown != nil || (anyFailure && summary.filesLoaded == 0) ? "failed"
+            : anyFailure ? "partial" : "success"
         record.status = summary.outcome
         record.finishedAt = summary.finishedAt
         record.filesLoaded = summary.filesLoaded
         record.filesFailed = summary.filesFailed
         record.rowsLoaded = summary.rowsLoaded
         record.rowsQuarantined = summary.rowsQuarantined
-        record.errorMessage = thrown.map { "\($0)" }
+        record.errorMessage = thrown.map { ($0 as? LadingError)?.message ?? "\($0)" }
+            ?? (summary.tableErrors.isEmpty ? nil : summary.tableErrors.joined(separator: "; "))
         try? tracker.finishRun(record)
         summary.reportPath = writeReport(summary, to: reportPath, at: started, logger: log)
         log.info("run finished", metadata: ["outcome": "\(summary.outcome)", "files_loaded": "\(summary.filesLoaded)",
@@ -126,7 +136,16 @@ public struct RunPipeline {
         var summary = RunSummary(runID: nil, dryRun: true, outcome: "dry-run", tables: [], replacedLock: nil)
         var remaining = options.maxFiles
         for table in tables {
-            let registration = try discoverAndRegister(table, tracker: tracker, dryRun: true, logger: logger)
+            let registration: TableRegistration
+            do {
+                registration = try discoverAndRegister(table, tracker: tracker, dryRun: true, logger: logger)
+            } catch let error as DiscoveryError {
+                guard case .sourceUnavailable = error else { throw error }
+                var failed = Self.tableSummary(TableRegistration(table: table.name), limit: 0)
+                failed.error = error.message
+                summary.tables.append(failed)
+                continue
+            }
             summary.tables.append(Self.tableSummary(registration, limit: remaining))
             if let limit = remaining { remaining = max(0, limit - registration.toLoad.count) }
         }

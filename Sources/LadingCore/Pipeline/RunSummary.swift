@@ -15,9 +15,11 @@ public struct RunSummary: Sendable, Codable {
         public var failed: Int { files.filter { $0.status == "failed" }.count }
         /// Why files of this table were not attempted (circuit breaker, SCD2 order).
         public var held: String?
+        /// Why the table failed for the whole run (its source folder missing or unreadable).
+        public var error: String?
 
         enum CodingKeys: String, CodingKey {
-            case table, discovered, waiting, changed, planned, files, held
+            case table, discovered, waiting, changed, planned, files, held, error
             case newlyRegistered = "newly_registered"
             case alreadyCompleted = "already_completed"
             case failedFinal = "failed_final"
@@ -38,6 +40,10 @@ public struct RunSummary: Sendable, Codable {
 
     public var filesLoaded: Int { tables.reduce(0) { $0 + $1.loaded } }
     public var filesFailed: Int { tables.reduce(0) { $0 + $1.failed } }
+    /// Tables that failed whole (SPEC §4), and the reasons.
+    public var tableErrors: [String] { tables.compactMap(\.error) }
+    /// Exit 1 (SPEC §2): a file failed, a table failed, or files wait behind a failed one.
+    public var hasFailures: Bool { filesFailed > 0 || !tableErrors.isEmpty || tables.contains { $0.held != nil } }
     public var rowsLoaded: Int64 { tables.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.rowsLoaded } } }
     public var rowsQuarantined: Int64 { tables.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.rowsQuarantined } } }
 

@@ -41,11 +41,13 @@ struct Registrar {
                 result.toLoad.append(file)
             }
         }
+        var unreadable: [String] = []
         for var file in listing.files {
             let record = known[file.path]
-            switch try plan(for: &file, record: record) {
+            switch try plan(for: &file, record: record, unreadable: &unreadable) {
             case .new:
-                if file.sha256 == nil { file.sha256 = try FileHasher.sha256(path: file.path) }
+                // SPEC §4: an unreadable file fails alone, when its load is attempted.
+                if file.sha256 == nil { file.sha256 = try? FileHasher.sha256(path: file.path) }
                 if !dryRun, let tracker {
                     try tracker.register(table: table.name, file: file.path, size: file.size, modifiedTime: file.modifiedTime, sha256: file.sha256)
                     FaultPoint.afterRegister.hit()
@@ -67,17 +69,26 @@ struct Registrar {
                 result.processing += 1
             }
         }
+        result.skipped += unreadable.map { ($0, "completed, changed size or time, and cannot be read to compare its content") }
         return result
     }
 
-    /// Hashes only when size or modified time differ from what the tracker holds.
     func plan(for file: inout DiscoveredFile, record: FileRecord?) throws -> FilePlan {
+        var unreadable: [String] = []
+        return try plan(for: &file, record: record, unreadable: &unreadable)
+    }
+
+    /// Hashes only when size or modified time differ from what the tracker holds.
+    func plan(for file: inout DiscoveredFile, record: FileRecord?, unreadable: inout [String]) throws -> FilePlan {
         guard let record else { return .new }
         let sameMetadata = record.fileSize == file.size && record.fileModifiedTime == file.modifiedTime
         switch record.status {
         case .completed:
             if sameMetadata { return .completed }
-            let hash = try FileHasher.sha256(path: file.path)
+            guard let hash = try? FileHasher.sha256(path: file.path) else {
+                unreadable.append(file.path)
+                return .completed
+            }
             file.sha256 = hash
             if let stored = record.contentSHA256, stored == hash {
                 if !dryRun { try tracker?.refreshMetadata(table: table.name, file: file.path, size: file.size, modifiedTime: file.modifiedTime) }
@@ -86,7 +97,7 @@ struct Registrar {
             return .changed(detail: "content changed after it was loaded (size \(record.fileSize) → \(file.size), sha256 \(String((record.contentSHA256 ?? "unknown").prefix(12))) → \(hash.prefix(12))); it is not reloaded: use 'lading reset-state --file' to load the new content")
         case .pending, .failed:
             if !sameMetadata {
-                file.sha256 = try FileHasher.sha256(path: file.path)
+                file.sha256 = try? FileHasher.sha256(path: file.path)
                 if !dryRun { try tracker?.updateDiscovered(table: table.name, file: file.path, size: file.size, modifiedTime: file.modifiedTime, sha256: file.sha256) }
             } else {
                 file.sha256 = record.contentSHA256

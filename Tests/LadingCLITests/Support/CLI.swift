@@ -25,9 +25,10 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }()
 
-    static func start(_ arguments: [String], in directory: String, environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    static func start(_ arguments: [String], in directory: String, environment extra: [String: String] = [:],
+                      executable: String = binary) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var environment = ProcessInfo.processInfo.environment
@@ -66,8 +67,9 @@ enum CLI {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> CLIResult {
-        let (process, out, err) = try start(arguments, in: directory, environment: environment)
+    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:],
+                    executable: String = binary) throws -> CLIResult {
+        let (process, out, err) = try start(arguments, in: directory, environment: environment, executable: executable)
         return finish(process, out, err)
     }
 }
