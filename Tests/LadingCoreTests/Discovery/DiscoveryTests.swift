@@ -75,13 +75,14 @@ import Testing
         #expect(listing.tooYoung.map(\.relativePath) == ["new.csv"])
     }
 
-    @Test func aMissingSourceFolderIsAConfigurationErrorAtItsLine() throws {
+    /// SPEC §4: a missing folder fails its table for the run (exit 1), not every table.
+    @Test func aMissingSourceFolderFailsItsTableNamingTheFolder() throws {
         let config = try ConfigLoader.parse(yaml: "tables:\n  - table_name: t\n    source_path: nowhere\n", path: folder.url("lading.yaml"))
         #expect {
             _ = try Discovery(table: config.tables[0], now: now).list()
         } throws: { error in
-            guard let error = error as? ConfigError else { return false }
-            return error.line == 3 && error.keyPath == "tables[0].source_path" && error.exitStatus == .configuration
+            guard let error = error as? DiscoveryError, case .sourceUnavailable(let table, let path, _) = error else { return false }
+            return table == "t" && path == folder.url("nowhere") && error.exitStatus == .completedWithFailures
         }
     }
 
