@@ -74,7 +74,9 @@ import Glibc
         let statuses = results.map(\.status).sorted()
         #expect(statuses == [0, 75, 75, 75, 75, 75, 75, 75], "\(results.map(\.stderr))")
         #expect(results.filter { $0.stderr.contains("took over a stale lock") }.count == 1)
-        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT count(*) FROM runs") == ["1"])
+        // One run ran; each refusal is counted as such (SPEC §4), never as a run.
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT count(*) FROM runs WHERE status != 'refused'") == ["1"])
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT count(*) FROM runs WHERE status = 'refused'") == ["7"])
     }
 
     @Test func forceUnlockWithYesRemovesTheLock() throws {

@@ -22,7 +22,13 @@ public struct RunPipeline {
         let runID = environment.makeID(prefix: "run-")
         var log = logger
         log[metadataKey: "run_id"] = "\(runID)"
-        let state = try LockedState.open(config: config, environment: environment, logger: log, runID: runID, quickCheck: true)
+        let state: LockedState
+        do {
+            state = try LockedState.open(config: config, environment: environment, logger: log, runID: runID, quickCheck: true)
+        } catch let error as LockError {
+            recordRefusal(error, runID: runID)
+            throw error
+        }
         let (lock, warehouse, tracker) = (state.lock, state.warehouse, state.tracker)
         defer { lock.release() }
         if let pause = environment.variables["LADING_TEST_HOLD_LOCK_SECONDS"].flatMap(Double.init), pause > 0 {
@@ -88,11 +94,37 @@ public struct RunPipeline {
         record.errorMessage = thrown.map { ($0 as? LadingError)?.message ?? "\($0)" }
             ?? (summary.tableErrors.isEmpty ? nil : summary.tableErrors.joined(separator: "; "))
         try? tracker.finishRun(record)
+        record.startedAt = summary.startedAt ?? ""
+        try? warehouse.recordRun(record)
         summary.reportPath = writeReport(summary, to: reportPath, at: started, logger: log)
         log.info("run finished", metadata: ["outcome": "\(summary.outcome)", "files_loaded": "\(summary.filesLoaded)",
                                             "files_failed": "\(summary.filesFailed)", "rows_loaded": "\(summary.rowsLoaded)"])
         if let thrown { throw thrown }
         return summary
+    }
+
+    /// SPEC §4: a run refused by the lock is counted (`monitor`), best effort: the
+    /// tracker belongs to the live run, so a busy or damaged one is left alone.
+    private func recordRefusal(_ error: LockError, runID: String) {
+        let holder: String
+        switch error {
+        case .heldByLiveRun(let info, _): holder = info.holderDescription
+        case .unreadableAndRecent: holder = "a run that is writing its lock file"
+        case .io: return
+        }
+        guard FileManager.default.fileExists(atPath: config.stateDirectory) else { return }
+        // The holder may be creating the tracker at this moment: a few short tries.
+        for attempt in 0..<5 {
+            do {
+                let tracker = try Tracker(path: config.trackerPath, clock: environment.clock)
+                try tracker.recordRefusedRun(runID: runID, pid: environment.process.processID, hostname: environment.process.hostname,
+                                             holder: holder)
+                return
+            } catch {
+                if attempt == 4 { logger.warning("could not count this refused run in the tracker", metadata: ["error": "\(error)"]) }
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt + 1))
+            }
+        }
     }
 
     /// The JSON run report (SPEC §8), at `--report` or `state_dir/reports/run_YYYYMMDD_HHMMSS.json`.

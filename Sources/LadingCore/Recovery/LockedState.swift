@@ -22,6 +22,11 @@ struct LockedState {
                 throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
             }
             let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)
+            // Whoever holds the lock next finds the runs a kill left `running` (SPEC §8).
+            for run in try tracker.markInterruptedRuns(except: runID) {
+                logger.warning("an earlier run was interrupted (killed before it finished)", metadata: ["interrupted_run_id": "\(run.runID)", "started_at": "\(run.startedAt)"])
+                try? warehouse.recordRun(run)
+            }
             return LockedState(lock: lock, warehouse: warehouse, tracker: tracker)
         } catch {
             lock.release()

@@ -47,6 +47,9 @@ enum TrackerStore {
             FaultPoint.duringTrackerRebuild.hit()
             try tracker.adoptCompleted(from: row)
         }
+        // Run history comes back from the warehouse's copy (SPEC §4), so monitor does
+        // not report "no successful run" right after a repair.
+        try tracker.restoreRuns(warehouse.runRecords())
         return tracker
     }
 }

@@ -28,6 +28,10 @@ public struct MonitorReport: Encodable, Sendable {
     public var successfulRuns = 0
     public var partialRuns = 0
     public var failedRuns = 0
+    /// Killed runs found at the next start (SPEC §8): failures in the rates.
+    public var interruptedRuns = 0
+    /// Runs refused by the lock (exit 75): counted, not failures.
+    public var refusedRuns = 0
     public var successRate: Double?
     public var failureRate: Double?
     public var rowsLoaded: Int64 = 0
@@ -43,6 +47,7 @@ public struct MonitorReport: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case windowHours = "window_hours", runs, successfulRuns = "successful_runs", partialRuns = "partial_runs", failedRuns = "failed_runs"
+        case interruptedRuns = "interrupted_runs", refusedRuns = "refused_runs"
         case successRate = "success_rate", failureRate = "failure_rate", rowsLoaded = "rows_loaded", rowsQuarantined = "rows_quarantined"
         case quarantineRate = "quarantine_rate", hoursSinceLastSuccess = "hours_since_last_success"
         case meanDurationSeconds = "mean_duration_seconds", lastDurationSeconds = "last_duration_seconds"
@@ -57,6 +62,8 @@ public struct MonitorReport: Encodable, Sendable {
         try c.encode(successfulRuns, forKey: .successfulRuns)
         try c.encode(partialRuns, forKey: .partialRuns)
         try c.encode(failedRuns, forKey: .failedRuns)
+        try c.encode(interruptedRuns, forKey: .interruptedRuns)
+        try c.encode(refusedRuns, forKey: .refusedRuns)
         try c.encode(successRate, forKey: .successRate)
         try c.encode(failureRate, forKey: .failureRate)
         try c.encode(rowsLoaded, forKey: .rowsLoaded)
@@ -81,14 +88,16 @@ public struct MonitorReport: Encodable, Sendable {
             failures = try tracker.records(status: .failed).filter { (Timestamp.parse($0.updatedAt) ?? .distantPast) >= since }
         }
         let window = all.filter { (Timestamp.parse($0.startedAt) ?? .distantPast) >= since }
-        let finished = window.filter { $0.status != "running" }
+        let finished = window.filter { $0.status != "running" && $0.status != "refused" }
         report.runs = window.count
         report.successfulRuns = finished.filter { $0.status == "success" }.count
         report.partialRuns = finished.filter { $0.status == "partial" }.count
         report.failedRuns = finished.filter { $0.status == "failed" }.count
+        report.interruptedRuns = finished.filter { $0.status == "interrupted" }.count
+        report.refusedRuns = window.filter { $0.status == "refused" }.count
         if !finished.isEmpty {
             report.successRate = Double(report.successfulRuns) / Double(finished.count)
-            report.failureRate = Double(report.partialRuns + report.failedRuns) / Double(finished.count)
+            report.failureRate = Double(report.partialRuns + report.failedRuns + report.interruptedRuns) / Double(finished.count)
         }
         report.rowsLoaded = window.reduce(0) { $0 + $1.rowsLoaded }
         report.rowsQuarantined = window.reduce(0) { $0 + $1.rowsQuarantined }
@@ -102,7 +111,13 @@ public struct MonitorReport: Encodable, Sendable {
         if !durations.isEmpty { report.meanDurationSeconds = durations.reduce(0, +) / Double(durations.count) }
         report.lastDurationSeconds = durations.first
         report.errorPatterns = patterns(failures)
-        report.alerts = alerts(report, thresholds: config.monitor, history: all.filter { $0.status != "running" }.compactMap(RunHistory.duration(of:)))
+        report.alerts = alerts(report, thresholds: config.monitor,
+                               history: all.filter { $0.status != "running" && $0.status != "refused" && $0.status != "interrupted" }.compactMap(RunHistory.duration(of:)))
+        if report.interruptedRuns > 0 {
+            report.alerts.append(Alert(level: "warning", name: "interrupted_runs",
+                message: "\(report.interruptedRuns) run(s) were killed before finishing; 'lading validate-consistency' shows whether anything needs a repair",
+                value: Double(report.interruptedRuns), threshold: 0))
+        }
         return report
     }
 
@@ -157,7 +172,7 @@ public struct MonitorReport: Encodable, Sendable {
         func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a" }
         var lines = ["=== LADING MONITOR (last \(windowHours.formatted()) hours) ===",
                      "Status: \(critical ? "CRITICAL" : alerts.isEmpty ? "OK" : "WARNING")",
-                     "Runs: \(runs) (success \(successfulRuns), partial \(partialRuns), failed \(failedRuns))",
+                     "Runs: \(runs) (success \(successfulRuns), partial \(partialRuns), failed \(failedRuns), interrupted \(interruptedRuns), refused by the lock \(refusedRuns))",
                      "Success rate: \(percent(successRate)) | failure rate: \(percent(failureRate))",
                      "Rows loaded: \(rowsLoaded) | quarantined: \(rowsQuarantined) (\(percent(quarantineRate)))",
                      "Hours since last success: \(hoursSinceLastSuccess.map { String(format: "%.1f", $0) } ?? "never")",

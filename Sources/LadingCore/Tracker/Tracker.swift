@@ -334,14 +334,42 @@ public final class Tracker {
             SELECT run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed,
                    rows_loaded, rows_quarantined, error_message
             FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?
-            """, [.integer(Int64(limit))]).map { row in
-            RunRecord(
-                runID: row[0].textValue ?? "", startedAt: row[1].textValue ?? "", finishedAt: row[2].textValue,
-                status: row[3].textValue ?? "", pid: Int32(row[4].integerValue ?? 0), hostname: row[5].textValue ?? "",
-                filesDiscovered: Int(row[6].integerValue ?? 0), filesLoaded: Int(row[7].integerValue ?? 0),
-                filesFailed: Int(row[8].integerValue ?? 0), rowsLoaded: row[9].integerValue ?? 0,
-                rowsQuarantined: row[10].integerValue ?? 0, errorMessage: row[11].textValue
-            )
+            """, [.integer(Int64(limit))]).map(RunRecord.init(row:))
+    }
+
+    /// SPEC §8: runs left `running` by a process that died (kill -9, power cut) are
+    /// `interrupted`, found by the next process that holds the lock. Returns them.
+    public func markInterruptedRuns(except liveRunID: String) throws -> [RunRecord] {
+        let stamp = now
+        let found = try db.rows("""
+            SELECT run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed,
+                   rows_loaded, rows_quarantined, error_message FROM runs WHERE status = 'running' AND run_id != ?
+            """, [.text(liveRunID)]).map(RunRecord.init(row:))
+        guard !found.isEmpty else { return [] }
+        let message = "the run was killed or the machine stopped before it finished (found at \(stamp))"
+        try db.run("UPDATE runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?), error_message = coalesce(error_message, ?) WHERE status = 'running' AND run_id != ?",
+                   [.text(stamp), .text(message), .text(liveRunID)])
+        return found.map { var run = $0; run.status = "interrupted"; run.finishedAt = run.finishedAt ?? stamp; run.errorMessage = run.errorMessage ?? message; return run }
+    }
+
+    /// A run refused by the lock (exit 75): counted by `monitor` (SPEC §4).
+    public func recordRefusedRun(runID: String, pid: Int32, hostname: String, holder: String) throws {
+        let stamp = now
+        try db.run("INSERT INTO runs (run_id, started_at, finished_at, status, pid, hostname, error_message) VALUES (?, ?, ?, 'refused', ?, ?, ?)",
+                   [.text(runID), .text(stamp), .text(stamp), .integer(Int64(pid)), .text(hostname), .text("refused: the lock is held by \(holder)")])
+    }
+
+    /// Puts runs kept in the warehouse back into a rebuilt tracker.
+    public func restoreRuns(_ runs: [RunRecord]) throws {
+        try db.transaction {
+            for run in runs {
+                try db.run("""
+                    INSERT OR IGNORE INTO runs (run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded,
+                        files_failed, rows_loaded, rows_quarantined, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.text(run.runID), .text(run.startedAt), run.finishedAt.sqlValue, .text(run.status), .integer(Int64(run.pid)),
+                          .text(run.hostname), .integer(Int64(run.filesDiscovered)), .integer(Int64(run.filesLoaded)),
+                          .integer(Int64(run.filesFailed)), .integer(run.rowsLoaded), .integer(run.rowsQuarantined), run.errorMessage.sqlValue])
+            }
         }
     }
 }

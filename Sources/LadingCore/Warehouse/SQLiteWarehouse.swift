@@ -172,6 +172,20 @@ public final class SQLiteWarehouse: Warehouse {
 
     public func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
 
+    static let runColumns = "run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed, rows_loaded, rows_quarantined, error_message"
+
+    public func recordRun(_ run: RunRecord) throws {
+        try db.run("INSERT OR REPLACE INTO _lading_runs (\(Self.runColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            .text(run.runID), .text(run.startedAt), run.finishedAt.sqlValue, .text(run.status), .integer(Int64(run.pid)), .text(run.hostname),
+            .integer(Int64(run.filesDiscovered)), .integer(Int64(run.filesLoaded)), .integer(Int64(run.filesFailed)),
+            .integer(run.rowsLoaded), .integer(run.rowsQuarantined), run.errorMessage.sqlValue])
+    }
+
+    public func runRecords() throws -> [RunRecord] {
+        guard try db.tableExists("_lading_runs") else { return [] }
+        return try db.rows("SELECT \(Self.runColumns) FROM _lading_runs ORDER BY started_at").map(RunRecord.init(row:))
+    }
+
     public func integrityProblems(quick: Bool) throws -> [String]? { try db.integrityProblems(limit: 5, quick: quick) }
 
     public func dropTable(_ name: String) throws {

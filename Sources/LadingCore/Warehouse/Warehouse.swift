@@ -29,6 +29,10 @@ public protocol Warehouse: AnyObject {
     /// next load of the file replaces those rows in its own commit.
     func writeReloadMarker(table: String, file: String) throws
 
+    /// A copy of each finished run, so history survives a rebuilt tracker (SPEC §4).
+    func recordRun(_ run: RunRecord) throws
+    func runRecords() throws -> [RunRecord]
+
     func transaction<T>(_ body: () throws -> T) throws -> T
     /// `nil` when the database passes its integrity check, else the problems found.
     /// `quick` trades the index-versus-table cross-check for speed (every run does it).

@@ -46,5 +46,19 @@ enum WarehouseSchema {
             position INTEGER NOT NULL,
             PRIMARY KEY (table_name, column_name)
         );
+        CREATE TABLE IF NOT EXISTS _lading_runs (
+            run_id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            pid INTEGER,
+            hostname TEXT,
+            files_discovered INTEGER NOT NULL DEFAULT 0,
+            files_loaded INTEGER NOT NULL DEFAULT 0,
+            files_failed INTEGER NOT NULL DEFAULT 0,
+            rows_loaded INTEGER NOT NULL DEFAULT 0,
+            rows_quarantined INTEGER NOT NULL DEFAULT 0,
+            error_message TEXT
+        );
         """
 }

@@ -11,6 +11,10 @@ final class MemoryWarehouse: Warehouse {
     var rows: [String: [String]] = [:]  // table → _source_file of each row
     var quarantined: [String: Int] = [:]
     var transactions = 0
+    var runs: [String: RunRecord] = [:]
+
+    func recordRun(_ run: RunRecord) throws { runs[run.runID] = run }
+    func runRecords() throws -> [RunRecord] { runs.values.sorted { $0.startedAt < $1.startedAt } }
 
     func ledgerRows(table: String?) throws -> [LedgerRow] {
         ledger.values.filter { table == nil || $0.tableName == table }.sorted { $0.sourceFile < $1.sourceFile }
