@@ -112,7 +112,9 @@ public struct RunPipeline {
         case .unreadableAndRecent: holder = "a run that is writing its lock file"
         case .io: return
         }
-        guard FileManager.default.fileExists(atPath: config.stateDirectory) else { return }
+        // Without a tracker yet there is no history to count in, and a refused run
+        // changes nothing.
+        guard TrackerStore.exists(at: config.trackerPath) else { return }
         // The holder may be creating the tracker at this moment: a few short tries.
         for attempt in 0..<5 {
             do {
