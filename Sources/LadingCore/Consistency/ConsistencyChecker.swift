@@ -127,7 +127,12 @@ public struct ConsistencyChecker {
                 }
                 checkDisk(&report, record: record)
             case .failed:
-                if !retry.mayRetry(record) {
+                if !retry.mayRetry(record) && !fileExists(record.filePath) {
+                    // Moved away after failing (the way out of a late or bad file): nothing
+                    // of it was loaded, so it is worth knowing, not an inconsistency.
+                    report.findings.append(Finding(.failedRetriesExhausted, .warning, table: record.tableName, file: record.filePath,
+                        message: "failed (\(record.errorType ?? "unknown")) and since removed from the landing folder; nothing of it was loaded", fixable: false))
+                } else if !retry.mayRetry(record) {
                     report.findings.append(Finding(.failedRetriesExhausted, table: record.tableName, file: record.filePath,
                         message: "\(record.errorType ?? "unknown") error after \(record.retryCount) attempt(s): \(record.errorMessage ?? ""); fix the cause, then 'lading reset-state --failed-only'",
                         fixable: false))

@@ -37,7 +37,7 @@ public enum LoadError: LadingError {
         case .lateFile(let file, let table, let last):
             return "\(file) is late: it sorts before \(last), which table '\(table)' already applied, and its history only moves forward. Nothing was applied; set late_files: replay on the table to rebuild the history with this file in its place (then 'lading reset-state --failed-only --yes'), or move the file away"
         case .replayImpossible(let file, let table, let missing):
-            return "\(file) is late and table '\(table)' would be replayed with it in its place, but these applied files are no longer on disk: \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : ""). Nothing was changed; put them back, then 'lading reset-state --failed-only --yes'"
+            return "\(file): table '\(table)' must be replayed to apply it (it is late, or the table was dropped), but these applied files are no longer on disk: \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : ""). Nothing was changed; put them back, then 'lading reset-state --failed-only --yes'"
         case .stagingMismatch(let file, let staged, let expected):
             return "\(file): staging held \(staged) rows where its checkpoints count \(expected); nothing was committed, the staged rows were dropped and the file loads again from its first record"
         case .interrupted(let signal):

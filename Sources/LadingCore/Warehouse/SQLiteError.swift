@@ -42,5 +42,9 @@ public struct SQLiteError: LadingError {
     }
 
     /// True when the file is not a usable SQLite database (garbage, truncated).
-    public var isCorruption: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
+    /// A damaged file. A garbled header can also read as SQLITE_ERROR "unsupported file
+    /// format" (bytes 18–19, the file format numbers), which is damage too.
+    public var isCorruption: Bool {
+        code == SQLITE_CORRUPT || code == SQLITE_NOTADB || (code == SQLITE_ERROR && detail.contains("unsupported file format"))
+    }
 }
