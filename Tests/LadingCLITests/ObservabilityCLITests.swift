@@ -99,7 +99,9 @@ import Testing
             #expect(text.contains(line), "\(line) missing from:\n\(text)")
         }
         #expect(text.contains("lading_run_duration_seconds ") && text.contains("lading_last_success_timestamp_seconds "))
-        #expect(!workspace.exists("metrics/lading.prom.tmp"))
+        // AtomicFile writes `<name>.tmp-<pid>` then renames: nothing of it may be left.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: workspace.url("metrics")).filter { $0.contains(".tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
         guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             print("NOTE: promtool is not installed (make test installs Debian's prometheus package when it can); skipped `promtool check metrics`")
             return

@@ -8,6 +8,9 @@ public enum ExitStatus: Int32, Sendable {
     case usage = 64
     /// An internal error: a bug, never a property of the input.
     case internalError = 70
+    /// I/O error on the state folder or the warehouse (disk full, read-only, permission):
+    /// the message names the path; nothing half-written.
+    case ioError = 74
     /// The lock is held by another live run: try again later.
     case lockHeld = 75
     /// Configuration error, also a missing or unreadable config file.

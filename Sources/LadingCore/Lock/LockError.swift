@@ -22,7 +22,7 @@ public enum LockError: LadingError {
     public var exitStatus: ExitStatus {
         switch self {
         case .heldByLiveRun, .unreadableAndRecent: return .lockHeld
-        case .io: return .internalError
+        case .io: return .ioError
         }
     }
 

@@ -16,8 +16,16 @@ struct LockedState {
         let lock = try RunLock.acquire(path: config.lockPath, runID: runID, timeoutMinutes: config.timeoutMinutes,
                                        environment: environment, logger: logger)
         do {
-            try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw StateIOError(path: config.stateDirectory, detail: error.localizedDescription)
+            }
             let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+            if let pages = environment.variables["LADING_TEST_WAREHOUSE_MAX_PAGES"].flatMap(Int.init) {
+                // Test hook: a warehouse that fills up (SQLITE_FULL, as a full disk gives).
+                try warehouse.db.execute("PRAGMA max_page_count = \(pages)")
+            }
             if let problems = try warehouse.integrityProblems(quick: quickCheck) {
                 throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
             }

@@ -5,11 +5,17 @@ import Foundation
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let temporary = path + ".tmp-\(getpid())"
-        try data.write(to: URL(fileURLWithPath: temporary))
+        do {
+            try data.write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            // A full disk or a read-only folder: leave nothing half-written behind.
+            unlink(temporary)
+            throw StateIOError(path: path, detail: "\(error.localizedDescription)")
+        }
         if rename(temporary, path) != 0 {
             let code = errno
             unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)])
+            throw StateIOError(path: path, detail: String(cString: strerror(code)))
         }
     }
 }

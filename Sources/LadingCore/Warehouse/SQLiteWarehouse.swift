@@ -19,7 +19,11 @@ public final class SQLiteWarehouse: Warehouse {
     public init(path: String, readOnly: Bool = false, busyTimeoutSeconds: Double = 30) throws {
         self.path = path
         if !readOnly {
-            try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
+            } catch {
+                throw StateIOError(path: Paths.directory(of: path), detail: error.localizedDescription)
+            }
         }
         db = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate,
                             busyTimeoutMilliseconds: Int32(clamping: Int((busyTimeoutSeconds * 1000).rounded())))
