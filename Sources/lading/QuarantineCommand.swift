@@ -45,6 +45,12 @@ struct QuarantineCommand: ParsableCommand {
         @Option(name: .long, help: "Only this table (repeatable; default: all).")
         var table: [String] = []
 
+        @Flag(name: .customLong("dry-run"), help: "Print what would load and what stays bad; change nothing.")
+        var dryRun = false
+
+        @Option(name: .customLong("metrics-file"), help: "Write lading_repairs_total{kind=\"quarantine_reprocessed\"} in Prometheus text format.")
+        var metricsFile: String?
+
         @Flag(name: .customLong("json"), help: "Machine-readable output on stdout.")
         var json = false
 
@@ -54,7 +60,11 @@ struct QuarantineCommand: ParsableCommand {
                 let config = try global.loadConfig(environment: environment)
                 let logger = global.makeLogger()
                 let tables = try config.selectTables(table)
-                let outcomes = try QuarantineReprocessor(config: config, environment: environment, logger: logger).reprocess(tables: tables)
+                let outcomes = try QuarantineReprocessor(config: config, environment: environment, logger: logger).reprocess(tables: tables, dryRun: dryRun)
+                if let metricsFile, !dryRun {
+                    let loaded = outcomes.reduce(0) { $0 + $1.reprocessed }
+                    try MetricsWriter.write(PrometheusMetrics.render(repairs: ["quarantine_reprocessed": loaded]), to: metricsFile)
+                }
                 if json {
                     try Output.json(outcomes)
                 } else {

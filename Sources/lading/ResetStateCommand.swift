@@ -8,8 +8,10 @@ struct ResetStateCommand: ParsableCommand {
         abstract: "Make files loadable again (all tables, chosen tables, one file, or only failed files' retry counts).",
         discussion: """
         Loads are idempotent, so a reset never duplicates rows: the next run loads the files
-        again and each load replaces that file's earlier rows. An SCD2 table is emptied and
-        replayed from its files in order. --file removes that file's rows at once.
+        again and each load replaces that file's earlier rows in the same commit (until then
+        the old rows stay). An SCD2 table is replayed from its files in order into a new
+        table that replaces it in one transaction, before the command returns. A file no
+        longer on disk keeps its rows (--file on it is refused). --dry-run changes nothing.
         Asks for confirmation on a terminal; without a terminal it needs --yes (otherwise exit 64).
         """
     )
@@ -28,6 +30,12 @@ struct ResetStateCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not ask.")
     var yes = false
 
+    @Flag(name: .customLong("dry-run"), help: "Print what would be reset; change nothing (no lock, no question).")
+    var dryRun = false
+
+    @Option(name: .customLong("metrics-file"), help: "Write lading_repairs_total{kind} in Prometheus text format.")
+    var metricsFile: String?
+
     @Flag(name: .customLong("json"), help: "Machine-readable output on stdout.")
     var json = false
 
@@ -37,6 +45,12 @@ struct ResetStateCommand: ParsableCommand {
             let config = try global.loadConfig(environment: environment)
             let logger = global.makeLogger()
             let tables = try config.selectTables(table)
+            let runner = StateResetRunner(config: config, environment: environment, logger: logger)
+            if dryRun {
+                let outcomes = try runner.plan(tables: tables, files: file, failedOnly: failedOnly)
+                if json { try Output.json(outcomes) } else { for outcome in outcomes { Output.print(outcome.text) } }
+                return .success
+            }
             let scope = failedOnly ? "reset the retry counts of FAILED files in" : file.isEmpty ? "reset all files of" : "reset \(file.joined(separator: ", ")) in"
             let question = "This will \(scope) table(s) \(tables.map(\.name).joined(separator: ", "))."
             if !yes { Output.print(question) }
@@ -44,8 +58,15 @@ struct ResetStateCommand: ParsableCommand {
                 Output.print("Nothing changed.")
                 return .success
             }
-            let outcomes = try StateResetRunner(config: config, environment: environment, logger: logger)
-                .reset(tables: tables, files: file, failedOnly: failedOnly)
+            let outcomes = try runner.reset(tables: tables, files: file, failedOnly: failedOnly)
+            if let metricsFile {
+                var repairs: [String: Int] = [:]
+                for outcome in outcomes {
+                    let kind = outcome.failedOnly ? "retry_count_reset" : outcome.replay ? "table_replayed" : "file_reset"
+                    repairs[kind, default: 0] += outcome.failedOnly ? outcome.retryCountsReset : outcome.replay ? 1 : outcome.filesReset.count
+                }
+                try MetricsWriter.write(PrometheusMetrics.render(repairs: repairs), to: metricsFile)
+            }
             if json {
                 try Output.json(outcomes)
             } else {

@@ -102,6 +102,13 @@ import Testing
         // AtomicFile writes `<name>.tmp-<pid>` then renames: nothing of it may be left.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: workspace.url("metrics")).filter { $0.contains(".tmp") }
         #expect(leftovers.isEmpty, "\(leftovers)")
+        try Promtool.expectValid(text)
+    }
+}
+
+/// `promtool check metrics` on a metrics text (make test installs Debian's prometheus).
+enum Promtool {
+    static func expectValid(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             print("NOTE: promtool is not installed (make test installs Debian's prometheus package when it can); skipped `promtool check metrics`")
             return
@@ -118,6 +125,6 @@ import Testing
         try input.fileHandleForWriting.close()
         let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "promtool: \(report)")
+        #expect(process.terminationStatus == 0, "promtool: \(report)", sourceLocation: sourceLocation)
     }
 }

@@ -29,15 +29,22 @@ public struct ConsistencyRepairer {
         }
         var fixes: [String] = []
         var notFixed: [String] = []
+        var repairs: [String: Int] = [:]
         var reload: [String: Set<String>] = [:]
         do {
             let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "fix-"))
             defer { state.lock.release() }
             let (warehouse, tracker) = (state.warehouse, state.tracker)
-            if let replaced = state.lock.replaced { fixes.append("released the stale lock of \(replaced.holderDescription)") }
-            else if before.findings.contains(where: { $0.kind == .lockUnreadable }) { fixes.append("replaced the unreadable lock file") }
+            if let replaced = state.lock.replaced {
+                fixes.append("released the stale lock of \(replaced.holderDescription)")
+                repairs[Finding.Kind.staleLock.rawValue, default: 0] += 1
+            } else if before.findings.contains(where: { $0.kind == .lockUnreadable }) {
+                fixes.append("replaced the unreadable lock file")
+                repairs[Finding.Kind.lockUnreadable.rawValue, default: 0] += 1
+            }
             if before.findings.contains(where: { $0.kind == .trackerIntegrity }) {
                 fixes.append("moved the damaged tracker aside and rebuilt it from the warehouse ledger")
+                repairs[Finding.Kind.trackerIntegrity.rawValue, default: 0] += 1
             }
             let reset = StateReset(tracker: tracker, warehouse: warehouse)
             var replayed: Set<String> = []
@@ -68,6 +75,8 @@ public struct ConsistencyRepairer {
             for finding in before.inconsistencies where finding.fixable {
                 let table = finding.table ?? ""
                 let file = finding.file ?? ""
+                let fixesBefore = fixes.count
+                defer { if fixes.count > fixesBefore { repairs[finding.kind.rawValue, default: 0] += 1 } }
                 switch finding.kind {
                 case .orphanedProcessing:
                     if let row = try warehouse.ledgerRow(table: table, file: file), row.status == .complete {
@@ -128,7 +137,52 @@ public struct ConsistencyRepairer {
         var after = try checker.check()
         after.fixes = fixes
         after.notFixed = notFixed
+        after.repairs = repairs
         return after
+    }
+
+    /// `--dry-run`: what `repair()` would do for each finding, from a read-only check.
+    /// No lock is taken and nothing is written.
+    public func plan() throws -> ConsistencyReport {
+        var report = try ConsistencyChecker(config: config, environment: environment).check()
+        report.dryRun = true
+        if report.findings.contains(where: { $0.kind == .warehouseIntegrity }) {
+            report.notFixed.append("the warehouse fails its integrity check: nothing would be changed; restore it from a backup")
+            return report
+        }
+        var replayed: Set<String> = []
+        func reload(_ file: String, _ tableName: String, _ why: String) -> String? {
+            guard let table = config.table(named: tableName) else { return nil }
+            if table.strategy == .scd2 {
+                guard replayed.insert(tableName).inserted else { return nil }
+                return "\(tableName): \(why); would replay its applied files in order aside and swap the table in"
+            }
+            return "\(file): \(why); would load it again, replacing its rows in the commit that loads the new ones"
+        }
+        for finding in report.inconsistencies where finding.fixable {
+            let (table, file) = (finding.table ?? "", finding.file ?? "")
+            let action: String?
+            switch finding.kind {
+            case .orphanedProcessing:
+                action = finding.message.contains("WAS committed") ? "\(file): would mark COMPLETED (its data was committed)" : "\(file): would mark FAILED, retried by the next run"
+            case .ledgerWithoutCompleted: action = "\(file): would mark COMPLETED from its ledger row"
+            case .completedWithoutLedger: action = "\(file): would rebuild its ledger row from the tracker if the table holds exactly its rows, else load it again"
+            case .rowCountMismatch: action = reload(file, table, "row count differs from the ledger")
+            case .ledgerCounts: action = reload(file, table, "the ledger's counts disagree with the file")
+            case .fileChanged: action = reload(file, table, "content changed on disk")
+            case .scd2MultipleCurrent, .scd2OverlappingVersions: action = reload(file, table, "history damaged")
+            case .tableMissing:
+                action = config.table(named: table)?.strategy == .scd2 ? reload("", table, "the table is missing")
+                    : "\(table): the table is missing; would load again its files still on disk"
+            case .stagingLeftover: action = "would drop the leftover staging table (\(finding.message.prefix { $0 != " " }))"
+            case .staleLock: action = "would take over the stale lock"
+            case .lockUnreadable: action = "would replace the unreadable lock file"
+            case .trackerIntegrity: action = "would move the damaged tracker aside and rebuild it from the warehouse ledger"
+            case .warehouseIntegrity, .failedRetriesExhausted, .fileMissing, .reloadPending: action = nil
+            }
+            if let action { report.fixes.append(action) }
+        }
+        return report
     }
 
     /// A COMPLETED file without its ledger row, whose rows are all in the table: the

@@ -26,6 +26,10 @@ public struct ConsistencyReport: Encodable, Sendable {
     public var fixes: [String] = []
     /// What `--fix` tried and had to leave, with the way out.
     public var notFixed: [String] = []
+    /// `--dry-run`: `fixes` are what a fix would do; nothing was changed.
+    public var dryRun = false
+    /// Repairs made, per finding kind (`lading_repairs_total{kind}`).
+    public var repairs: [String: Int] = [:]
 
     public var inconsistencies: [Finding] { findings.filter { $0.severity == .error } }
     public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
@@ -33,7 +37,7 @@ public struct ConsistencyReport: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case status, trackerStatus = "tracker_status", totalFilesChecked = "total_files_checked"
-        case inconsistenciesFound = "inconsistencies_found", inconsistencies, warnings, running, tables, fixes, unfixed, notFixed = "not_fixed"
+        case inconsistenciesFound = "inconsistencies_found", inconsistencies, warnings, running, tables, fixes, unfixed, notFixed = "not_fixed", dryRun = "dry_run"
     }
 
     public init() {}
@@ -51,6 +55,7 @@ public struct ConsistencyReport: Encodable, Sendable {
         try container.encode(fixes, forKey: .fixes)
         try container.encode(inconsistencies.filter { !$0.fixable }, forKey: .unfixed)
         try container.encode(notFixed, forKey: .notFixed)
+        try container.encode(dryRun, forKey: .dryRun)
     }
 
     /// The human report in the SPEC's layout.
@@ -73,7 +78,10 @@ public struct ConsistencyReport: Encodable, Sendable {
             lines.append("  \(table.consistent ? "✓" : "✗") \(table.table)")
             lines += table.issues.map { "    - \($0)" }
         }
-        if !fixes.isEmpty {
+        if dryRun {
+            lines.append("Fixes Planned (dry run, nothing was changed): \(fixes.count)")
+            lines += fixes.map { "  - \($0)" }
+        } else if !fixes.isEmpty {
             lines.append("Fixes Applied: \(fixes.count)")
             lines += fixes.map { "  - \($0)" }
         }

@@ -1,6 +1,6 @@
 /// One thing `validate-consistency` found (SPEC §6), naming its table and file.
 public struct Finding: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         case lockUnreadable = "lock_unreadable"
         case staleLock = "stale_lock"
         case orphanedProcessing = "orphaned_processing"

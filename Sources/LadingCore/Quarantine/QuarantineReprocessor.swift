@@ -16,13 +16,15 @@ public struct QuarantineReprocessor {
         public var reprocessed = 0
         public var stillBad = 0
         public var note: String?
+        public var dryRun = false
 
         enum CodingKeys: String, CodingKey {
-            case table, file, reprocessed, stillBad = "still_bad", note
+            case table, file, reprocessed, stillBad = "still_bad", note, dryRun = "dry_run"
         }
 
         public var text: String {
             if let note { return "\(table)\(file.map { " \($0)" } ?? ""): \(note)" }
+            if dryRun { return "would: \(table) \(file ?? ""): \(reprocessed) record(s) load, \(stillBad) stay bad" }
             return "\(table) \(file ?? ""): \(reprocessed) record(s) loaded, \(stillBad) still bad"
         }
     }
@@ -37,7 +39,10 @@ public struct QuarantineReprocessor {
         self.logger = logger
     }
 
-    public func reprocess(tables: [TableConfig]) throws -> [Outcome] {
+    /// `dryRun`: every record is read again and inserted inside the transaction as for
+    /// real, then the transaction rolls back and the tracker is left alone, so the counts
+    /// are exact and nothing changes (the lock is held meanwhile, as for a real run).
+    public func reprocess(tables: [TableConfig], dryRun: Bool = false) throws -> [Outcome] {
         let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "reprocess-"))
         defer { state.lock.release() }
         let (warehouse, tracker) = (state.warehouse, state.tracker)
@@ -58,7 +63,11 @@ public struct QuarantineReprocessor {
                     outcomes.append(Outcome(table: table.name, file: file, note: "the file is not completely loaded; it is reprocessed by its next load"))
                     continue
                 }
-                let outcome = try reprocess(byFile[file] ?? [], of: file, table: table, ledger: ledger, warehouse: warehouse)
+                let outcome = try reprocess(byFile[file] ?? [], of: file, table: table, ledger: ledger, warehouse: warehouse, dryRun: dryRun)
+                if dryRun {
+                    outcomes.append(outcome)
+                    continue
+                }
                 if outcome.reprocessed > 0 {
                     try tracker.noteReprocessed(table: table.name, file: file, records: outcome.reprocessed)
                 }
@@ -71,7 +80,7 @@ public struct QuarantineReprocessor {
     }
 
     private func reprocess(_ records: [QuarantinedRecord], of file: String, table original: TableConfig, ledger: LedgerRow,
-                           warehouse: SQLiteWarehouse) throws -> Outcome {
+                           warehouse: SQLiteWarehouse, dryRun: Bool) throws -> Outcome {
         var table = original
         let format = try ReaderFactory.format(for: file, configured: table.format)
         table.format = format
@@ -102,8 +111,11 @@ public struct QuarantineReprocessor {
         _ = try context.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending, skipThrough: 0, file: file)
         let bad = Dictionary(batch.badRecords.map { ($0.recordNumber, $0) }, uniquingKeysWith: { a, _ in a })
         var outcome = Outcome(table: table.name, file: file)
+        outcome.dryRun = dryRun
         let inserter = BatchInserter()
         inserter.setTrailing([file, stamp, ledger.batchID], names: WarehouseSchema.auditColumns)
+        struct RollBack: Error {}
+        do {
         try warehouse.db.transaction {
             if !pending.isEmpty {
                 try warehouse.ensureTable(table.name, columns: try warehouse.columns(of: table.name) + pending)
@@ -122,6 +134,10 @@ public struct QuarantineReprocessor {
             try warehouse.db.run("""
                 UPDATE _lading_loads SET rows_loaded = rows_loaded + ?, rows_quarantined = rows_quarantined - ? WHERE table_name = ? AND source_file = ?
                 """, [.integer(Int64(outcome.reprocessed)), .integer(Int64(outcome.reprocessed)), .text(table.name), .text(file)])
+            if dryRun { throw RollBack() }
+        }
+        } catch is RollBack {
+            // The dry run's changes are gone with the transaction.
         }
         return outcome
     }

@@ -21,9 +21,11 @@ public struct StateReset {
         public var retryCountsReset = 0
         /// `--failed-only`: only retry counts changed.
         public var failedOnly = false
+        /// `--dry-run`: what a reset would do; nothing was changed.
+        public var dryRun = false
 
         enum CodingKeys: String, CodingKey {
-            case table, failedOnly = "failed_only"
+            case table, failedOnly = "failed_only", dryRun = "dry_run"
             case filesReset = "files_reset"
             case keptMissing = "kept_missing_files"
             case replay
@@ -94,7 +96,7 @@ public struct StateReset {
         }
     }
 
-    private func knownFiles(of table: TableConfig) throws -> [String] {
+    func knownFiles(of table: TableConfig) throws -> [String] {
         let tracked = try tracker.records(table: table.name).map(\.filePath)
         let ledger = try warehouse.ledgerRows(table: table.name).map(\.sourceFile)
         return Array(Set(tracked).union(ledger)).sorted()

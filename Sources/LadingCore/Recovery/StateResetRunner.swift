@@ -43,6 +43,52 @@ public struct StateResetRunner {
         return outcomes
     }
 
+    /// `--dry-run`: the outcomes a reset would have, read without the lock or any write.
+    public func plan(tables: [TableConfig], files: [String], failedOnly: Bool) throws -> [StateReset.Outcome] {
+        guard FileManager.default.fileExists(atPath: config.warehouse.path) || TrackerStore.exists(at: config.trackerPath) else {
+            return tables.map { var outcome = StateReset.Outcome(table: $0.name); outcome.dryRun = true; return outcome }
+        }
+        let tracker = TrackerStore.exists(at: config.trackerPath)
+            ? try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+            : try Tracker(path: ":memory:", clock: environment.clock)
+        let warehouse = try SQLiteWarehouse(path: config.warehouse.path, readOnly: true, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+        let reset = StateReset(tracker: tracker, warehouse: warehouse)
+        func planTable(_ table: TableConfig) throws -> StateReset.Outcome {
+            var outcome = StateReset.Outcome(table: table.name)
+            outcome.dryRun = true
+            if failedOnly {
+                outcome.failedOnly = true
+                outcome.retryCountsReset = try tracker.records(table: table.name).filter { $0.status == .failed }.count
+            } else if table.strategy == .scd2 {
+                outcome.replay = true
+                let applied = try warehouse.ledgerRows(table: table.name).filter { $0.status == .complete }.map(\.sourceFile)
+                outcome.filesReset = applied.filter { FileManager.default.fileExists(atPath: $0) }
+                outcome.keptMissing = applied.filter { !FileManager.default.fileExists(atPath: $0) }
+                outcome.rowsRemoved = try warehouse.tableExists(table.name)
+                    ? Int(try warehouse.db.scalar("SELECT count(*) FROM \(SQL.quoteIdentifier(table.name))")?.integerValue ?? 0) : 0
+            } else {
+                for file in try reset.knownFiles(of: table) {
+                    if FileManager.default.fileExists(atPath: file) { outcome.filesReset.append(file) } else { outcome.keptMissing.append(file) }
+                }
+            }
+            return outcome
+        }
+        guard !files.isEmpty, !failedOnly else { return try tables.map(planTable) }
+        var outcomes: [StateReset.Outcome] = []
+        for argument in files {
+            let matches = try locate(argument, in: tables, tracker: tracker, warehouse: warehouse)
+            guard !matches.isEmpty else { throw RecoveryError.notTracked(file: argument) }
+            for (table, path) in matches {
+                if table.strategy == .scd2 { outcomes.append(try planTable(table)); continue }
+                var outcome = StateReset.Outcome(table: table.name)
+                outcome.dryRun = true
+                if FileManager.default.fileExists(atPath: path) { outcome.filesReset = [path] } else { outcome.keptMissing = [path] }
+                outcomes.append(outcome)
+            }
+        }
+        return outcomes
+    }
+
     /// Tables tracking `argument`, taken as a tracked path or relative to the config file.
     private func locate(_ argument: String, in tables: [TableConfig], tracker: Tracker, warehouse: any Warehouse) throws -> [(TableConfig, String)] {
         let candidates = [argument, Paths.absolute(argument, relativeTo: Paths.directory(of: config.configPath), home: environment.variables["HOME"])]
@@ -62,6 +108,17 @@ public struct StateResetRunner {
 extension StateReset.Outcome {
     /// One line for people.
     public var text: String {
+        let line = plainText
+        return dryRun ? "would: " + line : line
+    }
+
+    private var plainText: String {
+        if dryRun && replay && !keptMissing.isEmpty {
+            return "\(table): cannot replay, \(keptMissing.count) applied file(s) are no longer on disk (\(keptMissing.prefix(3).joined(separator: ", "))); nothing would change"
+        }
+        if dryRun && replay {
+            return "\(table): replay its \(filesReset.count) applied file(s) in order into a new table and swap it in (\(rowsRemoved) rows now)"
+        }
         if failedOnly {
             return "\(table): \(retryCountsReset) FAILED file(s) will be retried by the next run"
         }

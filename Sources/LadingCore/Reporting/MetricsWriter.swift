@@ -8,7 +8,16 @@ public enum MetricsWriter {
         let lastSuccess = try tracker.runs(limit: 500).first { $0.status == "success" }.flatMap { Timestamp.parse($0.finishedAt ?? "") }
         let text = PrometheusMetrics.render(summary: summary, fileCounts: counts, lastSuccess: lastSuccess,
                                             tables: config.tables.map(\.name), openBreakers: Set(try tracker.openBreakers().keys))
-        try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
+        try write(text, to: path)
+    }
+
+    /// Writes `text` at `path` atomically, creating its folder.
+    public static func write(_ text: String, to path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
+        } catch {
+            throw StateIOError(path: Paths.directory(of: path), detail: error.localizedDescription)
+        }
         try AtomicFile.write(Data(text.utf8), to: path)
     }
 }

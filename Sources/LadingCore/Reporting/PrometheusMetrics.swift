@@ -43,4 +43,33 @@ public enum PrometheusMetrics {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    static func escape(_ label: String) -> String {
+        label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    /// `validate-consistency --metrics-file` (SPEC §8): findings per kind and severity,
+    /// every kind listed (0 when absent) so an alert on `> 0` has a series to read.
+    public static func render(findings: [Finding]) -> String {
+        var lines = ["# HELP lading_consistency_findings Findings of the last validate-consistency, per kind and severity.",
+                     "# TYPE lading_consistency_findings gauge"]
+        for kind in Finding.Kind.allCases {
+            for severity in [Finding.Severity.error, .warning] {
+                let count = findings.filter { $0.kind == kind && $0.severity == severity }.count
+                lines.append("lading_consistency_findings{kind=\"\(kind.rawValue)\",severity=\"\(severity.rawValue)\"} \(count)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Recovery commands (SPEC §8): what this invocation repaired, per kind. Typed as a
+    /// counter that resets with each command, like the run's row counters.
+    public static func render(repairs: [String: Int]) -> String {
+        var lines = ["# HELP lading_repairs_total Repairs made by the last recovery command, per kind.",
+                     "# TYPE lading_repairs_total counter"]
+        for kind in repairs.keys.sorted() {
+            lines.append("lading_repairs_total{kind=\"\(escape(kind))\"} \(repairs[kind] ?? 0)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
 }
