@@ -79,11 +79,7 @@ import Glibc
     /// files before it instead of starting history over from the new one.
     @Test func aNewSnapshotForADroppedTableReplaysItsHistoryFirst() throws {
         let workspace = try workspace(lateFiles: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [workspace.url("warehouse.sqlite"), "DROP TABLE people"]
-        try process.run()
-        process.waitUntilExit()
+        try ConsistencyCLITests.sql(workspace, "warehouse.sqlite", "DROP TABLE people")
         try workspace.write("landing/people/people_4.csv", "id,name,city\n1,Ada,Cambridge\n2,Bob,Lyon\n4,Di,Oslo\n5,Ed,Paris\n")
         #expect(try workspace.lading("run").status == 0)
         let reference = try Workspace()

@@ -19,8 +19,7 @@ import Testing
     @Test func aRepairNeverDeletesRowsOfAnArchivedFile() throws {
         let workspace = try threeFiles()
         let c = workspace.url("landing/orders/c.csv")
-        _ = try workspace.sqlite("warehouse.sqlite", "SELECT 1")
-        try sql(workspace, "INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(c)' LIMIT 5")
+        try ConsistencyCLITests.sql(workspace, "warehouse.sqlite", "INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(c)' LIMIT 5")
         try FileManager.default.createDirectory(atPath: workspace.url("archive"), withIntermediateDirectories: true)
         try FileManager.default.moveItem(atPath: c, toPath: workspace.url("archive/c.csv"))
         let fixed = try workspace.lading("fix-inconsistencies")
@@ -60,7 +59,7 @@ import Testing
         let workspace = try Workspace()
         try workspace.writeLoadFixture()
         #expect(try workspace.lading("run").status == 0)
-        try sql(workspace, "DROP TABLE orders; DROP TABLE people;")
+        try ConsistencyCLITests.sql(workspace, "warehouse.sqlite", "DROP TABLE orders; DROP TABLE people;")
         let found = try workspace.lading("validate-consistency", "--json")
         #expect(found.status == 1)
         #expect(found.stdout.components(separatedBy: "\"kind\" : \"table_missing\"").count == 3, "\(found.stdout)")
@@ -74,21 +73,12 @@ import Testing
     /// archived one is named as lost, never silently.
     @Test func aDroppedTableWithAnArchivedFileSaysWhatCannotComeBack() throws {
         let workspace = try threeFiles()
-        try sql(workspace, "DROP TABLE orders")
+        try ConsistencyCLITests.sql(workspace, "warehouse.sqlite", "DROP TABLE orders")
         try FileManager.default.removeItem(atPath: workspace.url("landing/orders/b.csv"))
         let fixed = try workspace.lading("fix-inconsistencies", "--json")
         #expect(fixed.status == 1, "\(fixed.stdout)")
         #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["20"])
         #expect(fixed.stdout.contains("b.csv"), "\(fixed.stdout)")
-    }
-
-    func sql(_ workspace: Workspace, _ statement: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [workspace.url("warehouse.sqlite"), statement]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
     }
 }
 

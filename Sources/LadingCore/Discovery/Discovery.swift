@@ -27,14 +27,6 @@ public struct Discovery {
         self.now = now
     }
 
-    /// Throws a configuration error naming `source_path` and its line when the folder is missing.
-    public func checkSourceFolder() throws {
-        var info = stat()
-        guard stat(table.sourcePath, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw table.sourcePathLocation.error("the source folder \(table.sourcePath) of table '\(table.name)' does not exist or is not a folder")
-        }
-    }
-
     public func list() throws -> Listing {
         var info = stat()
         guard stat(table.sourcePath, &info) == 0 else {
