@@ -69,6 +69,23 @@ import Testing
         try workspace.expectInvariants()
     }
 
+    /// The state defect 1 left behind (a file staged twice, ledger and table agreeing on
+    /// twice the rows) passed every check: `ledger_counts` now sees that the ledger read
+    /// more records than the file's last record number, and `--fix` reloads it.
+    @Test func aFileLoadedTwiceWithAnAgreeingLedgerIsFound() throws {
+        let workspace = try threeFiles()
+        let a = workspace.url("landing/orders/a.csv")
+        try ConsistencyCLITests.sql(workspace, "warehouse.sqlite", """
+            INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(a)';
+            UPDATE _lading_loads SET records_read = 20, rows_loaded = 20 WHERE source_file = '\(a)';
+            """)
+        let found = try workspace.lading("validate-consistency", "--json")
+        #expect(found.status == 1 && found.stdout.contains("\"kind\" : \"ledger_counts\""), "\(found.stdout)")
+        #expect(try workspace.lading("fix-inconsistencies").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(DISTINCT id) FROM orders WHERE _source_file = '\(a)'") == ["10|10"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT records_read, rows_loaded, checkpoint FROM _lading_loads WHERE source_file = '\(a)'") == ["10|10|10"])
+    }
+
     /// A table dropped after one of its files was archived: the others come back, the
     /// archived one is named as lost, never silently.
     @Test func aDroppedTableWithAnArchivedFileSaysWhatCannotComeBack() throws {
