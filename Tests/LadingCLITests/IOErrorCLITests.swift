@@ -60,3 +60,30 @@ import Glibc
         #expect(run.stderr.contains("tracker.sqlite-shm"), "\(run.stderr)")
     }
 }
+
+/// SPEC §2: a warehouse found corrupt in the middle of a run stops the run (exit 70)
+/// instead of failing file after file while writing on.
+@Suite struct CorruptMidRunCLITests {
+    @Test func aWarehouseCorruptedDuringARunStopsIt() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(tables: ["orders", "items"])
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.write("landing/orders/b.csv", "id\n2\n")
+        try workspace.write("landing/items/i.csv", "id\n3\n")
+        let signals = SignalCLITests()
+        let process = try signals.start(workspace, environment: ["LADING_TEST_PAUSE_AFTER_DISCOVERY_SECONDS": "1"])
+        #expect(signals.wait { workspace.read("stderr.log")?.contains("test pause after discovery") == true })
+        // Garble every page after the first (the schema page stays readable).
+        let handle = try #require(FileHandle(forUpdatingAtPath: workspace.url("warehouse.sqlite")))
+        let size = handle.seekToEndOfFile()
+        handle.seek(toFileOffset: 16_384)
+        handle.write(Data(repeating: 0xA5, count: Int(size) - 16_384))
+        handle.closeFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 70, "\(workspace.read("stderr.log") ?? "")")
+        let failed = try workspace.sqlite("state/tracker.sqlite", "SELECT count(*) FROM file_processing_tracker WHERE status = 'FAILED'")
+        #expect(failed == ["0"], "no file is blamed for the warehouse's damage")
+        #expect(!workspace.exists("state/lading.lock"))
+    }
+}

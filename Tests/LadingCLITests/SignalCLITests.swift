@@ -111,3 +111,43 @@ import Glibc
         return String(String(decoding: data, as: UTF8.self).prefix(64))
     }
 }
+
+/// SIGTERM while SCD2 snapshots are being applied: the file in progress rolls back
+/// whole, the run stops (143), and the rerun's history equals loading all at once.
+@Suite struct SignalDuringSCD2CLITests {
+    @Test func sigtermBetweenSnapshotsThenRerunGivesTheSameHistory() throws {
+        func write(_ workspace: Workspace) throws {
+            try workspace.write("lading.yaml", """
+                state_dir: ./state
+                tables:
+                  - table_name: dim
+                    source_path: ./landing/dim
+                    loading_strategy: scd2
+                    primary_keys: [id]
+                    scd2_deletes: close
+                """)
+            for day in 1...6 {
+                var text = "id,value\n"
+                for id in 0..<15_000 where (id + day) % 29 != 0 { text += "\(id),v\(id % (day + 3))\n" }
+                try workspace.write("landing/dim/d_\(day).csv", text)
+            }
+        }
+        let workspace = try Workspace()
+        try write(workspace)
+        let signals = SignalCLITests()
+        let process = try signals.start(workspace)
+        #expect(signals.wait { (try? workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM _lading_loads")).map { $0 != ["0"] && !$0.isEmpty } == true })
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 143, "\(workspace.read("stderr.log") ?? "")")
+        let applied = try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM _lading_loads")
+        #expect(applied != ["6"], "stopped before the last snapshot (applied \(applied))")
+        #expect(try workspace.lading("run").status == 0)
+        let reference = try Workspace()
+        try write(reference)
+        #expect(try reference.lading("run").status == 0)
+        let shape = "SELECT id, value, is_current, end_date IS NULL FROM dim ORDER BY id, effective_date"
+        #expect(try workspace.sqlite("warehouse.sqlite", shape) == reference.sqlite("warehouse.sqlite", shape))
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+}
