@@ -209,15 +209,8 @@ public enum ConfigLoader {
         if let overlap = trackingColumns.first(where: { tracked in primaryKeys.contains { $0.lowercased() == tracked.lowercased() } }) {
             throw section.error("tracking_columns", "'\(overlap)' is a primary key; tracking columns are the non-key columns whose changes open a new version")
         }
-        if !columns.isEmpty {
-            let declared = Set(columns.map { $0.name.lowercased() })
-            for key in primaryKeys where !declared.contains(key.lowercased()) {
-                throw section.error("primary_keys", "'\(key)' is not one of the declared columns")
-            }
-            for column in trackingColumns where !declared.contains(column.lowercased()) {
-                throw section.error("tracking_columns", "'\(column)' is not one of the declared columns")
-            }
-        }
+        // `columns` may declare any subset (SPEC §3): keys and tracking columns may be
+        // inferred ones; a file that lacks one fails with a message naming it.
 
         let effectiveDate = try section.string("scd2_effective_date_column") ?? "effective_date"
         let endDate = try section.string("scd2_end_date_column") ?? "end_date"

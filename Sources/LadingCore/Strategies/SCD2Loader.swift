@@ -141,11 +141,14 @@ public final class SCD2Loader {
         }
     }
 
-    /// Tracking columns: the configured ones, else every non-key column the file has.
+    /// Tracking columns: the configured ones, else every non-key column the file has,
+    /// except the `scd2_effective_from` column (SPEC §3): a snapshot date that moves
+    /// every day must not open a new version of every key every day.
     private func trackingColumns() throws -> [String] {
         guard table.trackingColumns.isEmpty else { return table.trackingColumns }
         let staged = Set(try db.columns(of: SCD2Loader.stage).map { $0.lowercased() })
-        let keys = Set(table.primaryKeys.map { $0.lowercased() })
+        var keys = Set(table.primaryKeys.map { $0.lowercased() })
+        if case .column(let column) = table.effectiveFrom { keys.insert(column.lowercased()) }
         return try warehouse.columns(of: table.name).map(\.name).filter { !keys.contains($0.lowercased()) && staged.contains($0.lowercased()) }
     }
 

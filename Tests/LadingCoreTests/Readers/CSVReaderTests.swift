@@ -168,7 +168,7 @@ import Testing
     @Test func aHundredMegabyteLineIsOneBadRecord() throws {
         let folder = try TemporaryFolder()
         let path = folder.url("huge.csv")
-        FileManager.default.createFile(atPath: path, contents: Data("a,b\n1,".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("a,b\n1,".utf8))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
         let chunk = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
