@@ -116,7 +116,9 @@ public struct QuarantineReprocessor {
         inserter.setTrailing([file, stamp, ledger.batchID], names: WarehouseSchema.auditColumns)
         struct RollBack: Error {}
         do {
+        var widening = plan.widened
         try warehouse.db.transaction {
+            try context.applyWidening(&widening, file: file)
             if !pending.isEmpty {
                 try warehouse.ensureTable(table.name, columns: try warehouse.columns(of: table.name) + pending)
             }

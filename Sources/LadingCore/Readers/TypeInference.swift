@@ -42,6 +42,13 @@ public struct TypeInference {
 
     public mutating func finishRecord() { sampled += 1 }
 
+    /// The type of a column's sampled values, or nil when the sample held no value for
+    /// it (a column a file leaves empty says nothing about its type).
+    public func observedType(of column: Int) -> ColumnType? {
+        guard column < candidates.count, sawValue[column] else { return nil }
+        return type(of: column)
+    }
+
     public func type(of column: Int) -> ColumnType {
         guard column < candidates.count, sawValue[column] else { return .text }
         let fits = candidates[column]

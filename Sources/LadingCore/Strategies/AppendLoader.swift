@@ -18,6 +18,9 @@ public final class AppendLoader {
     private var table: TableConfig { context.table }
 
     private let inserter = BatchInserter()
+    /// Inferred columns this file widens, migrated with its first write.
+    private var widening: [TableConfig.Column] = []
+    private var loadingFile = ""
 
     public init(context: LoadContext) {
         self.context = context
@@ -53,6 +56,8 @@ public final class AppendLoader {
 
         let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: WarehouseSchema.auditColumns)
         var plan = initialPlan
+        widening = plan.widened
+        loadingFile = file.path
         if !plan.newColumns.isEmpty, table.schemaEvolution == .fail, try warehouse.tableExists(table.name) {
             throw LoadError.schemaChanged(file: file.path, table: table.name, newColumns: plan.newColumns.map(\.name))
         }
@@ -152,6 +157,7 @@ public final class AppendLoader {
 
     /// Creates or extends the target (and staging) table for columns not applied yet.
     private func applySchema(_ pending: inout [TableConfig.Column], staging: String?) throws {
+        try context.applyWidening(&widening, file: loadingFile)
         let exists = try warehouse.tableExists(table.name)
         guard !pending.isEmpty || !exists else { return }
         let before = try warehouse.columns(of: table.name)

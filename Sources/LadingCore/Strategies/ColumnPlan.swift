@@ -6,12 +6,17 @@ struct ColumnPlan {
     var types: [ColumnType] = []
     /// Columns the table does not have yet (created or added before loading).
     var newColumns: [TableConfig.Column] = []
+    /// Existing inferred columns whose values in this file need a wider type (SPEC §3,
+    /// `schema_evolution: add_columns`): migrated before the file's rows are written.
+    var widened: [TableConfig.Column] = []
 
     /// Maps reader columns (in order) to the table; unknown names take a declared type,
     /// an inferred one, or text. Names that would collide with lading's own columns get
     /// a suffix the same way duplicate headers do.
+    /// `observed`: the type of a reader column's sampled values (nil: none seen), which
+    /// widens an existing column that was inferred, never one the config declares.
     static func make(readerColumns: [String], existing: [TableConfig.Column], declared: [TableConfig.Column],
-                     inferred: (Int) -> ColumnType?, reserved: [String]) -> ColumnPlan {
+                     inferred: (Int) -> ColumnType?, observed: (Int) -> ColumnType? = { _ in nil }, reserved: [String]) -> ColumnPlan {
         var plan = ColumnPlan()
         let existingByName = Dictionary(existing.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
         let declaredByName = Dictionary(declared.map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
@@ -25,8 +30,13 @@ struct ColumnPlan {
             }
             used.insert(name.lowercased())
             if let column = existingByName[name.lowercased()] {
+                var type = column.type
+                if declaredByName[name.lowercased()] == nil, let seen = observed(index), column.type.joined(with: seen) != column.type {
+                    type = column.type.joined(with: seen)
+                    plan.widened.append(.init(name: column.name, type: type))
+                }
                 plan.names.append(column.name)
-                plan.types.append(column.type)
+                plan.types.append(type)
             } else {
                 let type = declaredByName[name.lowercased()] ?? inferred(index) ?? .text
                 plan.names.append(name)

@@ -30,7 +30,11 @@ public struct LoadContext {
         let reader = try ReaderFactory.open(path: path, table: table, maxRecordBytes: maxRecordBytes)
         let known = Set(existing.map { $0.name.lowercased() })
         let headerKnown = !(reader is JSONLReader) && table.csv.header
-        let needsSample = !headerKnown || existing.isEmpty || reader.columnNames.contains { !known.contains($0.lowercased()) }
+        // SPEC §3: an inferred column widens when a later file needs it, so a file meeting
+        // an existing inferred column that is not text yet is sampled too.
+        let declared = Set(table.columns.map { $0.name.lowercased() })
+        let mayWiden = existing.contains { $0.type != .text && !declared.contains($0.name.lowercased()) }
+        let needsSample = !headerKnown || existing.isEmpty || mayWiden || reader.columnNames.contains { !known.contains($0.lowercased()) }
         var inference = TypeInference()
         var columns = reader.columnNames
         if needsSample {
@@ -47,12 +51,30 @@ public struct LoadContext {
             if reader is JSONLReader || !table.csv.header { columns = sampler.columnNames }
         }
         let plan = ColumnPlan.make(readerColumns: columns, existing: existing, declared: table.columns,
-                                   inferred: { needsSample ? inference.type(of: $0) : nil }, reserved: reserved)
+                                   inferred: { needsSample ? inference.type(of: $0) : nil },
+                                   observed: { mayWiden ? inference.observedType(of: $0) : nil }, reserved: reserved)
+        if !plan.widened.isEmpty, table.schemaEvolution == .fail {
+            throw LoadError.schemaChanged(file: path, table: table.name, newColumns: plan.widened.map { "\($0.name) as \($0.type.rawValue)" })
+        }
         return (reader, plan)
     }
 }
 
 extension LoadContext {
+    /// SPEC §3: migrates the columns the plan widens, in the caller's transaction (the
+    /// one that writes the file's first rows), and logs each change.
+    func applyWidening(_ widened: inout [TableConfig.Column], file: String) throws {
+        guard !widened.isEmpty else { return }
+        let before = Dictionary(try warehouse.columns(of: table.name).map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
+        try warehouse.widen(table.name, to: widened)
+        for column in widened {
+            logger.notice("widened an inferred column: a file needs a wider type", metadata: [
+                "table": "\(table.name)", "column": "\(column.name)", "from": "\(before[column.name.lowercased()]?.rawValue ?? "?")",
+                "to": "\(column.type.rawValue)", "file": "\(file)"])
+        }
+        widened.removeAll()
+    }
+
     /// Reads up to `batch_size` records into the batch; true when the file is done.
     func fill(_ batch: inout RecordBatch, reader: RecordReader, plan: inout ColumnPlan,
                       pendingColumns: inout [TableConfig.Column], skipThrough: Int64, file: String, reserved: [String] = WarehouseSchema.auditColumns, nonNullColumns: [Int] = []) throws -> Bool {

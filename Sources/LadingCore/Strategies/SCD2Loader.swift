@@ -48,11 +48,13 @@ public final class SCD2Loader {
             throw LoadError.schemaChanged(file: file.path, table: table.name, newColumns: plan.newColumns.map(\.name))
         }
         var pending = plan.newColumns
+        var widening = plan.widened
         var batch = RecordBatch()
         defer { batch.free() }
 
         let keyIndexes = table.primaryKeys.compactMap { key in lowered.firstIndex(of: key.lowercased()) }
         try db.transaction {
+            try context.applyWidening(&widening, file: file.path)
             try ensureTable(&pending)
             try db.execute("DROP TABLE IF EXISTS temp.\(SCD2Loader.stage)")
             let stageColumns = plan.names.enumerated().map { "\(SQL.quoteIdentifier($0.element)) \(plan.types[$0.offset].sqlType)" }

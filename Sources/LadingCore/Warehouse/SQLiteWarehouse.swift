@@ -146,6 +146,49 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
+    /// Widens columns of a table (SPEC §3: `integer` → `real`, `date` → `timestamp`, any
+    /// → `text`), keeping every value rendered in its new type. SQLite cannot change a
+    /// column's declared type (its affinity), and a text value stored under integer
+    /// affinity would be converted (`007` → 7), so the table is rebuilt: a copy with the
+    /// new types, every row converted in one `INSERT … SELECT`, then swapped in with its
+    /// indexes. Runs inside the caller's transaction.
+    func widen(_ table: String, to wider: [TableConfig.Column]) throws {
+        guard !wider.isEmpty, try db.tableExists(table) else { return }
+        let catalog = Dictionary(try columns(of: table).map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
+        let target = Dictionary(wider.map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
+        let info = try db.rows("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", [.text(table)])
+        let indexes = try db.rows("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [.text(table)])
+            .compactMap { $0[0].textValue }
+        var definitions: [String] = [], selects: [String] = []
+        for row in info {
+            let name = row[0].textValue ?? ""
+            let quoted = SQL.quoteIdentifier(name)
+            guard let new = target[name.lowercased()], let old = catalog[name.lowercased()], old != new else {
+                definitions.append("\(quoted) \(row[1].textValue ?? "")")
+                selects.append(quoted)
+                continue
+            }
+            definitions.append("\(quoted) \(new.sqlType)")
+            switch (old, new) {
+            case (_, .real): selects.append("CAST(\(quoted) AS REAL)")
+            case (.date, .timestamp): selects.append("CASE WHEN \(quoted) IS NULL THEN NULL ELSE \(quoted) || 'T00:00:00Z' END")
+            case (.boolean, .text): selects.append("CASE \(quoted) WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE CAST(\(quoted) AS TEXT) END")
+            default: selects.append("CAST(\(quoted) AS TEXT)")
+            }
+        }
+        let rebuilt = "_lading_widen_" + table
+        try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(rebuilt))")
+        try db.execute("CREATE TABLE \(SQL.quoteIdentifier(rebuilt)) (\(definitions.joined(separator: ", ")))")
+        try db.execute("INSERT INTO \(SQL.quoteIdentifier(rebuilt)) SELECT \(selects.joined(separator: ", ")) FROM \(SQL.quoteIdentifier(table)) ORDER BY rowid")
+        try db.execute("DROP TABLE \(SQL.quoteIdentifier(table))")
+        try db.execute("ALTER TABLE \(SQL.quoteIdentifier(rebuilt)) RENAME TO \(SQL.quoteIdentifier(table))")
+        for index in indexes { try db.execute(index) }
+        for column in wider {
+            try db.run("UPDATE _lading_columns SET column_type = ? WHERE table_name = ? AND lower(column_name) = lower(?)",
+                       [.text(column.type.rawValue), .text(table), .text(column.name)])
+        }
+    }
+
     // MARK: - Quarantine
 
     func quarantine(_ bad: BadRecord, table: String, file: String, batchID: String, at stamp: String) throws {
