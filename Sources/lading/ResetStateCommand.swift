@@ -30,6 +30,9 @@ struct ResetStateCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not ask.")
     var yes = false
 
+    @Flag(name: .long, help: "Rebuild the chosen tables from their files with column types inferred again (declared ones still apply), aside, then swapped in.")
+    var reinfer = false
+
     @Flag(name: .customLong("dry-run"), help: "Print what would be reset; change nothing (no lock, no question).")
     var dryRun = false
 
@@ -38,6 +41,10 @@ struct ResetStateCommand: ParsableCommand {
 
     @Flag(name: .customLong("json"), help: "Machine-readable output on stdout.")
     var json = false
+
+    func validate() throws {
+        if reinfer && (failedOnly || !file.isEmpty) { throw ValidationError("--reinfer rebuilds whole tables: give it with --table (or alone), not with --file or --failed-only") }
+    }
 
     func run() throws {
         try ExitMapping.run {
@@ -58,7 +65,7 @@ struct ResetStateCommand: ParsableCommand {
                 Output.print("Nothing changed.")
                 return .success
             }
-            let outcomes = try runner.reset(tables: tables, files: file, failedOnly: failedOnly)
+            let outcomes = try runner.reset(tables: tables, files: file, failedOnly: failedOnly, reinfer: reinfer)
             if let metricsFile {
                 var repairs: [String: Int] = [:]
                 for outcome in outcomes {

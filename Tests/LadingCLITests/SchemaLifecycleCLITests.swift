@@ -66,3 +66,64 @@ import Testing
         #expect(try workspace.lading("validate-consistency").status == 0)
     }
 }
+
+/// Declared type changes (SPEC §3) and `reset-state --reinfer`.
+@Suite struct DeclaredTypeCLITests {
+    static let types = SchemaLifecycleCLITests.types
+
+    func loaded(_ columns: String) throws -> Workspace {
+        let workspace = try Workspace()
+        try workspace.writeConfig(tableExtra: "    columns: {\(columns)}\n")
+        try workspace.write("landing/orders/a.csv", "id,amount,flag\n1,5,true\n2,7,false\n")
+        #expect(try workspace.lading("run").status == 0)
+        return workspace
+    }
+
+    func declare(_ workspace: Workspace, _ columns: String) throws {
+        let config = workspace.read("lading.yaml") ?? ""
+        let start = try #require(config.range(of: "    columns: {"))
+        let end = try #require(config.range(of: "}\n", range: start.upperBound..<config.endIndex))
+        try workspace.write("lading.yaml", config.replacingCharacters(in: start.lowerBound..<end.upperBound, with: "    columns: {\(columns)}\n"))
+    }
+
+    @Test func aDeclaredWideningIsMigratedAtTheNextRun() throws {
+        let workspace = try loaded("amount: integer")
+        try declare(workspace, "amount: real")
+        let run = try workspace.lading("run")
+        #expect(run.status == 0 && run.stderr.contains("migrated a column to its declared wider type"), "\(run.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", Self.types) == ["id|integer", "amount|real", "flag|boolean"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT amount, typeof(amount) FROM orders ORDER BY id") == ["5.0|real", "7.0|real"])
+    }
+
+    @Test func aDeclaredNarrowingIsAConfigurationErrorBeforeAnythingIsWritten() throws {
+        let workspace = try loaded("amount: integer")
+        try declare(workspace, "amount: boolean")
+        let runsBefore = try workspace.sqlite("state/tracker.sqlite", "SELECT count(*) FROM runs")
+        let run = try workspace.lading("run")
+        #expect(run.status == 78, "\(run.stderr)")
+        #expect(run.stderr.contains("tables[0].columns.amount") && run.stderr.contains("integer") && run.stderr.contains("boolean")
+                && run.stderr.contains("--reinfer"), "\(run.stderr)")
+        #expect(!workspace.exists("state/lading.lock"))
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT count(*) FROM runs") == runsBefore, "no run row")
+        #expect(try workspace.lading("quarantine", "reprocess").status == 78)
+    }
+
+    @Test func reinferRebuildsTheTableWithTypesInferredAgain() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(tableExtra: "    columns: {code: text}\n")
+        try workspace.write("landing/orders/a.csv", "id,code,amount\n1,7,5\n2,8,6\n")
+        try workspace.write("landing/orders/b.csv", "id,code,amount\n3,9,7\n")
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", Self.types) == ["id|integer", "code|text", "amount|integer"])
+        // The operator drops the declaration and wants the inferred types back.
+        let config = workspace.read("lading.yaml") ?? ""
+        try workspace.write("lading.yaml", config.replacingOccurrences(of: "    columns: {code: text}\n", with: ""))
+        let reset = try workspace.lading("reset-state", "--table", "orders", "--reinfer", "--yes")
+        #expect(reset.status == 0, "\(reset.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", Self.types) == ["id|integer", "code|integer", "amount|integer"])
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id, code, typeof(code) FROM orders ORDER BY id") == ["1|7|integer", "2|8|integer", "3|9|integer"])
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["3"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+}

@@ -235,6 +235,7 @@ public enum ConfigLoader {
             name: name,
             sourcePath: sourcePath,
             sourcePathLocation: section.location("source_path"),
+            columnsLocation: section.location("columns"),
             filePattern: filePattern,
             format: format,
             strategy: strategy,

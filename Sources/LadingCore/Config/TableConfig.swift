@@ -33,6 +33,8 @@ public struct TableConfig: Sendable {
     public var sourcePath: String
     /// Where `source_path` was written, so a missing folder is reported at its line.
     public var sourcePathLocation: ConfigLocation
+    /// Where `columns` was written, so a refused type change is reported at its line.
+    public var columnsLocation: ConfigLocation
     public var filePattern: String
     /// nil: chosen from each file's extension.
     public var format: Format?

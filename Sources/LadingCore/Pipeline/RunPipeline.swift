@@ -17,6 +17,7 @@ public struct RunPipeline {
 
     public func run(_ options: RunOptions, reportPath: String? = nil) throws -> RunSummary {
         let tables = try config.selectTables(options.tables)
+        let widenings = try DeclaredTypeCheck(config: config).widenings(for: tables)
         if options.dryRun { return try dryRun(tables: tables, options: options) }
 
         let runID = environment.makeID(prefix: "run-")
@@ -31,6 +32,7 @@ public struct RunPipeline {
         }
         let (lock, warehouse, tracker) = (state.lock, state.warehouse, state.tracker)
         defer { lock.release() }
+        try DeclaredTypeCheck.migrate(widenings, warehouse: warehouse, logger: log)
         if let pause = environment.variables["LADING_TEST_HOLD_LOCK_SECONDS"].flatMap(Double.init), pause > 0 {
             // Test hook: keep the lock long enough for contenders to meet it.
             Thread.sleep(forTimeInterval: pause)

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 
-/// Rebuilds an SCD2 table from its files, in order, aside (SPEC §4 late files, §7).
+/// Rebuilds a table from its files, in order, aside (SPEC §4 late files, §7): an SCD2
+/// table for a reset, a repair or a late file; any table for `reset-state --reinfer`.
 ///
 /// Readers never see the table emptied or half-replayed: the files are applied to a
 /// shadow table (`_lading_shadow_<table>`, with its own ledger and quarantine rows),
@@ -93,10 +94,10 @@ struct TableReplay {
     /// Replays every applied file of the table (reset-state, a repair); nil when the
     /// table has no applied file.
     @discardableResult
-    func replayAll() throws -> Outcome? {
+    func replayAll(reinfer: Bool = false) throws -> Outcome? {
         let steps = try appliedSteps()
         guard !steps.isEmpty else { return nil }
-        return try replay(steps, newFile: nil)
+        return try replay(steps, newFile: nil, reinfer: reinfer)
     }
 
     /// A late file's boundary with `load_time`: the midpoint between the boundaries of
@@ -113,7 +114,9 @@ struct TableReplay {
         }
     }
 
-    private func replay(_ steps: [Step], newFile: (path: String, sha256: String?, batchID: String)?) throws -> Outcome {
+    /// `reinfer`: the shadow starts without the table's column types, so they are
+    /// inferred again from the files (declared ones still apply).
+    private func replay(_ steps: [Step], newFile: (path: String, sha256: String?, batchID: String)?, reinfer: Bool = false) throws -> Outcome {
         let missing = steps.map(\.path).filter { !FileManager.default.fileExists(atPath: $0) }
         guard missing.isEmpty else {
             throw LoadError.replayImpossible(file: newFile?.path ?? table.name, table: table.name, missing: missing)
@@ -127,11 +130,14 @@ struct TableReplay {
         var outcome = Outcome()
         try db.transaction {
             try clearShadow(shadowName)
-            // Keep the table's column types (declared, inferred or migrated).
-            try db.run("""
-                INSERT INTO _lading_columns (table_name, column_name, column_type, position)
-                SELECT ?, column_name, column_type, position FROM _lading_columns WHERE table_name = ?
-                """, [.text(shadowName), .text(table.name)])
+            // Keep the table's column types (declared, inferred or migrated), unless asked
+            // to infer them again.
+            if !reinfer {
+                try db.run("""
+                    INSERT INTO _lading_columns (table_name, column_name, column_type, position)
+                    SELECT ?, column_name, column_type, position FROM _lading_columns WHERE table_name = ?
+                    """, [.text(shadowName), .text(table.name)])
+            }
             for step in steps {
                 guard let file = DiscoveredFile.current(path: step.path) else {
                     throw LoadError.replayImpossible(file: newFile?.path ?? table.name, table: table.name, missing: [step.path])
@@ -139,7 +145,12 @@ struct TableReplay {
                 let isNew = step.path == newFile?.path
                 let sha = isNew ? newFile?.sha256 : try FileHasher.sha256(path: step.path)
                 let batchID = isNew ? newFile?.batchID ?? "" : environment.makeID(prefix: "batch-")
-                outcome.results[step.path] = try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID, recordedBoundary: step.boundary)
+                switch table.strategy {
+                case .scd2:
+                    outcome.results[step.path] = try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID, recordedBoundary: step.boundary)
+                case .append:
+                    outcome.results[step.path] = try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                }
             }
             outcome.rowsBefore = try warehouse.tableExists(table.name)
                 ? Int(try db.scalar("SELECT count(*) FROM \(SQL.quoteIdentifier(table.name))")?.integerValue ?? 0) : 0
@@ -174,6 +185,7 @@ struct TableReplay {
         try warehouse.dropTable(table.name)
         try db.execute("DROP INDEX IF EXISTS \(SQL.quoteIdentifier("_lading_current_" + shadowName))")
         try db.execute("ALTER TABLE \(SQL.quoteIdentifier(shadowName)) RENAME TO \(SQL.quoteIdentifier(table.name))")
+        guard table.strategy == .scd2 else { return }
         let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
         try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(SQL.quoteIdentifier("_lading_current_" + table.name)) ON \(SQL.quoteIdentifier(table.name)) (\(keys)) WHERE \(SQL.quoteIdentifier(table.currentFlagColumn)) = 1")
     }
@@ -183,11 +195,11 @@ struct TableReplay {
     /// `reset-state` and repairs of an SCD2 table: every applied file replayed aside and
     /// swapped in, under the caller's lock; FAILED and PENDING files are forgotten so
     /// the next run tries them again (a late one then follows `late_files`).
-    func reset() throws -> StateReset.Outcome {
+    func reset(reinfer: Bool = false) throws -> StateReset.Outcome {
         var outcome = StateReset.Outcome(table: table.name)
         outcome.replay = true
         do {
-            if let replayed = try replayAll() {
+            if let replayed = try replayAll(reinfer: reinfer) {
                 outcome.filesReset = replayed.results.keys.sorted()
                 outcome.rowsRemoved = replayed.rowsBefore
             }

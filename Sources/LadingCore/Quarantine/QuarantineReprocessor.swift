@@ -43,9 +43,11 @@ public struct QuarantineReprocessor {
     /// real, then the transaction rolls back and the tracker is left alone, so the counts
     /// are exact and nothing changes (the lock is held meanwhile, as for a real run).
     public func reprocess(tables: [TableConfig], dryRun: Bool = false) throws -> [Outcome] {
+        let widenings = try DeclaredTypeCheck(config: config).widenings(for: tables)
         let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "reprocess-"))
         defer { state.lock.release() }
         let (warehouse, tracker) = (state.warehouse, state.tracker)
+        if !dryRun { try DeclaredTypeCheck.migrate(widenings, warehouse: warehouse, logger: logger) }
         var outcomes: [Outcome] = []
         for table in tables {
             let pending = try QuarantinedRecord.fetch(from: warehouse, table: table.name, file: nil, pendingOnly: true)

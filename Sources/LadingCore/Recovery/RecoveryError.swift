@@ -10,7 +10,7 @@ public enum RecoveryError: LadingError {
         switch self {
         case .cannotReplay(let table, let missing):
             let shown = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", … (\(missing.count) in all)" : "")
-            return "table '\(table)' is SCD2 and is reset by replaying all its files in order, but these are no longer on disk: \(shown). Nothing was changed; restore the files to their tracked paths first"
+            return "table '\(table)' is rebuilt by replaying all its applied files in order, but these are no longer on disk: \(shown). Nothing was changed; restore the files to their tracked paths first"
         case .fileGone(let table, let file):
             return "'\(file)' of table '\(table)' is no longer at its tracked path, so its rows could not be loaded again: nothing was changed and its rows stay. Put the file back at that path and reset it again"
         case .notTracked(let file):

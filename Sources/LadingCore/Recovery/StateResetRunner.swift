@@ -14,14 +14,17 @@ public struct StateResetRunner {
         self.logger = logger
     }
 
-    public func reset(tables: [TableConfig], files: [String], failedOnly: Bool) throws -> [StateReset.Outcome] {
+    /// `reinfer` (SPEC §2/§3): every chosen table is rebuilt aside from its files with
+    /// its column types inferred again, and swapped in.
+    public func reset(tables: [TableConfig], files: [String], failedOnly: Bool, reinfer: Bool = false) throws -> [StateReset.Outcome] {
         let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "reset-"))
         defer { state.lock.release() }
         let (warehouse, tracker) = (state.warehouse, state.tracker)
         let reset = StateReset(tracker: tracker, warehouse: warehouse)
         func replay(_ table: TableConfig) throws -> StateReset.Outcome {
-            try TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker, environment: environment, logger: logger).reset()
+            try TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker, environment: environment, logger: logger).reset(reinfer: reinfer)
         }
+        if reinfer { return try tables.map(replay) }
         if failedOnly { return try tables.map { try reset.resetFailedRetries($0) } }
         guard !files.isEmpty else { return try tables.map { $0.strategy == .scd2 ? try replay($0) : try reset.reset($0) } }
         var outcomes: [StateReset.Outcome] = []
