@@ -7,7 +7,7 @@ struct Lading: ParsableCommand {
         abstract: "Load landing files into warehouse tables exactly once.",
         discussion: """
         Exit codes: 0 success; 1 some files failed, inconsistencies found (after --fix: some left), \
-        a reset refused, or a critical monitor alert; 64 bad command line; 70 internal error; \
+        a reset refused, or a critical monitor alert; 64 bad command line; 70 internal error; 74 I/O error on the state folder or the warehouse (disk full, read-only); \
         75 lock held by another live run; 78 configuration error; 130/143 stopped by SIGINT/SIGTERM.
         """,
         subcommands: [RunCommand.self, StatusCommand.self, ValidateConsistencyCommand.self, FixInconsistenciesCommand.self,

@@ -24,6 +24,9 @@ enum RunSummaryText {
             if !table.waiting.isEmpty { line += ", \(table.waiting.count) too recent (wait for the next run)" }
             lines.append(line)
             if summary.dryRun { for file in table.planned { lines.append("  \(file)") } }
+            for file in table.files {
+                if let scd2 = file.scd2 { lines.append("  \(Paths.fileName(of: file.file)): \(scd2.text) (\(file.rowsLoaded) records applied)") }
+            }
             for file in table.files where file.status == "failed" {
                 lines.append("  FAILED \(file.file): [\(file.errorType ?? "unknown")] \(file.errorMessage ?? "")")
             }

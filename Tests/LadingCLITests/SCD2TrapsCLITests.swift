@@ -74,4 +74,30 @@ import Testing
         #expect(late.status == 1 && late.stdout.contains("is late"), "\(late.stdout)")
         #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM dim WHERE end_date < effective_date") == ["0"])
     }
+
+    /// SPEC §8: per SCD2 file, keys new, changed, unchanged and closed, in the summary
+    /// and the JSON report (not only "records applied").
+    @Test func theRunReportsWhatEachSnapshotDidPerKey() throws {
+        let workspace = try Workspace()
+        try workspace.write("lading.yaml", """
+            state_dir: ./state
+            tables:
+              - table_name: dim
+                source_path: ./landing
+                loading_strategy: scd2
+                primary_keys: [id]
+                scd2_deletes: close
+            """)
+        try workspace.write("landing/d_1.csv", "id,name\n1,a\n2,b\n3,c\n")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.write("landing/d_2.csv", "id,name\n1,a\n2,B\n4,d\n")
+        let run = try workspace.lading("run", "--json")
+        #expect(run.status == 0)
+        for (key, value) in [("keys_new", 1), ("keys_changed", 1), ("keys_unchanged", 1), ("keys_closed", 1)] {
+            #expect(run.stdout.contains("\"\(key)\" : \(value)"), "\(key): \(run.stdout)")
+        }
+        try workspace.write("landing/d_3.csv", "id,name\n1,a\n2,B\n4,d\n5,e\n")
+        let text = try workspace.lading("run")
+        #expect(text.stdout.contains("d_3.csv: 1 new, 0 changed, 3 unchanged, 0 closed as deleted (4 records applied)"), "\(text.stdout)")
+    }
 }

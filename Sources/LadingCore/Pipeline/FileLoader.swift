@@ -107,7 +107,8 @@ struct FileLoader {
                                                "rows_quarantined": "\(result.rowsQuarantined)", "seconds": "\(String(format: "%.3f", seconds))"])
             return FileOutcome(file: file.path, status: "completed", recordsRead: result.recordsRead, rowsLoaded: result.rowsLoaded,
                                rowsQuarantined: result.rowsQuarantined, bytesRead: result.bytesRead, durationSeconds: seconds,
-                               rowsPerSecond: seconds > 0 ? Double(result.rowsLoaded) / seconds : 0, resumed: result.resumed)
+                               rowsPerSecond: seconds > 0 ? Double(result.rowsLoaded) / seconds : 0, resumed: result.resumed,
+                               scd2: result.scd2)
         } catch let error as LoadError {
             if case .interrupted = error {
                 try? tracker.releaseOrphan(table: table.name, file: file.path, deadRunID: runID)

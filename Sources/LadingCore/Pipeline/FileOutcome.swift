@@ -12,6 +12,8 @@ public struct FileOutcome: Sendable, Codable {
     public var resumed: Bool
     public var errorType: String?
     public var errorMessage: String?
+    /// SCD2 files: keys new, changed, unchanged and closed (SPEC §8).
+    public var scd2: SCD2Counts?
 
     enum CodingKeys: String, CodingKey {
         case file, status, resumed
@@ -23,5 +25,6 @@ public struct FileOutcome: Sendable, Codable {
         case rowsPerSecond = "rows_per_second"
         case errorType = "error_type"
         case errorMessage = "error_message"
+        case scd2
     }
 }

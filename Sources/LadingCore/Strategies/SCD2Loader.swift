@@ -90,7 +90,8 @@ public final class SCD2Loader {
             try context.enforceBadRecordRatio(result, examples: allBad, file: file.path)
             try warehouse.deleteQuarantine(table: table.name, file: file.path)
             for bad in allBad { try warehouse.quarantine(bad, table: table.name, file: file.path, batchID: batchID, at: loadStamp) }
-            let endBoundary = try apply(file: file, boundary: boundary, batchID: batchID, loadStamp: loadStamp)
+            let (endBoundary, counts) = try apply(file: file, boundary: boundary, batchID: batchID, loadStamp: loadStamp, applied: result.rowsLoaded)
+            result.scd2 = counts
             try db.execute("DROP TABLE temp.\(SCD2Loader.stage)")
             try warehouse.writeLedger(LedgerRow(
                 tableName: table.name, sourceFile: file.path, batchID: batchID, contentSHA256: result.contentSHA256, status: .complete,
@@ -202,8 +203,10 @@ public final class SCD2Loader {
         return bad
     }
 
-    /// The set-based apply; returns the boundary used to close deleted keys.
-    private func apply(file: DiscoveredFile, boundary: String, batchID: String, loadStamp: String) throws -> String {
+    /// The set-based apply; returns the boundary used to close deleted keys and what it
+    /// did per key (`applied`: the records applied, for the unchanged count).
+    private func apply(file: DiscoveredFile, boundary: String, batchID: String, loadStamp: String, applied: Int64) throws -> (String, SCD2Counts) {
+        var counts = SCD2Counts()
         let target = SQL.quoteIdentifier(table.name)
         let current = SQL.quoteIdentifier(table.currentFlagColumn)
         let end = SQL.quoteIdentifier(table.endDateColumn)
@@ -234,11 +237,12 @@ public final class SCD2Loader {
             if currentCount > 0, Double(closing) > table.maxDeleteRatio * Double(currentCount) {
                 throw LoadError.tooManyDeletes(file: file.path, closing: closing, current: Int(currentCount), allowed: table.maxDeleteRatio)
             }
+            counts.closedKeys = closing
         }
         FaultPoint.midSCD2Apply.hit()
         // Close changed current versions at the new version's start.
         let closeEnd = startValue == "?" ? "?" : "(SELECT \(startValue) FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))"
-        try db.run("""
+        counts.changedKeys = try db.run("""
             UPDATE \(target) SET \(end) = \(closeEnd), \(current) = 0
             WHERE \(current) = 1 AND EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch) AND s._skip = 0 AND (\(changed)))
             """, startValue == "?" ? [.text(boundary)] : [])
@@ -249,12 +253,14 @@ public final class SCD2Loader {
         let selectList = insertColumns.map { "s.\(SQL.quoteIdentifier($0))" }.joined(separator: ", ")
         var values: [SQLValue] = [.text(file.path), .text(loadStamp), .text(batchID)]
         if startValue == "?" { values.append(.text(boundary)) }
-        try db.run("""
+        let inserted = try db.run("""
             INSERT INTO \(target) (\(columnList))
             SELECT \(selectList)\(selectList.isEmpty ? "" : ", ")?, ?, ?, \(startValue), NULL, 1 FROM temp.\(SCD2Loader.stage) s
             WHERE s._skip = 0 AND NOT EXISTS (SELECT 1 FROM \(target) t WHERE t.\(current) = 1 AND \(keyMatchT))
             ORDER BY s._line
             """, values)
-        return deleteBoundary
+        counts.newKeys = inserted - counts.changedKeys
+        counts.unchangedKeys = max(0, Int(applied) - inserted)
+        return (deleteBoundary, counts)
     }
 }
