@@ -18,7 +18,7 @@ import Glibc
         env.removeValue(forKey: "LADING_FAULT")
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        FileManager.default.createFile(atPath: workspace.url("stderr.log"), contents: nil)
+        _ = FileManager.default.createFile(atPath: workspace.url("stderr.log"), contents: nil)
         process.standardError = FileHandle(forWritingAtPath: workspace.url("stderr.log"))
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
