@@ -1,5 +1,6 @@
 import Foundation
 import LadingTestSupport
+import Logging
 import Testing
 @testable import LadingCore
 
@@ -67,6 +68,15 @@ import Testing
     func filePatternMatchesWhatWasFound(names: [String], pattern: String) {
         #expect(FilePatternGuess.pattern(for: names) == pattern)
         #expect(names.allSatisfy { GlobPattern(pattern).matches($0) })
+    }
+
+    /// Guards against drift: init must read as many records as the run it predicts.
+    @Test func samplesAsManyRecordsAsARun() throws {
+        let warehouse = try SQLiteWarehouse(path: folder.url("w.sqlite"))
+        let table = StarterConfigGenerator.tableConfig(name: "t", sourcePath: folder.path, filePattern: "*.csv", format: .csv)
+        let context = LoadContext(warehouse: warehouse, table: table, batchSize: 10, maxRecordBytes: 1 << 20,
+                                  clock: SystemClock(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        #expect(SchemaSampler.sampleSize == context.sampleSize)
     }
 
     @Test func tableNamesArePlainIdentifiers() {
