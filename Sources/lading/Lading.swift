@@ -11,6 +11,7 @@ struct Lading: ParsableCommand {
         75 lock held by another live run; 78 configuration error; 130/143 stopped by SIGINT/SIGTERM.
         """,
         subcommands: [RunCommand.self, StatusCommand.self, ValidateConsistencyCommand.self, FixInconsistenciesCommand.self,
-                      ForceUnlockCommand.self, ResetStateCommand.self, QuarantineCommand.self, HistoryCommand.self, MonitorCommand.self]
+                      ForceUnlockCommand.self, ResetStateCommand.self, QuarantineCommand.self, HistoryCommand.self, MonitorCommand.self,
+                      InitCommand.self]
     )
 }

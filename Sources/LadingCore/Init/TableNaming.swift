@@ -1,0 +1,43 @@
+/// Turns folder names into table names for `lading init`, one table per folder.
+///
+/// SQL quoting would let any name through (lading quotes every identifier), but a
+/// table that must be written `"2024 Sales-data"` in every query is a trap for the
+/// people querying the warehouse. So the name is made a plain SQL identifier:
+/// lower case, runs of anything but letters, digits and `_` become one `_`, leading
+/// and trailing `_` go (so no name can start with the reserved `_lading`), a leading
+/// digit gets `t_` in front, and an empty result is `table`. Names already given get
+/// `_2`, `_3`, … (ignoring case, as `ConfigLoader` compares them).
+struct TableNaming {
+    private var used = Set<String>()
+
+    mutating func name(forFolder folder: String) -> String {
+        let base = TableNaming.identifier(from: folder)
+        var candidate = base
+        var suffix = 2
+        while used.contains(candidate.lowercased()) {
+            candidate = "\(base)_\(suffix)"
+            suffix += 1
+        }
+        used.insert(candidate.lowercased())
+        return candidate
+    }
+
+    static func identifier(from folder: String) -> String {
+        var result = ""
+        var lastWasSeparator = false
+        for scalar in folder.lowercased().unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                result.unicodeScalars.append(scalar)
+                lastWasSeparator = false
+            } else if !lastWasSeparator {
+                result += "_"
+                lastWasSeparator = true
+            }
+        }
+        while result.hasPrefix("_") { result.removeFirst() }
+        while result.hasSuffix("_") { result.removeLast() }
+        if result.isEmpty { return "table" }
+        if let first = result.unicodeScalars.first, ("0"..."9").contains(first) { result = "t_" + result }
+        return result
+    }
+}
