@@ -72,6 +72,7 @@ public struct StarterConfigGenerator {
     /// The table as a run would see it, with defaults for everything init does not decide.
     static func tableConfig(name: String, sourcePath: String, filePattern: String, format: TableConfig.Format) -> TableConfig {
         TableConfig(name: name, sourcePath: sourcePath, sourcePathLocation: ConfigLocation(file: "", keyPath: "source_path", line: nil),
+                    columnsLocation: ConfigLocation(file: "", keyPath: "columns", line: nil),
                     filePattern: filePattern, format: format, strategy: .append, csv: CSVOptions(), columns: [],
                     primaryKeys: [], trackingColumns: [], effectiveDateColumn: "effective_date", endDateColumn: "end_date",
                     currentFlagColumn: "is_current", effectiveFrom: .loadTime, deletes: .ignore, maxDeleteRatio: 0.5,
