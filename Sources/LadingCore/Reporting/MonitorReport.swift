@@ -160,9 +160,15 @@ public struct MonitorReport: Encodable, Sendable {
         return groups.values.sorted { ($0.count, $1.pattern) > ($1.count, $0.pattern) }
     }
 
+    /// Masks what varies between failures of the same kind: quoted values, paths, dates
+    /// and timestamps, then numbers. A number is masked only as a whole token (not next
+    /// to a letter, digit or `_`), so "SCD2", "col2", "x86_64" or "1.2.3" keep their digits.
     static func normalise(_ message: String) -> String {
         var text = message
-        for (regex, replacement) in [("'[^']*'", "'…'"), ("\"[^\"]*\"", "\"…\""), ("/[^ :;,)]+", "<path>"), ("[0-9]+(\\.[0-9]+)?", "N")] {
+        let masks = [("'[^']*'", "'…'"), ("\"[^\"]*\"", "\"…\""), ("/[^ :;,)]+", "<path>"),
+                     ("(?<![A-Za-z0-9_])[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?(?![A-Za-z0-9_])", "<time>"),
+                     ("(?<![A-Za-z0-9_.])[0-9]+(\\.[0-9]+)?(?!\\.?[A-Za-z0-9_])", "N")]
+        for (regex, replacement) in masks {
             text = text.replacingOccurrences(of: regex, with: replacement, options: .regularExpression)
         }
         return text.count > 200 ? String(text.prefix(200)) + "…" : text
