@@ -55,7 +55,7 @@ struct ResetStateCommand: ParsableCommand {
             let runner = StateResetRunner(config: config, environment: environment, logger: logger)
             if dryRun {
                 let outcomes = try runner.plan(tables: tables, files: file, failedOnly: failedOnly)
-                if json { try Output.json(outcomes) } else { for outcome in outcomes { Output.print(outcome.text) } }
+                if json { try Output.json(outcomes) } else { for line in StateReset.Outcome.lines(outcomes) { Output.print(line) } }
                 return .success
             }
             let scope = failedOnly ? "reset the retry counts of FAILED files in" : file.isEmpty ? "reset all files of" : "reset \(file.joined(separator: ", ")) in"
@@ -77,7 +77,7 @@ struct ResetStateCommand: ParsableCommand {
             if json {
                 try Output.json(outcomes)
             } else {
-                for outcome in outcomes { Output.print(outcome.text) }
+                for line in StateReset.Outcome.lines(outcomes) { Output.print(line) }
             }
             return .success
         }

@@ -38,10 +38,12 @@ public struct ConsistencyChecker {
             }
         }
         report.tables = config.tables.map { table in
+            // Counts per kind: each finding's own line is in the list above, once.
             let own = report.findings.filter { $0.table == table.name }
-            var issues = own.filter { $0.severity == .error }.map { "\($0.kind.label): " + ($0.file.map { $0 + " — " } ?? "") + $0.message }
-            let failed = records.filter { $0.tableName == table.name && $0.status == .failed }.count
-            if failed > 0 { issues.append("\(failed) failed file\(failed == 1 ? "" : "s")") }
+            var issues = ConsistencyReport.countsByKind(own.filter { $0.severity == .error })
+            let reported = Set(own.filter { $0.kind == .failedRetriesExhausted }.compactMap(\.file))
+            let retried = records.filter { $0.tableName == table.name && $0.status == .failed && !reported.contains($0.filePath) }.count
+            if retried > 0 { issues.append("\(retried) FAILED file\(retried == 1 ? "" : "s") the next run retries") }
             return .init(table: table.name, consistent: !own.contains { $0.severity == .error }, issues: issues)
         }
         if report.findings.contains(where: { $0.kind == .trackerIntegrity }) {
@@ -134,8 +136,7 @@ public struct ConsistencyChecker {
                         message: "failed (\(record.errorType ?? "unknown")) and since removed from the landing folder; nothing of it was loaded", fixable: false))
                 } else if !retry.mayRetry(record) {
                     report.findings.append(Finding(.failedRetriesExhausted, table: record.tableName, file: record.filePath,
-                        message: "\(record.errorType ?? "unknown") error after \(record.retryCount) attempt(s): \(record.errorMessage ?? ""); fix the cause, then 'lading reset-state --failed-only'",
-                        fixable: false))
+                                                   message: Self.notRetried(record), fixable: false))
                 }
             case .pending:
                 break
@@ -205,6 +206,27 @@ public struct ConsistencyChecker {
         }
     }
 
+    /// Why a FAILED file is not retried, in words that match what happened: data and
+    /// configuration errors are never retried (SPEC §7), so they did not "exhaust" any
+    /// retries; the others did. The error follows without the file's path, which the
+    /// finding's line already shows.
+    static func notRetried(_ record: FileRecord) -> String {
+        let kind = record.errorType.flatMap(ErrorKind.init(rawValue:))
+        var error = record.errorMessage ?? ""
+        if error.hasPrefix(record.filePath + ": ") { error.removeFirst(record.filePath.count + 2) }
+        error = error.replacingOccurrences(of: record.filePath, with: Paths.fileName(of: record.filePath))
+        let reset = "'lading reset-state --failed-only --table \(record.tableName) --yes'"
+        switch kind {
+        case .data?:
+            return "not retried: data errors need a fix (\(error)); fix the file, then \(reset)"
+        case .configuration?:
+            return "not retried: configuration errors need a fix (\(error)); fix the config, then \(reset)"
+        default:
+            let attempts = record.retryCount == 1 ? "1 attempt" : "\(record.retryCount) attempts"
+            return "retries exhausted after \(attempts) (\(record.errorType ?? "unknown") error: \(error)); once the cause is gone, \(reset)"
+        }
+    }
+
     /// SPEC §6: rows of a file no longer on disk are never deleted by a repair.
     static let goneAdvice = "the file is no longer at its path, so a repair cannot load it again and keeps its rows as they are; put the file back at that path and run --fix again, or accept the rows as they are"
 
@@ -238,22 +260,45 @@ public struct ConsistencyChecker {
         let current = SQL.quoteIdentifier(table.currentFlagColumn)
         let start = SQL.quoteIdentifier(table.effectiveDateColumn)
         let end = SQL.quoteIdentifier(table.endDateColumn)
-        let doubled = try warehouse.db.rows("SELECT \(keys), count(*) FROM \(target) WHERE \(current) = 1 GROUP BY \(keys) HAVING count(*) > 1 LIMIT 20")
+        let doubledKeys = "SELECT \(keys), count(*) FROM \(target) WHERE \(current) = 1 GROUP BY \(keys) HAVING count(*) > 1"
+        let doubled = try warehouse.db.rows(doubledKeys + " LIMIT \(Finding.listLimit)")
         for row in doubled {
             let key = row.dropLast().map { $0.textValue ?? "NULL" }.joined(separator: ", ")
             report.findings.append(Finding(.scd2MultipleCurrent, table: table.name,
                 message: "key (\(key)) has \(row.last?.integerValue ?? 0) current versions; --fix replays the table from its files", fixable: true))
         }
-        // Sorted by start, each version must end no later than the next one starts.
-        let overlaps = try warehouse.db.rows("""
-            SELECT \(keys), \(start), \(end), next_start FROM (
+        if doubled.count == Finding.listLimit {
+            let total = Int(try warehouse.db.scalar("SELECT count(*) FROM (\(doubledKeys))")?.integerValue ?? 0)
+            appendRest(&report, .scd2MultipleCurrent, table: table.name, total: total, advice: "--fix replays the table from its files")
+        }
+        // Sorted by start, each version must end no later than the next one starts. One
+        // finding per key, its first overlap (SQLite takes the bare columns from the
+        // row of min()).
+        let overlapping = """
+            SELECT \(keys), min(\(start)), \(end), next_start FROM (
                 SELECT \(keys), \(start), \(end), lead(\(start)) OVER (PARTITION BY \(keys) ORDER BY \(start), rowid) AS next_start FROM \(target))
-            WHERE next_start IS NOT NULL AND (\(end) IS NULL OR \(end) > next_start) LIMIT 20
-            """)
+            WHERE next_start IS NOT NULL AND (\(end) IS NULL OR \(end) > next_start)
+            GROUP BY \(keys)
+            """
+        let overlaps = try warehouse.db.rows(overlapping + " LIMIT \(Finding.listLimit)")
         for row in overlaps {
             let key = row.prefix(table.primaryKeys.count).map { $0.textValue ?? "NULL" }.joined(separator: ", ")
             report.findings.append(Finding(.scd2OverlappingVersions, table: table.name,
                 message: "key (\(key)): the version from \(row[table.primaryKeys.count].textValue ?? "?") overlaps the next one starting \(row.last?.textValue ?? "?"); --fix replays the table", fixable: true))
         }
+        if overlaps.count == Finding.listLimit {
+            let total = Int(try warehouse.db.scalar("SELECT count(*) FROM (\(overlapping))")?.integerValue ?? 0)
+            appendRest(&report, .scd2OverlappingVersions, table: table.name, total: total, advice: "--fix replays the table")
+        }
+    }
+
+    /// The line closing a capped list: how many more keys there are and the true total,
+    /// counted as that many findings so `inconsistencies_found` stays true.
+    private func appendRest(_ report: inout ConsistencyReport, _ kind: Finding.Kind, table: String, total: Int, advice: String) {
+        let listed = report.findings.filter { $0.kind == kind && $0.table == table }.count
+        guard total > listed else { return }
+        let rest = total - listed
+        report.findings.append(Finding(kind, table: table,
+            message: "and \(Finding.grouped(rest)) more key\(rest == 1 ? "" : "s") (\(Finding.grouped(total)) in all); \(advice)", fixable: true, count: rest))
     }
 }

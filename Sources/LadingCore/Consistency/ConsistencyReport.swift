@@ -34,6 +34,9 @@ public struct ConsistencyReport: Encodable, Sendable {
     public var inconsistencies: [Finding] { findings.filter { $0.severity == .error } }
     public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
     public var consistent: Bool { inconsistencies.isEmpty }
+    /// True totals: a finding closing a capped list stands for the findings it did not list.
+    public var inconsistencyCount: Int { inconsistencies.reduce(0) { $0 + $1.count } }
+    public var warningCount: Int { warnings.reduce(0) { $0 + $1.count } }
 
     enum CodingKeys: String, CodingKey {
         case status, trackerStatus = "tracker_status", totalFilesChecked = "total_files_checked"
@@ -47,7 +50,7 @@ public struct ConsistencyReport: Encodable, Sendable {
         try container.encode(consistent ? "consistent" : "inconsistent", forKey: .status)
         try container.encode(trackerStatus, forKey: .trackerStatus)
         try container.encode(totalFilesChecked, forKey: .totalFilesChecked)
-        try container.encode(inconsistencies.count, forKey: .inconsistenciesFound)
+        try container.encode(inconsistencyCount, forKey: .inconsistenciesFound)
         try container.encode(inconsistencies, forKey: .inconsistencies)
         try container.encode(warnings, forKey: .warnings)
         try container.encode(running, forKey: .running)
@@ -56,6 +59,17 @@ public struct ConsistencyReport: Encodable, Sendable {
         try container.encode(inconsistencies.filter { !$0.fixable }, forKey: .unfixed)
         try container.encode(notFixed, forKey: .notFixed)
         try container.encode(dryRun, forKey: .dryRun)
+    }
+
+    /// `Row count differs from the ledger: 3`, one entry per kind in the order found.
+    static func countsByKind(_ findings: [Finding]) -> [String] {
+        var order: [Finding.Kind] = []
+        var counts: [Finding.Kind: Int] = [:]
+        for finding in findings {
+            if counts[finding.kind] == nil { order.append(finding.kind) }
+            counts[finding.kind, default: 0] += finding.count
+        }
+        return order.map { "\($0.label): \(Finding.grouped(counts[$0] ?? 0))" }
     }
 
     /// The human report in the SPEC's layout.
@@ -67,10 +81,11 @@ public struct ConsistencyReport: Encodable, Sendable {
         if let running {
             lines.append("Run In Progress: \(running.runID) (pid \(running.pid) on \(running.hostname), since \(running.since)); its files are not orphaned")
         }
-        lines.append("Inconsistencies Found: \(inconsistencies.count)")
+        // Each finding once, here; the sections below give counts, not the lines again.
+        lines.append("Inconsistencies Found: \(Finding.grouped(inconsistencyCount))")
         lines += inconsistencies.map { "  - \($0.line)" }
         if !warnings.isEmpty {
-            lines.append("Warnings: \(warnings.count)")
+            lines.append("Warnings: \(Finding.grouped(warningCount))")
             lines += warnings.map { "  - \($0.line)" }
         }
         lines.append("Table Consistency:")
@@ -91,8 +106,8 @@ public struct ConsistencyReport: Encodable, Sendable {
         }
         let unfixable = inconsistencies.filter { !$0.fixable }
         if !unfixable.isEmpty {
-            lines.append("Cannot Fix Automatically: \(unfixable.count)")
-            lines += unfixable.map { "  - \($0.line)" }
+            let count = unfixable.reduce(0) { $0 + $1.count }
+            lines.append("Cannot Fix Automatically: \(Finding.grouped(count)) (\(Self.countsByKind(unfixable).joined(separator: "; "))); each line above says the way out")
         }
         return lines.joined(separator: "\n")
     }

@@ -28,7 +28,7 @@ public struct Finding: Codable, Sendable, Equatable {
             case .completedWithoutLedger: return "Tracker COMPLETED without a complete ledger row"
             case .ledgerWithoutCompleted: return "Ledger complete but tracker not COMPLETED"
             case .rowCountMismatch: return "Row count differs from the ledger"
-            case .failedRetriesExhausted: return "Failed file with retries exhausted"
+            case .failedRetriesExhausted: return "Failed file that will not be retried"
             case .fileChanged: return "Completed file changed on disk"
             case .fileMissing: return "Tracked file gone from disk"
             case .stagingLeftover: return "Leftover staging table"
@@ -57,14 +57,33 @@ public struct Finding: Codable, Sendable, Equatable {
     public var message: String
     /// Whether `--fix` repairs it.
     public var fixable: Bool
+    /// How many problems it stands for: 1, or for the line that closes a check's capped
+    /// list ("and 1,010 more keys"), how many it did not list, so totals stay true.
+    public var count: Int
 
-    public init(_ kind: Kind, _ severity: Severity = .error, table: String? = nil, file: String? = nil, message: String, fixable: Bool) {
+    public init(_ kind: Kind, _ severity: Severity = .error, table: String? = nil, file: String? = nil, message: String, fixable: Bool, count: Int = 1) {
         self.kind = kind
         self.severity = severity
         self.table = table
         self.file = file
         self.message = message
         self.fixable = fixable
+        self.count = count
+    }
+
+    /// At most this many findings of one capped check are listed; one more says how many
+    /// more there are.
+    public static let listLimit = 20
+
+    /// `1,030`: counts people read, grouped the same whatever the locale.
+    public static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
+            result.append(digit)
+        }
+        return (number < 0 ? "-" : "") + result
     }
 
     /// `Orphaned processing record: landing/t/t_0042.csv`, the SPEC's human form.

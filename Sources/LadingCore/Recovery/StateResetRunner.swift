@@ -109,6 +109,18 @@ public struct StateResetRunner {
 }
 
 extension StateReset.Outcome {
+    /// The lines for people, one per outcome; with `--failed-only` only the tables that
+    /// had FAILED files, or "no FAILED files" (also with `--dry-run`) when none had any (a table without
+    /// failures has nothing to say, and a line per table of a large config hides the one
+    /// that matters).
+    public static func lines(_ outcomes: [StateReset.Outcome]) -> [String] {
+        let shown = outcomes.filter { !$0.failedOnly || $0.retryCountsReset > 0 }
+        if shown.isEmpty && !outcomes.isEmpty && outcomes.allSatisfy(\.failedOnly) {
+            return ["no FAILED files"]
+        }
+        return shown.map(\.text)
+    }
+
     /// One line for people.
     public var text: String {
         let line = plainText

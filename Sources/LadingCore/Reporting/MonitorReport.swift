@@ -2,7 +2,8 @@ import Foundation
 
 /// `lading monitor`: health over a window of hours (SPEC §8). Rates are fractions;
 /// crossing a `monitor:` threshold is a critical alert (exit 1), a run much longer
-/// than usual a warning.
+/// than usual a warning. Stuck files are read from the tracker's current state, not
+/// the window: a file that failed a week ago and still holds a table back still does.
 public struct MonitorReport: Encodable, Sendable {
     public struct Alert: Encodable, Sendable, Equatable {
         public var level: String
@@ -10,6 +11,10 @@ public struct MonitorReport: Encodable, Sendable {
         public var message: String
         public var value: Double?
         public var threshold: Double?
+        /// The table it is about, when it is about one.
+        public var table: String? = nil
+        /// The command that helps, for scripts; the message says it too.
+        public var command: String? = nil
     }
 
     public struct ErrorPattern: Encodable, Sendable {
@@ -82,10 +87,14 @@ public struct MonitorReport: Encodable, Sendable {
         let since = now.addingTimeInterval(-hours * 3600)
         var all: [RunRecord] = []
         var failures: [FileRecord] = []
+        var stuck: [Alert] = []
         if TrackerStore.exists(at: config.trackerPath) {
             let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
             all = try tracker.runs(limit: 100_000)
-            failures = try tracker.records(status: .failed).filter { (Timestamp.parse($0.updatedAt) ?? .distantPast) >= since }
+            let failed = try tracker.records(status: .failed)
+            failures = failed.filter { (Timestamp.parse($0.updatedAt) ?? .distantPast) >= since }
+            stuck = stuckFileAlerts(tables: config.tables, failed: failed, pending: try tracker.records(status: .pending),
+                                    retry: RetryPolicy(retryAttempts: config.retryAttempts))
         }
         let window = all.filter { (Timestamp.parse($0.startedAt) ?? .distantPast) >= since }
         let finished = window.filter { $0.status != "running" && $0.status != "refused" }
@@ -118,7 +127,84 @@ public struct MonitorReport: Encodable, Sendable {
                 message: "\(report.interruptedRuns) run(s) were killed before finishing; 'lading validate-consistency' shows whether anything needs a repair",
                 value: Double(report.interruptedRuns), threshold: 0))
         }
+        report.alerts += stuck
         return report
+    }
+
+    /// Files that wait on a human, per table (SPEC §8), each alert naming the command.
+    ///
+    /// - `held_files`: PENDING files of an SCD2 table behind a FAILED one (SPEC §7: they
+    ///   apply in order). **Critical** when a FAILED file before them will not be retried:
+    ///   the table cannot advance by itself, each night adds to the backlog and its data
+    ///   grows staler while runs keep "succeeding" elsewhere, so someone must act now.
+    ///   A **warning** when the next run retries the blocker, which may clear it alone.
+    /// - `failed_not_retried`: FAILED files no run will attempt again (data and
+    ///   configuration errors, or retries used up), not already told as a blocker.
+    ///   A **warning**: their rows are missing until someone fixes and resets them, but
+    ///   nothing else is held up and nothing gets worse by waiting; the run that failed
+    ///   them already exited 1 and counts in the failure rate. Being critical would keep
+    ///   `monitor` critical for as long as a file nobody can fix yet stays in the tracker,
+    ///   and an alert that never clears stops being read.
+    static func stuckFileAlerts(tables: [TableConfig], failed: [FileRecord], pending: [FileRecord], retry: RetryPolicy) -> [Alert] {
+        var alerts: [Alert] = []
+        var blockers: Set<String> = []
+        for table in tables where table.strategy == .scd2 {
+            let precedes = loadOrder(table)
+            let failedHere = failed.filter { $0.tableName == table.name }.sorted(by: precedes)
+            guard let first = failedHere.first else { continue }
+            let held = pending.filter { $0.tableName == table.name && precedes(first, $0) }
+            guard let last = held.max(by: precedes) else { continue }
+            let final = failedHere.filter { precedes($0, last) && !retry.mayRetry($0) }
+            let command = "lading reset-state --failed-only --table \(table.name) --yes"
+            var message = "\(table.name): \(held.count) file(s) wait behind \(Paths.fileName(of: first.filePath)), which FAILED (\(first.errorType ?? "unknown"))"
+            if final.isEmpty {
+                message += "; the next run retries it and, if it loads, the waiting files after it; 'lading status' shows the error"
+                alerts.append(Alert(level: "warning", name: "held_files", message: message, value: Double(held.count), threshold: 0,
+                                    table: table.name, command: "lading status"))
+            } else {
+                blockers.formUnion(final.map(\.filePath))
+                message += (retry.mayRetry(first) ? "" : " and will not be retried") + ": SCD2 files apply in order, so the table stays as it is until "
+                    + "\(final.count == 1 ? "it loads" : "\(final.count) failed files load")"
+                    + "; 'lading status' shows the error; fix the file or config, then '\(command)'"
+                alerts.append(Alert(level: "critical", name: "held_files", message: message, value: Double(held.count), threshold: 0,
+                                    table: table.name, command: command))
+            }
+        }
+        let final = failed.filter { !retry.mayRetry($0) && !blockers.contains($0.filePath) }
+        var names = tables.map(\.name)
+        for record in final where !names.contains(record.tableName) { names.append(record.tableName) }
+        for name in names {
+            let files = final.filter { $0.tableName == name }
+            guard let first = files.first else { continue }
+            let kinds = Set(files.map { $0.errorType.flatMap(ErrorKind.init(rawValue:)) ?? .unknown })
+            var reasons: [String] = []
+            if kinds.contains(.data) { reasons.append("data errors need a fix") }
+            if kinds.contains(.configuration) { reasons.append("configuration errors need a fix") }
+            if !kinds.subtracting([.data, .configuration]).isEmpty { reasons.append("the others used up their retries") }
+            let command = "lading reset-state --failed-only --table \(name) --yes"
+            let which = Paths.fileName(of: first.filePath) + (files.count > 1 ? " and \(files.count - 1) more" : "")
+            alerts.append(Alert(level: "warning", name: "failed_not_retried",
+                message: "\(name): \(files.count) FAILED file(s) will not be retried (\(which)): \(reasons.joined(separator: "; ")); "
+                    + "'lading status' shows the errors; fix them, then '\(command)'",
+                value: Double(files.count), threshold: 0, table: name, command: command))
+        }
+        return alerts
+    }
+
+    /// The order an SCD2 table applies its files in (as discovery sorts them).
+    static func loadOrder(_ table: TableConfig) -> (FileRecord, FileRecord) -> Bool {
+        func byName(_ a: FileRecord, _ b: FileRecord) -> Bool { a.filePath.utf8.lexicographicallyPrecedes(b.filePath.utf8) }
+        switch table.orderBy {
+        case .name:
+            return byName
+        case .modifiedTime:
+            return { a, b in
+                let (left, right) = (Timestamp.parse(a.fileModifiedTime), Timestamp.parse(b.fileModifiedTime))
+                if let left, let right, left != right { return left < right }
+                if left == nil || right == nil, a.fileModifiedTime != b.fileModifiedTime { return a.fileModifiedTime < b.fileModifiedTime }
+                return byName(a, b)
+            }
+        }
     }
 
     static func alerts(_ report: MonitorReport, thresholds: LadingConfig.Monitor, history: [Double]) -> [Alert] {
@@ -160,9 +246,15 @@ public struct MonitorReport: Encodable, Sendable {
         return groups.values.sorted { ($0.count, $1.pattern) > ($1.count, $0.pattern) }
     }
 
+    /// Masks what varies between failures of the same kind: quoted values, paths, dates
+    /// and timestamps, then numbers. A number is masked only as a whole token (not next
+    /// to a letter, digit or `_`), so "SCD2", "col2", "x86_64" or "1.2.3" keep their digits.
     static func normalise(_ message: String) -> String {
         var text = message
-        for (regex, replacement) in [("'[^']*'", "'…'"), ("\"[^\"]*\"", "\"…\""), ("/[^ :;,)]+", "<path>"), ("[0-9]+(\\.[0-9]+)?", "N")] {
+        let masks = [("'[^']*'", "'…'"), ("\"[^\"]*\"", "\"…\""), ("/[^ :;,)]+", "<path>"),
+                     ("(?<![A-Za-z0-9_])[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?(?![A-Za-z0-9_])", "<time>"),
+                     ("(?<![A-Za-z0-9_.])[0-9]+(\\.[0-9]+)?(?!\\.?[A-Za-z0-9_])", "N")]
+        for (regex, replacement) in masks {
             text = text.replacingOccurrences(of: regex, with: replacement, options: .regularExpression)
         }
         return text.count > 200 ? String(text.prefix(200)) + "…" : text

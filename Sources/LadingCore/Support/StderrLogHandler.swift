@@ -55,12 +55,54 @@ public struct StderrLogHandler: LogHandler {
             return "\(stamp) \(level.rawValue.uppercased()) \(escapingControlCharacters(message))" + (fields.isEmpty ? "" : " " + fields)
         case .json:
             // `event` and `message` carry the same words: `event` is what log pipelines group by.
-            var object: [String: String] = ["timestamp": stamp, "level": level.rawValue, "event": message, "message": message]
-            for (key, value) in metadata where object[key] == nil { object[key] = "\(value)" }
+            var object: [String: JSONField] = ["timestamp": .text(stamp), "level": .text(level.rawValue), "event": .text(message), "message": .text(message)]
+            for (key, value) in metadata where object[key] == nil { object[key] = JSONField(value) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             guard let data = try? encoder.encode(object) else { return message }
             return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// One value of a JSON log line. Logger metadata values are strings, so a value that
+    /// reads as a plain number (`2`, `-3`, `0.011`) goes out as a JSON number, which log
+    /// pipelines can sum and compare (`"files_failed":2`). Anything a JSON reader would
+    /// change stays a string: leading zeros (`007`), a sign `+`, exponents, and more than
+    /// 15 significant digits (a double keeps no more).
+    enum JSONField: Encodable, Equatable {
+        case text(String)
+        case integer(Int64)
+        case decimal(Double)
+
+        init(_ value: Logger.Metadata.Value) {
+            switch value {
+            case .string(let text): self = JSONField.number(text) ?? .text(text)
+            case .stringConvertible(let convertible): self = JSONField.number(convertible.description) ?? .text(convertible.description)
+            case .array, .dictionary: self = .text("\(value)")
+            }
+        }
+
+        /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?` with at most 15 digits, else nil.
+        static func number(_ text: String) -> JSONField? {
+            var digits = Substring(text)
+            if digits.first == "-" { digits = digits.dropFirst() }
+            let parts = digits.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let whole = parts.first, !whole.isEmpty, whole.utf8.allSatisfy({ (48...57).contains($0) }),
+                  whole == "0" || whole.first != "0" else { return nil }
+            let fraction = parts.count == 2 ? parts[1] : nil
+            if let fraction, fraction.isEmpty || !fraction.utf8.allSatisfy({ (48...57).contains($0) }) { return nil }
+            guard whole.count + (fraction?.count ?? 0) <= 15 else { return nil }
+            if fraction == nil { return Int64(text).map(JSONField.integer) }
+            return Double(text).map(JSONField.decimal)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .text(let text): try container.encode(text)
+            case .integer(let number): try container.encode(number)
+            case .decimal(let number): try container.encode(number)
+            }
         }
     }
 
