@@ -55,7 +55,7 @@ public enum PrometheusMetrics {
                      "# TYPE lading_consistency_findings gauge"]
         for kind in Finding.Kind.allCases {
             for severity in [Finding.Severity.error, .warning] {
-                let count = findings.filter { $0.kind == kind && $0.severity == severity }.count
+                let count = findings.filter { $0.kind == kind && $0.severity == severity }.reduce(0) { $0 + $1.count }
                 lines.append("lading_consistency_findings{kind=\"\(kind.rawValue)\",severity=\"\(severity.rawValue)\"} \(count)")
             }
         }
