@@ -34,3 +34,18 @@ import Testing
         #expect(!workspace.exists("state/reports"), "an explicit --report is the only report")
     }
 }
+
+/// Issue 13: a file failing on its bad records says what was counted: the whole file,
+/// or the first batch when `max_bad_record_ratio: 0` stopped reading there.
+@Suite struct BadRecordMessageCLITests {
+    @Test(arguments: [("0", "1 bad record(s) in its first 1000 records"), ("0.0001", "3 of its 2500 records are bad")])
+    func theMessageSaysWhatWasCounted(ratio: String, expected: String) throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "batch_size: 1000\nmax_bad_record_ratio: \(ratio)\n", tableExtra: "    columns: {id: integer}\n")
+        var text = "id\n"
+        for index in 1...2500 { text += ([10, 1500, 2400].contains(index) ? "x\(index)" : "\(index)") + "\n" }
+        try workspace.write("landing/orders/a.csv", text)
+        let run = try workspace.lading("run")
+        #expect(run.status == 1 && run.stdout.contains(expected), "\(run.stdout)")
+    }
+}

@@ -78,7 +78,7 @@ public final class AppendLoader {
                 if examples.count < 3 { examples += batch.badRecords.prefix(3 - examples.count) }
                 // With a ratio of 0 the first bad record already decides; otherwise the end does.
                 if finished || table.maxBadRecordRatio == 0 {
-                    try context.enforceBadRecordRatio(result, examples: examples, file: file.path)
+                    try context.enforceBadRecordRatio(result, examples: examples, file: file.path, wholeFile: finished)
                 }
                 result.bytesRead = reader.bytesConsumed
                 if finished { result.contentSHA256 = reader.contentSHA256 ?? sha256 }

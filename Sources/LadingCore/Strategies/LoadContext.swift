@@ -131,10 +131,10 @@ extension LoadContext {
 
     /// I2 with `max_bad_record_ratio`: a file whose share of bad records is above it
     /// fails whole, naming its first problems.
-    func enforceBadRecordRatio(_ result: LoadResult, examples: [BadRecord], file: String) throws {
+    func enforceBadRecordRatio(_ result: LoadResult, examples: [BadRecord], file: String, wholeFile: Bool = true) throws {
         guard Double(result.rowsQuarantined) > table.maxBadRecordRatio * Double(max(result.recordsRead, 1)) else { return }
         throw LoadError.tooManyBadRecords(file: file, bad: Int(result.rowsQuarantined), read: Int(result.recordsRead),
                                           allowed: table.maxBadRecordRatio,
-                                          examples: examples.prefix(3).map { "line \($0.lineNumber): \($0.reason)" })
+                                          examples: examples.prefix(3).map { "line \($0.lineNumber): \($0.reason)" }, wholeFile: wholeFile)
     }
 }

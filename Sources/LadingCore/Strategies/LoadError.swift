@@ -4,7 +4,8 @@ import Glibc
 
 /// Why a file's load failed, beyond reader and SQLite errors.
 public enum LoadError: LadingError {
-    case tooManyBadRecords(file: String, bad: Int, read: Int, allowed: Double, examples: [String])
+    /// `wholeFile`: false when reading stopped early (a ratio of 0 allows no bad record).
+    case tooManyBadRecords(file: String, bad: Int, read: Int, allowed: Double, examples: [String], wholeFile: Bool)
     case schemaChanged(file: String, table: String, newColumns: [String])
     case duplicateKey(file: String, key: String, firstLine: Int, secondLine: Int)
     case missingKeyColumn(file: String, column: String)
@@ -22,8 +23,10 @@ public enum LoadError: LadingError {
 
     public var message: String {
         switch self {
-        case .tooManyBadRecords(let file, let bad, let read, let allowed, let examples):
-            return "\(file): \(bad) of \(read) records are bad, above max_bad_record_ratio \(allowed); nothing of the file was loaded. First problems: \(examples.joined(separator: "; "))"
+        case .tooManyBadRecords(let file, let bad, let read, let allowed, let examples, let wholeFile):
+            let counts = wholeFile ? "\(bad) of its \(read) records are bad, above max_bad_record_ratio \(allowed)"
+                : "\(bad) bad record(s) in its first \(read) records, and max_bad_record_ratio \(allowed) allows none (reading stopped there)"
+            return "\(file): \(counts); nothing of the file was loaded. First problems: \(examples.joined(separator: "; "))"
         case .schemaChanged(let file, let table, let columns):
             return "\(file) has columns that table '\(table)' lacks (\(columns.joined(separator: ", "))) and schema_evolution is 'fail'; add them to the table or set schema_evolution: add_columns"
         case .duplicateKey(let file, let key, let first, let second):
