@@ -99,5 +99,9 @@ import Testing
         try workspace.write("landing/d_3.csv", "id,name\n1,a\n2,B\n4,d\n5,e\n")
         let text = try workspace.lading("run")
         #expect(text.stdout.contains("d_3.csv: 1 new, 0 changed, 3 unchanged, 0 closed as deleted (4 records applied)"), "\(text.stdout)")
+        // history --json keeps them per run and file.
+        let history = try workspace.lading("history", "--json")
+        #expect(history.stdout.contains("\"keys_unchanged\" : 3") && history.stdout.contains("\"keys_changed\" : 1") && history.stdout.contains("d_2.csv"),
+                "\(history.stdout)")
     }
 }

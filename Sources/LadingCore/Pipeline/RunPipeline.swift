@@ -96,6 +96,7 @@ public struct RunPipeline {
         record.errorMessage = thrown.map { ($0 as? LadingError)?.message ?? "\($0)" }
             ?? (summary.tableErrors.isEmpty ? nil : summary.tableErrors.joined(separator: "; "))
         try? tracker.finishRun(record)
+        try? tracker.recordRunFiles(runID: runID, tables: summary.tables)
         record.startedAt = summary.startedAt ?? ""
         try? warehouse.recordRun(record)
         summary.reportPath = writeReport(summary, to: reportPath, at: started, logger: log)

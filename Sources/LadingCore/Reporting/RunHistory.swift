@@ -5,8 +5,10 @@ public struct RunHistory: Encodable, Sendable {
     public struct Entry: Encodable, Sendable {
         public var run: RunRecord
         public var durationSeconds: Double?
+        /// The files the run touched, with their counts (SCD2: per key).
+        public var files: [RunFile] = []
 
-        enum CodingKeys: String, CodingKey { case durationSeconds = "duration_seconds", outcome }
+        enum CodingKeys: String, CodingKey { case durationSeconds = "duration_seconds", outcome, files }
 
         public func encode(to encoder: any Encoder) throws {
             try run.encode(to: encoder)
@@ -14,6 +16,7 @@ public struct RunHistory: Encodable, Sendable {
             try container.encode(durationSeconds, forKey: .durationSeconds)
             // SPEC §8 calls it the outcome; `status` (also `running`) stays for the tracker's word.
             try container.encode(run.status, forKey: .outcome)
+            try container.encode(files, forKey: .files)
         }
     }
 
@@ -23,7 +26,9 @@ public struct RunHistory: Encodable, Sendable {
     public static func gather(config: LadingConfig, environment: Environment, limit: Int) throws -> RunHistory {
         guard TrackerStore.exists(at: config.trackerPath) else { return RunHistory(runs: []) }
         let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
-        return RunHistory(runs: try tracker.runs(limit: limit).map { Entry(run: $0, durationSeconds: duration(of: $0)) })
+        return RunHistory(runs: try tracker.runs(limit: limit).map {
+            Entry(run: $0, durationSeconds: duration(of: $0), files: try tracker.runFiles(runID: $0.runID))
+        })
     }
 
     static func duration(of run: RunRecord) -> Double? {

@@ -2,7 +2,7 @@
 /// Each migration runs in the transaction that bumps the version, so a crash leaves
 /// either the old schema or the new one.
 enum TrackerSchema {
-    static let currentVersion = 2
+    static let currentVersion = 3
 
     static let migrations: [Int: String] = [
         1: """
@@ -53,6 +53,22 @@ enum TrackerSchema {
             consecutive_failures INTEGER NOT NULL,
             run_id TEXT
         );
+        """,
+        // What each run did per file (SPEC §8: `history --json` gives the per-file counts).
+        3: """
+        CREATE TABLE IF NOT EXISTS run_files (
+            run_id TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            file_path TEXT NOT NULL,
+            status TEXT NOT NULL,
+            records_read INTEGER NOT NULL DEFAULT 0,
+            rows_loaded INTEGER NOT NULL DEFAULT 0,
+            rows_quarantined INTEGER NOT NULL DEFAULT 0,
+            error_type TEXT,
+            error_message TEXT,
+            scd2 TEXT,
+            PRIMARY KEY (run_id, table_name, file_path)
+        ) WITHOUT ROWID;
         """,
     ]
 }
