@@ -6,8 +6,9 @@ public enum MetricsWriter {
         let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
         let counts = try tracker.statusCounts()
         let lastSuccess = try tracker.runs(limit: 500).first { $0.status == "success" }.flatMap { Timestamp.parse($0.finishedAt ?? "") }
-        let text = PrometheusMetrics.render(summary: summary, fileCounts: counts, lastSuccess: lastSuccess,
+        var text = PrometheusMetrics.render(summary: summary, fileCounts: counts, lastSuccess: lastSuccess,
                                             tables: config.tables.map(\.name), openBreakers: Set(try tracker.openBreakers().keys))
+        text += PrometheusMetrics.render(runOutcomes: try tracker.runCountsByStatus())
         try write(text, to: path)
     }
 

@@ -44,6 +44,17 @@ public enum PrometheusMetrics {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// SPEC §4: refused and interrupted runs are counted. Totals over the tracker's
+    /// history, so they only grow (true counters; `increase()` gives the recent ones).
+    public static func render(runOutcomes: [String: Int]) -> String {
+        var lines = ["# HELP lading_runs_total Runs recorded in the tracker, per outcome (refused: turned away by the lock; interrupted: killed).",
+                     "# TYPE lading_runs_total counter"]
+        for outcome in ["success", "partial", "failed", "interrupted", "refused"] {
+            lines.append("lading_runs_total{outcome=\"\(outcome)\"} \(runOutcomes[outcome] ?? 0)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     static func escape(_ label: String) -> String {
         label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }

@@ -359,6 +359,15 @@ public final class Tracker {
                    [.text(runID), .text(stamp), .text(stamp), .integer(Int64(pid)), .text(hostname), .text("refused: the lock is held by \(holder)")])
     }
 
+    /// How many runs ended in each outcome, over the whole history.
+    public func runCountsByStatus() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try db.rows("SELECT status, count(*) FROM runs GROUP BY status") {
+            counts[row[0].textValue ?? ""] = Int(row[1].integerValue ?? 0)
+        }
+        return counts
+    }
+
     /// What a run did per file, kept for `history --json`.
     public func recordRunFiles(runID: String, tables: [RunSummary.Table]) throws {
         let encoder = JSONEncoder()
