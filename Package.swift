@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
@@ -25,7 +24,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
-        // SHA-256 from the system's OpenSSL (issue 13).
+        // SHA-256 from the system's OpenSSL: swift-crypto would compile BoringSSL, most
+        // of a fresh clone's first build, for one hash function (issue 13).
         .systemLibrary(
             name: "CCrypto",
             pkgConfig: "libcrypto",
@@ -38,7 +38,6 @@ let package = Package(
                 "CZlib",
                 "CCrypto",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [
