@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config.example.yaml
 BIN_DIR = .build/release
-APT_PACKAGES_BUILD = libsqlite3-dev zlib1g-dev pkg-config
+APT_PACKAGES_BUILD = libsqlite3-dev zlib1g-dev libssl-dev pkg-config
 APT_PACKAGES_TEST = sqlite3
 
 .PHONY: all deps deps-test build run test soak bench clean

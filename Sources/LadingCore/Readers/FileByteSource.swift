@@ -1,4 +1,3 @@
-import Crypto
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,10 +8,11 @@ public final class FileByteSource: ByteSource {
     private var fd: Int32
     public private(set) var bytesConsumed: Int64 = 0
     public private(set) var contentSHA256: String?
-    private var hasher = SHA256()
+    private let hasher: SHA256Hasher
 
     public init(path: String) throws {
         self.path = path
+        hasher = try SHA256Hasher()
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReaderError.cannotOpen(path: path, errno: errno) }
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
@@ -26,11 +26,11 @@ public final class FileByteSource: ByteSource {
             let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if count > 0 {
                 bytesConsumed += Int64(count)
-                if let base = buffer.baseAddress { hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: count)) }
+                try hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
                 return count
             }
             if count == 0 {
-                if contentSHA256 == nil { contentSHA256 = FileHasher.hex(hasher.finalize()) }
+                if contentSHA256 == nil { contentSHA256 = try hasher.finalize() }
                 return 0
             }
             if errno == EINTR { continue }
