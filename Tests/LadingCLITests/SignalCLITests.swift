@@ -60,8 +60,11 @@ import Glibc
         var big = "order_id,amount,note\n"
         for index in 0..<60_000 { big += "\(900_000 + index),1.5,\"big \(index)\"\n" }
         try workspace.write("landing/orders/orders_0_big.csv", big)
-        let process = try start(workspace)
-        #expect(wait { (try? workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM _lading_loads WHERE status = 'partial'")) == ["1"] })
+        // The run pauses after its 20th checkpoint (the big file sorts first): the signal
+        // lands in the middle of a staged load on any machine.
+        let process = try start(workspace, environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "20"])
+        #expect(wait { workspace.read("stderr.log")?.contains("test pause at checkpoint") == true })
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM _lading_loads WHERE status = 'partial'") == ["1"])
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == expected, "\(workspace.read("stderr.log") ?? "")")

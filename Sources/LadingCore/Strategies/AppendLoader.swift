@@ -115,6 +115,7 @@ public final class AppendLoader {
                     try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .partial, result: result, staging: stagingName, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
                 }
                 FaultPoint.afterBatchCommit.hit()
+                TestPause.afterCheckpoint()
                 }
                 if batch.records > 0 { resumeAfter = max(resumeAfter, Int64(batch.lastRecordNumber)) }
                 if finished {
