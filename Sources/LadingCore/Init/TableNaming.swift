@@ -8,18 +8,11 @@
 /// digit gets `t_` in front, and an empty result is `table`. Names already given get
 /// `_2`, `_3`, … (ignoring case, as `ConfigLoader` compares them).
 struct TableNaming {
-    private var used = Set<String>()
+    /// Clashes ignoring case get `_2`, `_3`, … by the same rule as column names.
+    private var naming = ColumnNaming()
 
     mutating func name(forFolder folder: String) -> String {
-        let base = TableNaming.identifier(from: folder)
-        var candidate = base
-        var suffix = 2
-        while used.contains(candidate.lowercased()) {
-            candidate = "\(base)_\(suffix)"
-            suffix += 1
-        }
-        used.insert(candidate.lowercased())
-        return candidate
+        naming.name(for: TableNaming.identifier(from: folder), position: 0)
     }
 
     static func identifier(from folder: String) -> String {
