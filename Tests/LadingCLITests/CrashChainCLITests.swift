@@ -63,7 +63,16 @@ import Glibc
         for fault in chain {
             _ = try workspace.lading("run", environment: ["LADING_FAULT": fault])
         }
-        let clean = try workspace.lading("run")
+        var clean = try workspace.lading("run")
+        let failures = try workspace.sqlite("state/tracker.sqlite", "SELECT error_message FROM file_processing_tracker WHERE status = 'FAILED'")
+        if !failures.isEmpty {
+            // A file killed in every run of the chain used up its retries (each dead run
+            // counts one attempt, so a poison file stops being retried): that is the only
+            // acceptable failure, and an operator reset loads it.
+            #expect(failures.allSatisfy { $0.contains("died while loading it") }, "\(label): \(failures) \(clean.stdout)")
+            #expect(try workspace.lading("reset-state", "--failed-only", "--yes").status == 0)
+            clean = try workspace.lading("run")
+        }
         #expect(clean.status == 0, "\(label): \(clean.stderr)")
         try workspace.expectInvariants()
     }
