@@ -60,6 +60,7 @@ struct QuarantineCommand: ParsableCommand {
                 let config = try global.loadConfig(environment: environment)
                 let logger = global.makeLogger()
                 let tables = try config.selectTables(table)
+                SignalMonitor.install()
                 let outcomes = try QuarantineReprocessor(config: config, environment: environment, logger: logger).reprocess(tables: tables, dryRun: dryRun)
                 if let metricsFile, !dryRun {
                     let loaded = outcomes.reduce(0) { $0 + $1.reprocessed }

@@ -50,13 +50,15 @@ struct ResetStateCommand: ParsableCommand {
         try ExitMapping.run {
             let environment = Environment.live
             let config = try global.loadConfig(environment: environment)
+            SignalMonitor.install()
             let logger = global.makeLogger()
             let tables = try config.selectTables(table)
             let runner = StateResetRunner(config: config, environment: environment, logger: logger)
             if dryRun {
-                let outcomes = try runner.plan(tables: tables, files: file, failedOnly: failedOnly)
+                let outcomes = try runner.plan(tables: tables, files: file, failedOnly: failedOnly, reinfer: reinfer)
                 if json { try Output.json(outcomes) } else { for line in StateReset.Outcome.lines(outcomes) { Output.print(line) } }
-                return .success
+                // The real reset would refuse a replay that misses files (exit 1): so does its plan.
+                return outcomes.contains { $0.replay && !$0.keptMissing.isEmpty } ? .completedWithFailures : .success
             }
             let scope = failedOnly ? "reset the retry counts of FAILED files in" : file.isEmpty ? "reset all files of" : "reset \(file.joined(separator: ", ")) in"
             let question = "This will \(scope) table(s) \(tables.map(\.name).joined(separator: ", "))."

@@ -63,6 +63,7 @@ enum ConsistencyOutput {
         try ExitMapping.run {
             let environment = Environment.live
             let config = try global.loadConfig(environment: environment)
+            if fix && !dryRun { SignalMonitor.install() }
             let repairer = ConsistencyRepairer(config: config, environment: environment, logger: global.makeLogger())
             let report = !fix ? try ConsistencyChecker(config: config, environment: environment).check()
                 : dryRun ? try repairer.plan() : try repairer.repair()

@@ -67,9 +67,18 @@ public struct ConsistencyChecker {
             report.findings.append(Finding(.staleLock, file: config.lockPath,
                                            message: "held by \(info.holderDescription), but \(staleReason); the next run or --fix takes it over", fixable: true))
             return nil
-        case .unreadable(let detail, _):
-            report.findings.append(Finding(.lockUnreadable, file: config.lockPath,
-                                           message: "\(detail); --fix or 'lading force-unlock' removes it", fixable: true))
+        case .unreadable(let detail, let modifiedAt):
+            // A fresh unreadable lock may be a run writing it: the lock refuses to take it
+            // over before timeout_minutes, so --fix could not either.
+            let timeout = TimeInterval(config.timeoutMinutes) * 60
+            if let modifiedAt, environment.clock.now().timeIntervalSince(modifiedAt) < timeout {
+                report.findings.append(Finding(.lockUnreadable, file: config.lockPath,
+                    message: "\(detail); it is younger than timeout_minutes, so a run may be starting: try again later, or if no run is active remove it with 'lading force-unlock --yes'",
+                    fixable: false))
+            } else {
+                report.findings.append(Finding(.lockUnreadable, file: config.lockPath,
+                                               message: "\(detail); --fix or 'lading force-unlock' removes it", fixable: true))
+            }
             return nil
         }
     }

@@ -16,6 +16,9 @@ struct DeclaredTypeCheck {
         guard try warehouse.db.tableExists(WarehouseSchema.columns) else { return [] }
         var result: [(TableConfig, [TableConfig.Column])] = []
         for table in tables where !table.columns.isEmpty {
+            // A dropped table's catalog rows are leftovers: its next creation takes the
+            // declared types, and the `table_missing` repair must not be blocked.
+            guard try warehouse.tableExists(table.name) else { continue }
             let existing = Dictionary(try warehouse.columns(of: table.name).map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
             var wider: [TableConfig.Column] = []
             for declared in table.columns {
@@ -35,11 +38,17 @@ struct DeclaredTypeCheck {
         return result
     }
 
-    /// Migrates the widenings, one transaction per table, under the caller's lock.
-    static func migrate(_ widenings: [(table: TableConfig, columns: [TableConfig.Column])], warehouse: SQLiteWarehouse, logger: Logger) throws {
+    /// Migrates the widenings, one transaction per table, under the caller's lock. An
+    /// SCD2 table with applied files is replayed with the wider types (`replay`), so its
+    /// versions are what a reset would give; others are converted in place.
+    static func migrate(_ widenings: [(table: TableConfig, columns: [TableConfig.Column])], warehouse: SQLiteWarehouse, logger: Logger,
+                        replay: (TableConfig, [TableConfig.Column]) throws -> Bool) throws {
         for (table, columns) in widenings {
             let before = Dictionary(try warehouse.columns(of: table.name).map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
-            try warehouse.transaction { try warehouse.widen(table.name, to: columns) }
+            let replayed = table.strategy == .scd2 ? try replay(table, columns) : false
+            if !replayed {
+                try warehouse.transaction { try warehouse.widen(table.name, to: columns) }
+            }
             for column in columns {
                 logger.notice("migrated a column to its declared wider type", metadata: [
                     "table": "\(table.name)", "column": "\(column.name)",

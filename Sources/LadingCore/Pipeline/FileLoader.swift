@@ -95,7 +95,13 @@ struct FileLoader {
                         log.warning("the SCD2 table is missing although files were applied to it: replaying them before this file")
                         return try replay.replay(adding: file, sha256: sha, batchID: batchID)
                     }
-                    return try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                    do {
+                        return try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                    } catch LoadError.widenByReplay(let columns) {
+                        log.notice("widening SCD2 columns by replaying the table with the wider types", metadata: [
+                            "columns": "\(columns.map { "\($0.name) as \($0.type.rawValue)" }.joined(separator: ", "))"])
+                        return try replay.replay(adding: file, sha256: sha, batchID: batchID, widening: columns)
+                    }
                 }
             }
             FaultPoint.afterFinalCommit.hit()

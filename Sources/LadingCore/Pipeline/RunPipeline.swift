@@ -32,7 +32,10 @@ public struct RunPipeline {
         }
         let (lock, warehouse, tracker) = (state.lock, state.warehouse, state.tracker)
         defer { lock.release() }
-        try DeclaredTypeCheck.migrate(widenings, warehouse: warehouse, logger: log)
+        try DeclaredTypeCheck.migrate(widenings, warehouse: warehouse, logger: log) { table, columns in
+            try TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker, environment: environment, logger: log)
+                .replayAll(widening: columns) != nil
+        }
         if let pause = environment.variables["LADING_TEST_HOLD_LOCK_SECONDS"].flatMap(Double.init), pause > 0 {
             // Test hook: keep the lock long enough for contenders to meet it.
             Thread.sleep(forTimeInterval: pause)

@@ -80,13 +80,14 @@ struct TableReplay {
     // MARK: - Replay
 
     /// Replays the table with a late file in its place; returns the late file's result.
-    func replay(adding late: DiscoveredFile, sha256: String?, batchID: String) throws -> (LoadResult, String) {
+    /// `widening`: column types the replay uses instead of the table's (SPEC §3).
+    func replay(adding late: DiscoveredFile, sha256: String?, batchID: String, widening: [TableConfig.Column] = []) throws -> (LoadResult, String) {
         var steps = try appliedSteps(excluding: late.path)
         let position = steps.firstIndex { precedes(late.path, late.modifiedTime, $0.path, nil) } ?? steps.count
         steps.insert(Step(path: late.path, boundary: lateBoundary(before: position, in: steps)), at: position)
-        let outcome = try replay(steps, newFile: (late.path, sha256, batchID))
+        let outcome = try replay(steps, newFile: (late.path, sha256, batchID), widening: widening)
         guard let result = outcome.results[late.path] else { throw InternalError("the replay did not apply \(late.path)") }
-        logger.warning("late file: replayed the table with it in its place", metadata: [
+        logger.warning("replayed the table with this file in its place", metadata: [
             "table": "\(table.name)", "file": "\(late.path)", "files_replayed": "\(steps.count)"])
         return result
     }
@@ -94,10 +95,10 @@ struct TableReplay {
     /// Replays every applied file of the table (reset-state, a repair); nil when the
     /// table has no applied file.
     @discardableResult
-    func replayAll(reinfer: Bool = false) throws -> Outcome? {
+    func replayAll(reinfer: Bool = false, widening: [TableConfig.Column] = []) throws -> Outcome? {
         let steps = try appliedSteps()
         guard !steps.isEmpty else { return nil }
-        return try replay(steps, newFile: nil, reinfer: reinfer)
+        return try replay(steps, newFile: nil, reinfer: reinfer, widening: widening)
     }
 
     /// A late file's boundary with `load_time`: the midpoint between the boundaries of
@@ -116,7 +117,8 @@ struct TableReplay {
 
     /// `reinfer`: the shadow starts without the table's column types, so they are
     /// inferred again from the files (declared ones still apply).
-    private func replay(_ steps: [Step], newFile: (path: String, sha256: String?, batchID: String)?, reinfer: Bool = false) throws -> Outcome {
+    private func replay(_ steps: [Step], newFile: (path: String, sha256: String?, batchID: String)?, reinfer: Bool = false,
+                        widening: [TableConfig.Column] = []) throws -> Outcome {
         let missing = steps.map(\.path).filter { !FileManager.default.fileExists(atPath: $0) }
         guard missing.isEmpty else {
             throw LoadError.replayImpossible(file: newFile?.path ?? table.name, table: table.name, missing: missing)
@@ -137,19 +139,30 @@ struct TableReplay {
                     INSERT INTO _lading_columns (table_name, column_name, column_type, position)
                     SELECT ?, column_name, column_type, position FROM _lading_columns WHERE table_name = ?
                     """, [.text(shadowName), .text(table.name)])
+                for column in widening {
+                    try db.run("UPDATE _lading_columns SET column_type = ? WHERE table_name = ? AND lower(column_name) = lower(?)",
+                               [.text(column.type.rawValue), .text(shadowName), .text(column.name)])
+                }
             }
             for step in steps {
+                // SIGINT/SIGTERM between files: the whole replay rolls back, the old table stays.
+                if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
                 guard let file = DiscoveredFile.current(path: step.path) else {
                     throw LoadError.replayImpossible(file: newFile?.path ?? table.name, table: table.name, missing: [step.path])
                 }
                 let isNew = step.path == newFile?.path
                 let sha = isNew ? newFile?.sha256 : try FileHasher.sha256(path: step.path)
                 let batchID = isNew ? newFile?.batchID ?? "" : environment.makeID(prefix: "batch-")
-                switch table.strategy {
-                case .scd2:
-                    outcome.results[step.path] = try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID, recordedBoundary: step.boundary)
-                case .append:
-                    outcome.results[step.path] = try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                do {
+                    switch table.strategy {
+                    case .scd2:
+                        outcome.results[step.path] = try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID, recordedBoundary: step.boundary)
+                    case .append:
+                        outcome.results[step.path] = try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                    }
+                } catch let error as LadingError where !isNew && newFile != nil && error.kind != .transient {
+                    // Say which file the late file's replay failed on, not as if it were its own.
+                    throw LoadError.replayFailed(file: newFile?.path ?? "", table: table.name, at: step.path, reason: error.message)
                 }
             }
             outcome.rowsBefore = try warehouse.tableExists(table.name)

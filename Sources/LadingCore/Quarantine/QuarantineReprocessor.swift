@@ -47,7 +47,12 @@ public struct QuarantineReprocessor {
         let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "reprocess-"))
         defer { state.lock.release() }
         let (warehouse, tracker) = (state.warehouse, state.tracker)
-        if !dryRun { try DeclaredTypeCheck.migrate(widenings, warehouse: warehouse, logger: logger) }
+        if !dryRun {
+            try DeclaredTypeCheck.migrate(widenings, warehouse: warehouse, logger: logger) { table, columns in
+                try TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker, environment: environment, logger: logger)
+                    .replayAll(widening: columns) != nil
+            }
+        }
         var outcomes: [Outcome] = []
         for table in tables {
             let pending = try QuarantinedRecord.fetch(from: warehouse, table: table.name, file: nil, pendingOnly: true)

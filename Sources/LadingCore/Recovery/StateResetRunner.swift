@@ -47,7 +47,7 @@ public struct StateResetRunner {
     }
 
     /// `--dry-run`: the outcomes a reset would have, read without the lock or any write.
-    public func plan(tables: [TableConfig], files: [String], failedOnly: Bool) throws -> [StateReset.Outcome] {
+    public func plan(tables: [TableConfig], files: [String], failedOnly: Bool, reinfer: Bool = false) throws -> [StateReset.Outcome] {
         guard FileManager.default.fileExists(atPath: config.warehouse.path) || TrackerStore.exists(at: config.trackerPath) else {
             return tables.map { var outcome = StateReset.Outcome(table: $0.name); outcome.dryRun = true; return outcome }
         }
@@ -62,9 +62,9 @@ public struct StateResetRunner {
             if failedOnly {
                 outcome.failedOnly = true
                 outcome.retryCountsReset = try tracker.records(table: table.name).filter { $0.status == .failed }.count
-            } else if table.strategy == .scd2 {
+            } else if table.strategy == .scd2 || reinfer {
                 outcome.replay = true
-                let applied = try warehouse.ledgerRows(table: table.name).filter { $0.status == .complete }.map(\.sourceFile)
+                let applied = try warehouse.ledgerRows(table: table.name).filter { $0.status == .complete || $0.stagingTable == nil }.map(\.sourceFile)
                 outcome.filesReset = applied.filter { FileManager.default.fileExists(atPath: $0) }
                 outcome.keptMissing = applied.filter { !FileManager.default.fileExists(atPath: $0) }
                 outcome.rowsRemoved = try warehouse.tableExists(table.name)

@@ -14,6 +14,11 @@ public enum LoadError: LadingError {
     /// An ordered table's file that sorts before (or, by its SCD2 boundary, starts
     /// before) the last file already applied, with `late_files: fail`.
     case lateFile(file: String, table: String, lastApplied: String)
+    /// An SCD2 file needs wider column types: the table is replayed with them instead of
+    /// converted in place (caught by the loader, never shown to a user).
+    case widenByReplay(columns: [TableConfig.Column])
+    /// A replay with `file` in its place failed while applying another file, `at`.
+    case replayFailed(file: String, table: String, at: String, reason: String)
     /// A replay needs every applied file of its table, and some are gone from disk.
     case replayImpossible(file: String, table: String, missing: [String])
     /// Staging held another number of rows than its checkpoints counted: never committed.
@@ -39,6 +44,10 @@ public enum LoadError: LadingError {
             return "\(file) changed while it was being loaded (its bytes differ from those its checkpoints were read from); nothing was committed, its staged rows were dropped, and it loads again from its first record"
         case .lateFile(let file, let table, let last):
             return "\(file) is late: it sorts before \(last), which table '\(table)' already applied, and its history only moves forward. Nothing was applied; set late_files: replay on the table to rebuild the history with this file in its place (then 'lading reset-state --failed-only --yes'), or move the file away"
+        case .widenByReplay(let columns):
+            return "the table is replayed to widen \(columns.map(\.name).joined(separator: ", "))"
+        case .replayFailed(let file, let table, let at, let reason):
+            return "\(file): table '\(table)' was replayed to apply this file in its place, and the replay failed at \(at), an earlier applied file: \(reason). Nothing was changed; the table is as it was. This file is the cause only by arriving late; move it away, or fix what the message names and 'lading reset-state --failed-only --yes'"
         case .replayImpossible(let file, let table, let missing):
             return "\(file): table '\(table)' must be replayed to apply it (it is late, or the table was dropped), but these applied files are no longer on disk: \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : ""). Nothing was changed; put them back, then 'lading reset-state --failed-only --yes'"
         case .stagingMismatch(let file, let staged, let expected):
@@ -55,9 +64,10 @@ public enum LoadError: LadingError {
 
     public var kind: ErrorKind {
         switch self {
-        case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes, .lateFile, .replayImpossible: return .data
+        case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes, .lateFile, .replayImpossible, .replayFailed: return .data
         case .schemaChanged: return .configuration
         case .interrupted, .stagingMismatch, .changedWhileLoading: return .transient
+        case .widenByReplay: return .unknown
         }
     }
 }

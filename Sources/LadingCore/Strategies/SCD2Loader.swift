@@ -49,6 +49,13 @@ public final class SCD2Loader {
         }
         var pending = plan.newColumns
         var widening = plan.widened
+        // SPEC §3 and I4: converting versions in place would render old values in the new
+        // type ("10" as real becomes "10.0" as text) and open versions for keys that did not
+        // change; a replay with the wider types reads every snapshot again, as a reset would.
+        if !widening.isEmpty, !table.name.hasPrefix(TableReplay.shadowPrefix),
+           try warehouse.ledgerRows(table: table.name).contains(where: { $0.sourceFile != file.path && $0.status == .complete }) {
+            throw LoadError.widenByReplay(columns: widening)
+        }
         var batch = RecordBatch()
         defer { batch.free() }
 
