@@ -44,7 +44,8 @@ public struct QuarantineReprocessor {
     /// are exact and nothing changes (the lock is held meanwhile, as for a real run).
     public func reprocess(tables: [TableConfig], dryRun: Bool = false) throws -> [Outcome] {
         let widenings = try DeclaredTypeCheck(config: config).widenings(for: tables)
-        let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "reprocess-"))
+        let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "reprocess-"),
+                                         readOnlyIntent: dryRun)
         defer { state.lock.release() }
         let (warehouse, tracker) = (state.warehouse, state.tracker)
         if !dryRun {

@@ -12,7 +12,10 @@ struct LockedState {
 
     /// `quickCheck`: every run uses SQLite's `quick_check` (it still reads every page);
     /// the rarer recovery commands run the full `integrity_check`.
-    static func open(config: LadingConfig, environment: Environment, logger: Logger, runID: String, quickCheck: Bool = false) throws -> LockedState {
+    /// `readOnlyIntent`: a dry run holds the lock to read a quiet state, and leaves the
+    /// bookkeeping (interrupted runs) to the next command that writes.
+    static func open(config: LadingConfig, environment: Environment, logger: Logger, runID: String, quickCheck: Bool = false,
+                     readOnlyIntent: Bool = false) throws -> LockedState {
         let lock = try RunLock.acquire(path: config.lockPath, runID: runID, timeoutMinutes: config.timeoutMinutes,
                                        environment: environment, logger: logger)
         do {
@@ -31,7 +34,7 @@ struct LockedState {
             }
             let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)
             // Whoever holds the lock next finds the runs a kill left `running` (SPEC §8).
-            for run in try tracker.markInterruptedRuns(except: runID) {
+            for run in readOnlyIntent ? [] : try tracker.markInterruptedRuns(except: runID) {
                 logger.warning("an earlier run was interrupted (killed before it finished)", metadata: ["interrupted_run_id": "\(run.runID)", "started_at": "\(run.startedAt)"])
                 try? warehouse.recordRun(run)
             }
