@@ -47,7 +47,7 @@ struct DeclaredTypeCheck {
             let before = Dictionary(try warehouse.columns(of: table.name).map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
             let replayed = table.strategy == .scd2 ? try replay(table, columns) : false
             if !replayed {
-                try warehouse.transaction { try warehouse.widen(table.name, to: columns) }
+                _ = try warehouse.transaction { try warehouse.widen(table.name, to: columns) }
             }
             for column in columns {
                 logger.notice("migrated a column to its declared wider type", metadata: [

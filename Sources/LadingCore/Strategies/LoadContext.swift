@@ -65,8 +65,7 @@ extension LoadContext {
     /// one that writes the file's first rows), and logs each change.
     func applyWidening(_ widened: inout [TableConfig.Column], file: String) throws {
         guard !widened.isEmpty else { return }
-        let before = Dictionary(try warehouse.columns(of: table.name).map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
-        try warehouse.widen(table.name, to: widened)
+        let before = try warehouse.widen(table.name, to: widened)
         for column in widened {
             logger.notice("widened an inferred column: a file needs a wider type", metadata: [
                 "table": "\(table.name)", "column": "\(column.name)", "from": "\(before[column.name.lowercased()]?.rawValue ?? "?")",

@@ -151,9 +151,11 @@ public final class SQLiteWarehouse: Warehouse {
     /// column's declared type (its affinity), and a text value stored under integer
     /// affinity would be converted (`007` → 7), so the table is rebuilt: a copy with the
     /// new types, every row converted in one `INSERT … SELECT`, then swapped in with its
-    /// indexes. Runs inside the caller's transaction.
-    func widen(_ table: String, to wider: [TableConfig.Column]) throws {
-        guard !wider.isEmpty, try db.tableExists(table) else { return }
+    /// indexes. Runs inside the caller's transaction. Returns the catalog's types before
+    /// the change (lower-cased names), for the caller's log.
+    @discardableResult
+    func widen(_ table: String, to wider: [TableConfig.Column]) throws -> [String: ColumnType] {
+        guard !wider.isEmpty, try db.tableExists(table) else { return [:] }
         let catalog = Dictionary(try columns(of: table).map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
         let target = Dictionary(wider.map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
         let info = try db.rows("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", [.text(table)])
@@ -187,6 +189,7 @@ public final class SQLiteWarehouse: Warehouse {
             try db.run("UPDATE _lading_columns SET column_type = ? WHERE table_name = ? AND lower(column_name) = lower(?)",
                        [.text(column.type.rawValue), .text(table), .text(column.name)])
         }
+        return catalog
     }
 
     // MARK: - Quarantine
