@@ -27,7 +27,7 @@ struct QuarantineCommand: ParsableCommand {
                 let environment = Environment.live
                 let config = try global.loadConfig(environment: environment)
                 if let table { _ = try config.selectTables([table]) }
-                let listing = try QuarantineListing.gather(config: config, table: table, file: file)
+                let listing = try QuarantineListing.gather(config: config, environment: environment, table: table, file: file)
                 if json { try Output.json(listing) } else { Output.print(listing.text) }
                 return .success
             }

@@ -23,7 +23,7 @@ public struct ConsistencyChecker {
         report.totalFilesChecked = Set(ledger.map { $0.tableName + "\u{1F}" + $0.sourceFile } + records.map { $0.tableName + "\u{1F}" + $0.filePath }).count
         // A damaged tracker is reported as such; a missing one is an empty one, so its
         // ledger rows show up as completed files the tracker does not know.
-        let trackerReadable = tracker != nil || !TrackerStore.exists(at: config.trackerPath)
+        let trackerReadable = try tracker != nil || !environment.stores.trackerExists(config)
         if trackerReadable, let warehouse {
             try checkAgreement(&report, records: records, ledger: ledger, liveRunID: liveRunID, warehouse: warehouse)
         }
@@ -83,32 +83,32 @@ public struct ConsistencyChecker {
         }
     }
 
-    private func openWarehouse(_ report: inout ConsistencyReport) -> SQLiteWarehouse? {
-        guard FileManager.default.fileExists(atPath: config.warehouse.path) else { return nil }
+    private func openWarehouse(_ report: inout ConsistencyReport) -> (any Warehouse)? {
         do {
-            let warehouse = try SQLiteWarehouse(path: config.warehouse.path, readOnly: true, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-            if let problems = try warehouse.db.integrityProblems(limit: 5) {
-                report.findings.append(Finding(.warehouseIntegrity, file: config.warehouse.path,
+            guard try environment.stores.warehouseExists(config) else { return nil }
+            let warehouse = try environment.stores.openWarehouse(config, readOnly: true)
+            if let problems = try warehouse.integrityProblems(quick: false) {
+                report.findings.append(Finding(.warehouseIntegrity, file: warehouse.location,
                                                message: "integrity_check: \(problems.joined(separator: "; ")); restore the warehouse from a backup", fixable: false))
                 return nil
             }
             return warehouse
         } catch {
-            report.findings.append(Finding(.warehouseIntegrity, file: config.warehouse.path, message: "\(error); restore it from a backup", fixable: false))
+            report.findings.append(Finding(.warehouseIntegrity, file: environment.stores.warehouseLocation(config), message: "\(error); restore it from a backup", fixable: false))
             return nil
         }
     }
 
-    private func openTracker(_ report: inout ConsistencyReport) -> Tracker? {
-        guard TrackerStore.exists(at: config.trackerPath) else { return nil }
+    private func openTracker(_ report: inout ConsistencyReport) -> (any FileTracker)? {
         do {
-            let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
-            if let problems = try tracker.db.integrityProblems(limit: 5) {
-                throw TrackerError.corrupt(path: config.trackerPath, detail: problems.joined(separator: "; "))
+            guard try environment.stores.trackerExists(config) else { return nil }
+            let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: true)
+            if let problems = try tracker.integrityProblems() {
+                throw TrackerError.corrupt(path: tracker.location, detail: problems.joined(separator: "; "))
             }
             return tracker
         } catch {
-            report.findings.append(Finding(.trackerIntegrity, file: config.trackerPath,
+            report.findings.append(Finding(.trackerIntegrity, file: environment.stores.trackerLocation(config),
                                            message: "\(error); --fix (or the next run) moves it aside and rebuilds it from the warehouse ledger", fixable: true))
             return nil
         }
@@ -116,7 +116,7 @@ public struct ConsistencyChecker {
 
     /// I3 and I1: tracker against ledger, ledger against the rows in each table, and
     /// files against the disk.
-    private func checkAgreement(_ report: inout ConsistencyReport, records: [FileRecord], ledger: [LedgerRow], liveRunID: String?, warehouse: SQLiteWarehouse) throws {
+    private func checkAgreement(_ report: inout ConsistencyReport, records: [FileRecord], ledger: [LedgerRow], liveRunID: String?, warehouse: any Warehouse) throws {
         let ledgerByKey = Dictionary(ledger.map { ($0.tableName + "\u{1F}" + $0.sourceFile, $0) }, uniquingKeysWith: { a, _ in a })
         let recordsByKey = Dictionary(records.map { ($0.tableName + "\u{1F}" + $0.filePath, $0) }, uniquingKeysWith: { a, _ in a })
         let retry = RetryPolicy(retryAttempts: config.retryAttempts)
@@ -195,10 +195,7 @@ public struct ConsistencyChecker {
         // Rows in each append table per file against the ledger's count.
         for (name, table) in tables where table.strategy == .append {
             guard try warehouse.tableExists(name) else { continue }
-            var actual: [String: Int64] = [:]
-            for row in try warehouse.db.rows("SELECT _source_file, count(*) FROM \(SQL.quoteIdentifier(name)) GROUP BY _source_file") {
-                actual[row[0].textValue ?? ""] = row[1].integerValue ?? 0
-            }
+            let actual = try warehouse.rowCountsBySourceFile(in: name)
             for row in ledger where row.tableName == name && row.status == .complete {
                 if let liveRunID, recordsByKey[name + "\u{1F}" + row.sourceFile]?.runID == liveRunID,
                    recordsByKey[name + "\u{1F}" + row.sourceFile]?.status == .processing { continue }
@@ -262,43 +259,24 @@ public struct ConsistencyChecker {
     }
 
     /// I4: per key at most one current version and no overlapping periods.
-    private func checkHistory(_ report: inout ConsistencyReport, table: TableConfig, warehouse: SQLiteWarehouse) throws {
+    private func checkHistory(_ report: inout ConsistencyReport, table: TableConfig, warehouse: any Warehouse) throws {
         guard try warehouse.tableExists(table.name) else { return }
-        let target = SQL.quoteIdentifier(table.name)
-        let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
-        let current = SQL.quoteIdentifier(table.currentFlagColumn)
-        let start = SQL.quoteIdentifier(table.effectiveDateColumn)
-        let end = SQL.quoteIdentifier(table.endDateColumn)
-        let doubledKeys = "SELECT \(keys), count(*) FROM \(target) WHERE \(current) = 1 GROUP BY \(keys) HAVING count(*) > 1"
-        let doubled = try warehouse.db.rows(doubledKeys + " LIMIT \(Finding.listLimit)")
-        for row in doubled {
-            let key = row.dropLast().map { $0.textValue ?? "NULL" }.joined(separator: ", ")
+        let doubled = try warehouse.keysWithSeveralCurrentVersions(in: table.name, layout: table.scd2Layout, limit: Finding.listLimit)
+        for example in doubled.examples {
+            let key = example.key.map { $0 ?? "NULL" }.joined(separator: ", ")
             report.findings.append(Finding(.scd2MultipleCurrent, table: table.name,
-                message: "key (\(key)) has \(row.last?.integerValue ?? 0) current versions; --fix replays the table from its files", fixable: true))
+                message: "key (\(key)) has \(example.versions) current versions; --fix replays the table from its files", fixable: true))
         }
-        if doubled.count == Finding.listLimit {
-            let total = Int(try warehouse.db.scalar("SELECT count(*) FROM (\(doubledKeys))")?.integerValue ?? 0)
-            appendRest(&report, .scd2MultipleCurrent, table: table.name, total: total, advice: "--fix replays the table from its files")
-        }
+        appendRest(&report, .scd2MultipleCurrent, table: table.name, total: doubled.total, advice: "--fix replays the table from its files")
         // Sorted by start, each version must end no later than the next one starts. One
-        // finding per key, its first overlap (SQLite takes the bare columns from the
-        // row of min()).
-        let overlapping = """
-            SELECT \(keys), min(\(start)), \(end), next_start FROM (
-                SELECT \(keys), \(start), \(end), lead(\(start)) OVER (PARTITION BY \(keys) ORDER BY \(start), rowid) AS next_start FROM \(target))
-            WHERE next_start IS NOT NULL AND (\(end) IS NULL OR \(end) > next_start)
-            GROUP BY \(keys)
-            """
-        let overlaps = try warehouse.db.rows(overlapping + " LIMIT \(Finding.listLimit)")
-        for row in overlaps {
-            let key = row.prefix(table.primaryKeys.count).map { $0.textValue ?? "NULL" }.joined(separator: ", ")
+        // finding per key, its first overlap.
+        let overlaps = try warehouse.keysWithOverlappingVersions(in: table.name, layout: table.scd2Layout, limit: Finding.listLimit)
+        for example in overlaps.examples {
+            let key = example.key.map { $0 ?? "NULL" }.joined(separator: ", ")
             report.findings.append(Finding(.scd2OverlappingVersions, table: table.name,
-                message: "key (\(key)): the version from \(row[table.primaryKeys.count].textValue ?? "?") overlaps the next one starting \(row.last?.textValue ?? "?"); --fix replays the table", fixable: true))
+                message: "key (\(key)): the version from \(example.start ?? "?") overlaps the next one starting \(example.nextStart ?? "?"); --fix replays the table", fixable: true))
         }
-        if overlaps.count == Finding.listLimit {
-            let total = Int(try warehouse.db.scalar("SELECT count(*) FROM (\(overlapping))")?.integerValue ?? 0)
-            appendRest(&report, .scd2OverlappingVersions, table: table.name, total: total, advice: "--fix replays the table")
-        }
+        appendRest(&report, .scd2OverlappingVersions, table: table.name, total: overlaps.total, advice: "--fix replays the table")
     }
 
     /// The line closing a capped list: how many more keys there are and the true total,

@@ -187,17 +187,16 @@ public struct ConsistencyRepairer {
 
     /// A COMPLETED file without its ledger row, whose rows are all in the table: the
     /// ledger row is written again from the tracker (append tables only).
-    private func restoreLedger(table name: String, file: String, tracker: Tracker, warehouse: SQLiteWarehouse) throws -> Bool {
+    private func restoreLedger(table name: String, file: String, tracker: any FileTracker, warehouse: any Warehouse) throws -> Bool {
         guard let table = config.table(named: name), table.strategy == .append,
               let record = try tracker.record(table: name, file: file), record.status == .completed,
               try warehouse.tableExists(name) else { return false }
         // One scan: the file's row count, how many load batches they came from, and the batch.
-        let found = try warehouse.db.rows("SELECT count(*), count(DISTINCT _batch_id), min(_batch_id) FROM \(SQL.quoteIdentifier(name)) WHERE _source_file = ?",
-                                          [.text(file)]).first ?? []
-        guard found.count == 3, found[0].integerValue ?? 0 == record.rowsLoaded, found[1].integerValue ?? 0 <= 1 else { return false }
-        try warehouse.db.transaction {
+        let found = try warehouse.batchSummary(in: name, file: file)
+        guard found.rows == record.rowsLoaded, found.batches <= 1 else { return false }
+        try warehouse.transaction {
             try warehouse.writeLedger(LedgerRow(
-                tableName: name, sourceFile: file, batchID: record.batchID ?? found[2].textValue ?? "", contentSHA256: record.contentSHA256,
+                tableName: name, sourceFile: file, batchID: record.batchID ?? found.firstBatch ?? "", contentSHA256: record.contentSHA256,
                 status: .complete, checkpoint: record.recordsRead, checkpointLine: 0, stagingTable: nil, recordsRead: record.recordsRead,
                 rowsLoaded: record.rowsLoaded, rowsQuarantined: record.rowsQuarantined, fileSize: record.fileSize,
                 fileModifiedTime: record.fileModifiedTime, boundary: nil, committedAt: Timestamp.iso8601(environment.clock.now())))

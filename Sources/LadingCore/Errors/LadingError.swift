@@ -7,8 +7,12 @@ public protocol LadingError: Error, CustomStringConvertible {
     var message: String { get }
     /// The class that drives the retry matrix.
     var kind: ErrorKind { get }
+    var isCorruption: Bool { get }
 }
 
 extension LadingError {
     public var description: String { message }
+    /// True when the database file itself is damaged (not a database, malformed): a
+    /// tracker is then rebuilt from the ledger instead of failing the command.
+    public var isCorruption: Bool { false }
 }

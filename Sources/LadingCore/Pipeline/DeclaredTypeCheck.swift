@@ -7,13 +7,12 @@ import Logging
 /// new file waits. A declared type is never silently ignored.
 struct DeclaredTypeCheck {
     let config: LadingConfig
+    let environment: Environment
 
     /// The widenings to migrate, per table; throws for a change that is not one.
     func widenings(for tables: [TableConfig]) throws -> [(table: TableConfig, columns: [TableConfig.Column])] {
-        guard FileManager.default.fileExists(atPath: config.warehouse.path), tables.contains(where: { !$0.columns.isEmpty }) else { return [] }
-        let warehouse = try SQLiteWarehouse(path: config.warehouse.path, readOnly: true, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
-        // A warehouse file created but never given lading's tables holds no types yet.
-        guard try warehouse.db.tableExists(WarehouseSchema.columns) else { return [] }
+        guard tables.contains(where: { !$0.columns.isEmpty }), try environment.stores.warehouseExists(config) else { return [] }
+        let warehouse = try environment.stores.openWarehouse(config, readOnly: true)
         var result: [(TableConfig, [TableConfig.Column])] = []
         for table in tables where !table.columns.isEmpty {
             // A dropped table's catalog rows are leftovers: its next creation takes the
@@ -41,7 +40,7 @@ struct DeclaredTypeCheck {
     /// Migrates the widenings, one transaction per table, under the caller's lock. An
     /// SCD2 table with applied files is replayed with the wider types (`replay`), so its
     /// versions are what a reset would give; others are converted in place.
-    static func migrate(_ widenings: [(table: TableConfig, columns: [TableConfig.Column])], warehouse: SQLiteWarehouse, logger: Logger,
+    static func migrate(_ widenings: [(table: TableConfig, columns: [TableConfig.Column])], warehouse: any Warehouse, logger: Logger,
                         replay: (TableConfig, [TableConfig.Column]) throws -> Bool) throws {
         for (table, columns) in widenings {
             let before = Dictionary(try warehouse.columns(of: table.name).map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })

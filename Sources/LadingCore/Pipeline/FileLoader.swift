@@ -6,8 +6,8 @@ import Logging
 struct FileLoader {
     let config: LadingConfig
     let table: TableConfig
-    let warehouse: SQLiteWarehouse
-    let tracker: Tracker
+    let warehouse: any Warehouse
+    let tracker: any FileTracker
     let environment: Environment
     let runID: String
     let logger: Logger

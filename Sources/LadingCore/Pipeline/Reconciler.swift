@@ -4,8 +4,8 @@ import Logging
 /// (DESIGN §3): runs at the start of every run, under the lock, so no live run owns
 /// anything it touches.
 struct Reconciler {
-    let tracker: Tracker
-    let warehouse: any Warehouse
+    let tracker: any FileTracker
+    let warehouse: any LedgerStore
     let runID: String
     let logger: Logger
 

@@ -17,7 +17,7 @@ public struct RunPipeline {
 
     public func run(_ options: RunOptions, reportPath: String? = nil) throws -> RunSummary {
         let tables = try config.selectTables(options.tables)
-        let widenings = try DeclaredTypeCheck(config: config).widenings(for: tables)
+        let widenings = try DeclaredTypeCheck(config: config, environment: environment).widenings(for: tables)
         if options.dryRun { return try dryRun(tables: tables, options: options) }
 
         let runID = environment.makeID(prefix: "run-")
@@ -120,11 +120,11 @@ public struct RunPipeline {
         }
         // Without a tracker yet there is no history to count in, and a refused run
         // changes nothing.
-        guard TrackerStore.exists(at: config.trackerPath) else { return }
+        guard (try? environment.stores.trackerExists(config)) == true else { return }
         // The holder may be creating the tracker at this moment: a few short tries.
         for attempt in 0..<5 {
             do {
-                let tracker = try Tracker(path: config.trackerPath, clock: environment.clock)
+                let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: false)
                 try tracker.recordRefusedRun(runID: runID, pid: environment.process.processID, hostname: environment.process.hostname,
                                              holder: holder)
                 return
@@ -164,10 +164,10 @@ public struct RunPipeline {
     /// Lists what a run would load, writing nothing at all: no lock, no state folder,
     /// no tracker. An existing tracker is only read.
     func dryRun(tables: [TableConfig], options: RunOptions) throws -> RunSummary {
-        var tracker: Tracker?
-        if TrackerStore.exists(at: config.trackerPath) {
+        var tracker: (any FileTracker)?
+        if try environment.stores.trackerExists(config) {
             do {
-                tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+                tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: true)
             } catch {
                 // A dry run must not rebuild anything; say why every file looks new.
                 logger.warning("the tracker cannot be read; listing every file as new", metadata: ["error": "\(error)"])
@@ -192,7 +192,7 @@ public struct RunPipeline {
         return summary
     }
 
-    func discoverAndRegister(_ table: TableConfig, tracker: Tracker?, dryRun: Bool, logger: Logger) throws -> TableRegistration {
+    func discoverAndRegister(_ table: TableConfig, tracker: (any FileTracker)?, dryRun: Bool, logger: Logger) throws -> TableRegistration {
         let listing = try Discovery(table: table, now: environment.clock.now()).list()
         let registrar = Registrar(table: table, tracker: tracker, retry: RetryPolicy(retryAttempts: config.retryAttempts), dryRun: dryRun)
         let registration = try registrar.register(listing)

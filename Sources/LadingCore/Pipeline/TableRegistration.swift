@@ -24,7 +24,7 @@ public struct TableRegistration: Sendable {
 /// nightly rerun over thousands of loaded files reads only directory entries.
 struct Registrar {
     let table: TableConfig
-    let tracker: Tracker?
+    let tracker: (any FileTracker)?
     let retry: RetryPolicy
     let dryRun: Bool
 

@@ -13,8 +13,8 @@ import Logging
 struct TableReplay {
     let config: LadingConfig
     let table: TableConfig
-    let warehouse: SQLiteWarehouse
-    let tracker: Tracker
+    let warehouse: any Warehouse
+    let tracker: any FileTracker
     let environment: Environment
     let logger: Logger
 
@@ -128,21 +128,15 @@ struct TableReplay {
         shadow.name = shadowName
         let context = LoadContext(warehouse: warehouse, table: shadow, batchSize: config.batchSize,
                                   maxRecordBytes: config.maxRecordBytes, clock: environment.clock, logger: logger)
-        let db = warehouse.db
         var outcome = Outcome()
-        try db.transaction {
-            try clearShadow(shadowName)
+        try warehouse.transaction {
+            // A shadow left by an earlier replay that did not commit (there is none after
+            // a crash, since the replay is one transaction; this is for safety).
+            try warehouse.forgetTable(shadowName)
             // Keep the table's column types (declared, inferred or migrated), unless asked
             // to infer them again.
             if !reinfer {
-                try db.run("""
-                    INSERT INTO _lading_columns (table_name, column_name, column_type, position)
-                    SELECT ?, column_name, column_type, position FROM _lading_columns WHERE table_name = ?
-                    """, [.text(shadowName), .text(table.name)])
-                for column in widening {
-                    try db.run("UPDATE _lading_columns SET column_type = ? WHERE table_name = ? AND lower(column_name) = lower(?)",
-                               [.text(column.type.rawValue), .text(shadowName), .text(column.name)])
-                }
+                try warehouse.copyColumnCatalog(from: table.name, to: shadowName, overriding: widening)
             }
             for step in steps {
                 // SIGINT/SIGTERM between files: the whole replay rolls back, the old table stays.
@@ -165,9 +159,9 @@ struct TableReplay {
                     throw LoadError.replayFailed(file: newFile?.path ?? "", table: table.name, at: step.path, reason: error.message)
                 }
             }
-            outcome.rowsBefore = try warehouse.tableExists(table.name)
-                ? Int(try db.scalar("SELECT count(*) FROM \(SQL.quoteIdentifier(table.name))")?.integerValue ?? 0) : 0
-            try swap(shadowName)
+            outcome.rowsBefore = try warehouse.tableExists(table.name) ? try warehouse.rowCount(of: table.name) : 0
+            // The one step readers can see: the shadow becomes the table.
+            try warehouse.swapIn(shadowName, as: table.name, scd2: table.scd2LayoutIfAny)
             FaultPoint.beforeFinalCommit.hit()
         }
         // The tracker follows the ledger (a crash before this is healed by reconcile).
@@ -175,32 +169,6 @@ struct TableReplay {
             try tracker.adoptCompleted(from: row)
         }
         return outcome
-    }
-
-    /// Drops a shadow left by an earlier replay that did not commit (there is none after
-    /// a crash, since the replay is one transaction; this is for safety).
-    private func clearShadow(_ shadowName: String) throws {
-        let db = warehouse.db
-        try warehouse.dropTable(shadowName)
-        for statement in ["DELETE FROM _lading_loads WHERE table_name = ?", "DELETE FROM _lading_quarantine WHERE table_name = ?",
-                          "DELETE FROM _lading_columns WHERE table_name = ?"] {
-            try db.run(statement, [.text(shadowName)])
-        }
-    }
-
-    /// The one step readers can see: the shadow becomes the table.
-    private func swap(_ shadowName: String) throws {
-        let db = warehouse.db
-        for catalog in ["_lading_loads", "_lading_quarantine", "_lading_columns"] {
-            try db.run("DELETE FROM \(catalog) WHERE table_name = ?", [.text(table.name)])
-            try db.run("UPDATE \(catalog) SET table_name = ? WHERE table_name = ?", [.text(table.name), .text(shadowName)])
-        }
-        try warehouse.dropTable(table.name)
-        try db.execute("DROP INDEX IF EXISTS \(SQL.quoteIdentifier("_lading_current_" + shadowName))")
-        try db.execute("ALTER TABLE \(SQL.quoteIdentifier(shadowName)) RENAME TO \(SQL.quoteIdentifier(table.name))")
-        guard table.strategy == .scd2 else { return }
-        let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
-        try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(SQL.quoteIdentifier("_lading_current_" + table.name)) ON \(SQL.quoteIdentifier(table.name)) (\(keys)) WHERE \(SQL.quoteIdentifier(table.currentFlagColumn)) = 1")
     }
 
     // MARK: - Recovery

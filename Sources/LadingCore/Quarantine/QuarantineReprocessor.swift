@@ -43,7 +43,7 @@ public struct QuarantineReprocessor {
     /// real, then the transaction rolls back and the tracker is left alone, so the counts
     /// are exact and nothing changes (the lock is held meanwhile, as for a real run).
     public func reprocess(tables: [TableConfig], dryRun: Bool = false) throws -> [Outcome] {
-        let widenings = try DeclaredTypeCheck(config: config).widenings(for: tables)
+        let widenings = try DeclaredTypeCheck(config: config, environment: environment).widenings(for: tables)
         let state = try LockedState.open(config: config, environment: environment, logger: logger, runID: environment.makeID(prefix: "reprocess-"),
                                          readOnlyIntent: dryRun)
         defer { state.lock.release() }
@@ -56,7 +56,7 @@ public struct QuarantineReprocessor {
         }
         var outcomes: [Outcome] = []
         for table in tables {
-            let pending = try QuarantinedRecord.fetch(from: warehouse, table: table.name, file: nil, pendingOnly: true)
+            let pending = try warehouse.quarantinedRecords(table: table.name, file: nil, pendingOnly: true)
             guard !pending.isEmpty else { continue }
             if table.strategy == .scd2 {
                 outcomes.append(Outcome(table: table.name, note: "SCD2 records belong to their snapshot: fix the file and run 'lading reset-state --file F --yes' to replay it"))
@@ -88,7 +88,7 @@ public struct QuarantineReprocessor {
     }
 
     private func reprocess(_ records: [QuarantinedRecord], of file: String, table original: TableConfig, ledger: LedgerRow,
-                           warehouse: SQLiteWarehouse, dryRun: Bool) throws -> Outcome {
+                           warehouse: any Warehouse, dryRun: Bool) throws -> Outcome {
         var table = original
         let format = try ReaderFactory.format(for: file, configured: table.format)
         table.format = format
@@ -120,30 +120,26 @@ public struct QuarantineReprocessor {
         let bad = Dictionary(batch.badRecords.map { ($0.recordNumber, $0) }, uniquingKeysWith: { a, _ in a })
         var outcome = Outcome(table: table.name, file: file)
         outcome.dryRun = dryRun
-        let inserter = BatchInserter()
-        inserter.setTrailing([file, stamp, ledger.batchID], names: WarehouseSchema.auditColumns)
         struct RollBack: Error {}
         do {
         var widening = plan.widened
-        try warehouse.db.transaction {
+        try warehouse.transaction {
             try context.applyWidening(&widening, file: file)
             if !pending.isEmpty {
-                try warehouse.ensureTable(table.name, columns: try warehouse.columns(of: table.name) + pending)
+                try warehouse.ensureTable(table.name, columns: try warehouse.columns(of: table.name) + pending, scd2: nil)
             }
-            try inserter.insert(batch, into: table.name, columns: plan.names, db: warehouse.db)
+            try warehouse.insert(batch, into: table.name, columns: plan.names,
+                                 audit: AuditValues(sourceFile: file, loadTimestamp: stamp, batchID: ledger.batchID))
             for (index, record) in records.enumerated() {
                 if let problem = bad[index + 1] {
                     outcome.stillBad += 1
-                    try warehouse.db.run("UPDATE _lading_quarantine SET error_type = ?, error_message = ? WHERE id = ?",
-                                         [.text(problem.errorType), .text(problem.reason), .integer(record.id)])
+                    try warehouse.updateQuarantined(id: record.id, errorType: problem.errorType, message: problem.reason)
                 } else {
                     outcome.reprocessed += 1
-                    try warehouse.db.run("UPDATE _lading_quarantine SET reprocessed_at = ? WHERE id = ?", [.text(stamp), .integer(record.id)])
+                    try warehouse.markReprocessed(id: record.id, at: stamp)
                 }
             }
-            try warehouse.db.run("""
-                UPDATE _lading_loads SET rows_loaded = rows_loaded + ?, rows_quarantined = rows_quarantined - ? WHERE table_name = ? AND source_file = ?
-                """, [.integer(Int64(outcome.reprocessed)), .integer(Int64(outcome.reprocessed)), .text(table.name), .text(file)])
+            try warehouse.moveQuarantinedToLoaded(table: table.name, file: file, count: outcome.reprocessed)
             if dryRun { throw RollBack() }
         }
         } catch is RollBack {

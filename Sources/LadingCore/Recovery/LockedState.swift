@@ -7,8 +7,8 @@ import Logging
 /// every writer meets the same guards in the same order.
 struct LockedState {
     let lock: RunLock
-    let warehouse: SQLiteWarehouse
-    let tracker: Tracker
+    let warehouse: any Warehouse
+    let tracker: any FileTracker
 
     /// `quickCheck`: every run uses SQLite's `quick_check` (it still reads every page);
     /// the rarer recovery commands run the full `integrity_check`.
@@ -24,13 +24,13 @@ struct LockedState {
             } catch {
                 throw StateIOError(path: config.stateDirectory, detail: error.localizedDescription)
             }
-            let warehouse = try SQLiteWarehouse(path: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+            let warehouse = try environment.stores.openWarehouse(config, readOnly: false)
             if let pages = environment.variables["LADING_TEST_WAREHOUSE_MAX_PAGES"].flatMap(Int.init) {
-                // Test hook: a warehouse that fills up (SQLITE_FULL, as a full disk gives).
-                try warehouse.db.execute("PRAGMA max_page_count = \(pages)")
+                // Test hook: a warehouse that fills up (as a full disk does).
+                try environment.stores.limitWarehouseSize(warehouse, pages: pages)
             }
             if let problems = try warehouse.integrityProblems(quick: quickCheck) {
-                throw WarehouseError.integrityCheckFailed(path: config.warehouse.path, problems: problems)
+                throw WarehouseError.integrityCheckFailed(path: warehouse.location, problems: problems)
             }
             let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger)
             // Whoever holds the lock next finds the runs a kill left `running` (SPEC §8).

@@ -34,11 +34,11 @@ public struct StateReset {
         }
     }
 
-    let tracker: Tracker
-    let warehouse: any Warehouse
+    let tracker: any FileTracker
+    let warehouse: any LedgerStore
     let fileExists: (String) -> Bool
 
-    public init(tracker: Tracker, warehouse: any Warehouse, fileExists: @escaping (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) {
+    public init(tracker: any FileTracker, warehouse: any LedgerStore, fileExists: @escaping (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) {
         self.tracker = tracker
         self.warehouse = warehouse
         self.fileExists = fileExists
@@ -59,7 +59,7 @@ public struct StateReset {
         for file in files {
             if fileExists(file) { outcome.filesReset.append(file) } else { outcome.keptMissing.append(file) }
         }
-        try tracker.db.transaction {
+        try tracker.transaction {
             for file in outcome.filesReset { try tracker.forget(table: table.name, file: file) }
         }
         try warehouse.transaction {

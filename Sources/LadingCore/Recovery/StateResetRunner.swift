@@ -48,13 +48,11 @@ public struct StateResetRunner {
 
     /// `--dry-run`: the outcomes a reset would have, read without the lock or any write.
     public func plan(tables: [TableConfig], files: [String], failedOnly: Bool, reinfer: Bool = false) throws -> [StateReset.Outcome] {
-        guard FileManager.default.fileExists(atPath: config.warehouse.path) || TrackerStore.exists(at: config.trackerPath) else {
+        guard try environment.stores.warehouseExists(config) || environment.stores.trackerExists(config) else {
             return tables.map { var outcome = StateReset.Outcome(table: $0.name); outcome.dryRun = true; return outcome }
         }
-        let tracker = TrackerStore.exists(at: config.trackerPath)
-            ? try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
-            : try Tracker(path: ":memory:", clock: environment.clock)
-        let warehouse = try SQLiteWarehouse(path: config.warehouse.path, readOnly: true, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+        let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: true)
+        let warehouse = try environment.stores.openWarehouse(config, readOnly: true)
         let reset = StateReset(tracker: tracker, warehouse: warehouse)
         func planTable(_ table: TableConfig) throws -> StateReset.Outcome {
             var outcome = StateReset.Outcome(table: table.name)
@@ -67,8 +65,7 @@ public struct StateResetRunner {
                 let applied = try warehouse.ledgerRows(table: table.name).filter { $0.status == .complete || $0.stagingTable == nil }.map(\.sourceFile)
                 outcome.filesReset = applied.filter { FileManager.default.fileExists(atPath: $0) }
                 outcome.keptMissing = applied.filter { !FileManager.default.fileExists(atPath: $0) }
-                outcome.rowsRemoved = try warehouse.tableExists(table.name)
-                    ? Int(try warehouse.db.scalar("SELECT count(*) FROM \(SQL.quoteIdentifier(table.name))")?.integerValue ?? 0) : 0
+                outcome.rowsRemoved = try warehouse.tableExists(table.name) ? try warehouse.rowCount(of: table.name) : 0
             } else {
                 for file in try reset.knownFiles(of: table) {
                     if FileManager.default.fileExists(atPath: file) { outcome.filesReset.append(file) } else { outcome.keptMissing.append(file) }
@@ -93,7 +90,7 @@ public struct StateResetRunner {
     }
 
     /// Tables tracking `argument`, taken as a tracked path or relative to the config file.
-    private func locate(_ argument: String, in tables: [TableConfig], tracker: Tracker, warehouse: any Warehouse) throws -> [(TableConfig, String)] {
+    private func locate(_ argument: String, in tables: [TableConfig], tracker: any FileTracker, warehouse: any Warehouse) throws -> [(TableConfig, String)] {
         let candidates = [argument, Paths.absolute(argument, relativeTo: Paths.directory(of: config.configPath), home: environment.variables["HOME"])]
         var found: [(TableConfig, String)] = []
         for table in tables {

@@ -3,7 +3,7 @@ import Foundation
 /// Writes the metrics file after a run, atomically so the collector never reads half.
 public enum MetricsWriter {
     public static func write(summary: RunSummary, config: LadingConfig, environment: Environment, to path: String) throws {
-        let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+        let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: true)
         let counts = try tracker.statusCounts()
         let lastSuccess = try tracker.runs(limit: 500).first { $0.status == "success" }.flatMap { Timestamp.parse($0.finishedAt ?? "") }
         var text = PrometheusMetrics.render(summary: summary, fileCounts: counts, lastSuccess: lastSuccess,

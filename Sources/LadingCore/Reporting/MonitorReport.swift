@@ -88,8 +88,8 @@ public struct MonitorReport: Encodable, Sendable {
         var all: [RunRecord] = []
         var failures: [FileRecord] = []
         var stuck: [Alert] = []
-        if TrackerStore.exists(at: config.trackerPath) {
-            let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+        if try environment.stores.trackerExists(config) {
+            let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: true)
             all = try tracker.runs(limit: 100_000)
             let failed = try tracker.records(status: .failed)
             failures = failed.filter { (Timestamp.parse($0.updatedAt) ?? .distantPast) >= since }

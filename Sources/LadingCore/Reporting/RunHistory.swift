@@ -24,8 +24,8 @@ public struct RunHistory: Encodable, Sendable {
 
     /// Reads the history without taking the lock; no tracker yet means no runs.
     public static func gather(config: LadingConfig, environment: Environment, limit: Int) throws -> RunHistory {
-        guard TrackerStore.exists(at: config.trackerPath) else { return RunHistory(runs: []) }
-        let tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+        guard try environment.stores.trackerExists(config) else { return RunHistory(runs: []) }
+        let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: true)
         return RunHistory(runs: try tracker.runs(limit: limit).map {
             Entry(run: $0, durationSeconds: duration(of: $0), files: try tracker.runFiles(runID: $0.runID))
         })

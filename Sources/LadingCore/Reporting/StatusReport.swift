@@ -92,7 +92,7 @@ public struct StatusReport: Sendable, Codable {
         let now = environment.clock.now()
         let lock = describeLock(RunLock.inspect(path: config.lockPath, now: now, process: environment.process),
                                 path: config.lockPath, now: now, timeoutMinutes: config.timeoutMinutes)
-        let exists = TrackerStore.exists(at: config.trackerPath)
+        let exists = try environment.stores.trackerExists(config)
         var counts: [String: [FileStatus: Int]] = [:]
         var lastRun: RunRecord?
         var failed: [FailedFile] = []
@@ -101,9 +101,9 @@ public struct StatusReport: Sendable, Codable {
         var held: [String: String] = [:]
         var damage: String?
         if exists {
-            let tracker: Tracker
+            let tracker: any FileTracker
             do {
-                tracker = try Tracker(path: config.trackerPath, clock: environment.clock, readOnly: true)
+                tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: true)
             } catch let error as TrackerError {
                 guard case .corrupt(_, let detail) = error else { throw error }
                 damage = detail
@@ -126,7 +126,7 @@ public struct StatusReport: Sendable, Codable {
                 FailedFile(table: $0.tableName, file: $0.filePath, errorType: $0.errorType, errorMessage: $0.errorMessage,
                            retryCount: $0.retryCount, willRetry: policy.mayRetry($0))
             }
-            changed = try tracker.records(where: "change_detected IS NOT NULL").map {
+            changed = try tracker.changedRecords().map {
                 ChangedFile(table: $0.tableName, file: $0.filePath, detail: $0.changeDetected ?? "")
             }
         }

@@ -13,11 +13,9 @@ import Glibc
 /// crash resumes at the last checkpoint; the final commit moves the staged rows in.
 public final class AppendLoader {
     let context: LoadContext
-    private var warehouse: SQLiteWarehouse { context.warehouse }
-    private var db: Connection { context.warehouse.db }
+    private var warehouse: any Warehouse { context.warehouse }
     private var table: TableConfig { context.table }
 
-    private let inserter = BatchInserter()
     /// Inferred columns this file widens, migrated with its first write.
     private var widening: [TableConfig.Column] = []
     private var loadingFile = ""
@@ -35,7 +33,7 @@ public final class AppendLoader {
         var resumeAfter: Int64 = 0
         var staged = false
         if let previous, previous.status == .partial {
-            if previous.contentSHA256 == sha256, let stage = previous.stagingTable, try db.tableExists(stage) {
+            if previous.contentSHA256 == sha256, let stage = previous.stagingTable, try warehouse.tableExists(stage) {
                 // I1: continue after the last committed checkpoint, never before it.
                 resumeAfter = previous.checkpoint
                 batchID = previous.batchID
@@ -52,7 +50,7 @@ public final class AppendLoader {
         }
         // Rows of an earlier (complete, or half-reloaded) load of this file are replaced.
         let reloading = previous != nil
-        inserter.setTrailing([file.path, loadStamp, batchID], names: WarehouseSchema.auditColumns)
+        let audit = AuditValues(sourceFile: file.path, loadTimestamp: loadStamp, batchID: batchID)
 
         let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: WarehouseSchema.auditColumns)
         var plan = initialPlan
@@ -83,11 +81,11 @@ public final class AppendLoader {
                 result.bytesRead = reader.bytesConsumed
                 if finished { result.contentSHA256 = reader.contentSHA256 ?? sha256 }
                 if firstBatch && finished && !staged {
-                    try db.transaction {
+                    try warehouse.transaction {
                         try applySchema(&pendingColumns, staging: nil)
                         if reloading { try deleteRows(of: file.path) }
                         try warehouse.deleteQuarantine(table: table.name, file: file.path)
-                        try inserter.insert(batch, into: table.name, columns: plan.names, db: db)
+                        try warehouse.insert(batch, into: table.name, columns: plan.names, audit: audit)
                         try quarantine(batch, file: file.path, batchID: batchID, stamp: loadStamp)
                         try warehouse.writeLedger(ledger(file: file, sha256: result.contentSHA256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
                         FaultPoint.beforeFinalCommit.hit()
@@ -100,17 +98,17 @@ public final class AppendLoader {
                 // empty batch would move the checkpoint back to 0 while staging still holds
                 // every row, and the next resume would stage the file a second time.
                 if batch.records > 0 || !staged {
-                try db.transaction {
+                try warehouse.transaction {
                     if !staged {
                         try applySchema(&pendingColumns, staging: nil)
                         try warehouse.deleteQuarantine(table: table.name, file: file.path)
-                        try db.execute("CREATE TABLE \(SQL.quoteIdentifier(stagingName)) AS SELECT * FROM \(SQL.quoteIdentifier(table.name)) WHERE 0")
+                        try warehouse.createStaging(stagingName, like: table.name)
                         staged = true
                     } else {
                         try applySchema(&pendingColumns, staging: stagingName)
                     }
                     // Audit values are the same for every row of the file: the final copy adds them.
-                    try inserter.insert(batch, into: stagingName, columns: plan.names, db: db, withTrailing: false)
+                    try warehouse.insert(batch, into: stagingName, columns: plan.names, audit: nil)
                     try quarantine(batch, file: file.path, batchID: batchID, stamp: loadStamp)
                     try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .partial, result: result, staging: stagingName, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
                 }
@@ -124,21 +122,17 @@ public final class AppendLoader {
                     if result.resumed, let read = reader.contentSHA256, let checkpointed = sha256, read != checkpointed {
                         throw LoadError.changedWhileLoading(file: file.path)
                     }
-                    try db.transaction {
+                    try warehouse.transaction {
                         try applySchema(&pendingColumns, staging: stagingName)
                         if reloading { try deleteRows(of: file.path) }
-                        let audit = WarehouseSchema.auditColumns
-                        let data = try db.columns(of: stagingName).filter { !audit.contains($0) }.map(SQL.quoteIdentifier).joined(separator: ", ")
-                        let targetColumns = data + ", " + audit.map(SQL.quoteIdentifier).joined(separator: ", ")
-                        let moved = try db.run("INSERT INTO \(SQL.quoteIdentifier(table.name)) (\(targetColumns)) SELECT \(data), ?, ?, ? FROM \(SQL.quoteIdentifier(stagingName))",
-                                               [.text(file.path), .text(loadStamp), .text(batchID)])
+                        let moved = try warehouse.moveStaged(stagingName, into: table.name, audit: audit)
                         // I1: the ledger's count comes from what staging really held. Staging
                         // that disagrees with its checkpoints is never committed: the load
                         // rolls back and starts the file again from its first record.
                         if Int64(moved) != result.rowsLoaded {
                             throw LoadError.stagingMismatch(file: file.path, staged: Int64(moved), expected: result.rowsLoaded)
                         }
-                        try db.execute("DROP TABLE \(SQL.quoteIdentifier(stagingName))")
+                        try warehouse.dropTable(stagingName)
                         try warehouse.writeLedger(ledger(file: file, sha256: result.contentSHA256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: resumeAfter))
                         FaultPoint.beforeFinalCommit.hit()
                     }
@@ -162,12 +156,8 @@ public final class AppendLoader {
         let exists = try warehouse.tableExists(table.name)
         guard !pending.isEmpty || !exists else { return }
         let before = try warehouse.columns(of: table.name)
-        try warehouse.ensureTable(table.name, columns: before + pending)
-        if let staging {
-            for column in pending {
-                try db.execute("ALTER TABLE \(SQL.quoteIdentifier(staging)) ADD COLUMN \(SQL.quoteIdentifier(column.name)) \(column.type.sqlType)")
-            }
-        }
+        try warehouse.ensureTable(table.name, columns: before + pending, scd2: nil)
+        if let staging { try warehouse.addColumns(pending, to: staging) }
         pending.removeAll()
     }
 
@@ -192,8 +182,8 @@ public final class AppendLoader {
     /// checkpoint 0 without staging, which tells every later attempt that rows of an
     /// earlier load of this file may be in the target and must be replaced (I1).
     private func discardPartial(file: String, staging: String, keepMarker: Bool) throws {
-        try db.transaction {
-            try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(staging))")
+        try warehouse.transaction {
+            try warehouse.dropTable(staging)
             if let row = try warehouse.ledgerRow(table: table.name, file: file), row.status == .partial {
                 if keepMarker {
                     try warehouse.markForReload(table: table.name, file: file)

@@ -7,6 +7,8 @@ final class BatchInserter {
     private var trailingOffsets: [Int] = []
     private var trailingLengths: [Int] = []
     private(set) var trailingNames: [String] = []
+    /// The values set last, so a caller can skip setting the same ones again.
+    private(set) var trailingValues: [String] = []
 
     init() {
         trailing = UnsafeMutableRawPointer.allocate(byteCount: trailingCapacity, alignment: 16)
@@ -17,6 +19,7 @@ final class BatchInserter {
     /// Text values appended to every row, such as `_source_file`, `_load_timestamp`, `_batch_id`.
     func setTrailing(_ values: [String], names: [String]) {
         trailingNames = names
+        trailingValues = values
         trailingOffsets = []
         trailingLengths = []
         // Audit values are a file's identity (`_source_file`): never cut, so the buffer

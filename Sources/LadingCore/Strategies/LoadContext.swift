@@ -3,7 +3,7 @@ import Logging
 
 /// What a strategy needs to load one file, beyond the file itself.
 public struct LoadContext {
-    public var warehouse: SQLiteWarehouse
+    public var warehouse: any Warehouse
     public var table: TableConfig
     public var batchSize: Int
     public var maxRecordBytes: Int
@@ -14,7 +14,7 @@ public struct LoadContext {
     /// Returns a signal number once SIGINT/SIGTERM arrived, checked between batches.
     public var interruption: () -> Int32? = { nil }
 
-    public init(warehouse: SQLiteWarehouse, table: TableConfig, batchSize: Int, maxRecordBytes: Int, clock: any WallClock, logger: Logger) {
+    public init(warehouse: any Warehouse, table: TableConfig, batchSize: Int, maxRecordBytes: Int, clock: any WallClock, logger: Logger) {
         self.warehouse = warehouse
         self.table = table
         self.batchSize = batchSize

@@ -1,7 +1,7 @@
 /// A batch of converted records, ready to bind: values live in one growing byte arena
 /// and a flat cell array, so a batch of 10,000 rows costs a few allocations, not one
 /// `String` per field.
-struct RecordBatch {
+public struct RecordBatch {
     struct Cell {
         enum Kind: UInt8 { case null, integer, real, text }
         var kind: Kind

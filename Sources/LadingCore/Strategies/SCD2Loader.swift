@@ -10,10 +10,9 @@ import Logging
 /// keys `WHERE` current makes a second current version impossible in the database.
 public final class SCD2Loader {
     let context: LoadContext
-    private var warehouse: SQLiteWarehouse { context.warehouse }
-    private var db: Connection { context.warehouse.db }
+    private var warehouse: any Warehouse { context.warehouse }
     private var table: TableConfig { context.table }
-    static let stage = "_lading_scd2_stage"
+    private var layout: SCD2Layout { table.scd2Layout }
 
     public init(context: LoadContext) { self.context = context }
 
@@ -60,23 +59,22 @@ public final class SCD2Loader {
         defer { batch.free() }
 
         let keyIndexes = table.primaryKeys.compactMap { key in lowered.firstIndex(of: key.lowercased()) }
-        try db.transaction {
+        try warehouse.transaction {
             try context.applyWidening(&widening, file: file.path)
             try ensureTable(&pending)
-            try db.execute("DROP TABLE IF EXISTS temp.\(SCD2Loader.stage)")
-            let stageColumns = plan.names.enumerated().map { "\(SQL.quoteIdentifier($0.element)) \(plan.types[$0.offset].sqlType)" }
-            try db.execute("CREATE TEMP TABLE \(SCD2Loader.stage) (\(stageColumns.joined(separator: ", ")), _line INTEGER, _skip INTEGER NOT NULL DEFAULT 0)")
+            let stage = try warehouse.makeSCD2Stage(for: table.name, layout: layout,
+                                                    columns: plan.names.indices.map { .init(name: plan.names[$0], type: plan.types[$0]) })
             var allBad: [BadRecord] = []
             while true {
                 batch.reset()
                 let finished = try context.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending, skipThrough: 0, file: file.path, reserved: reserved, nonNullColumns: keyIndexes)
                 if !pending.isEmpty {
-                    for column in pending {
-                        try db.execute("ALTER TABLE temp.\(SCD2Loader.stage) ADD COLUMN \(SQL.quoteIdentifier(column.name)) \(column.type.sqlType)")
-                    }
+                    try stage.addColumns(pending)
                     try ensureTable(&pending)
                 }
-                try insertStaged(batch, plan: plan, keyIndexes: keyIndexes, bad: &allBad)
+                // A NULL key makes its record bad (quarantined), never a version.
+                allBad.append(contentsOf: batch.badRecords)
+                try stage.insert(batch, width: plan.names.count)
                 result.recordsRead += Int64(batch.records)
                 if finished { break }
             }
@@ -84,12 +82,14 @@ public final class SCD2Loader {
             result.rowsLoaded = result.recordsRead - result.rowsQuarantined
             result.bytesRead = reader.bytesConsumed
             result.contentSHA256 = reader.contentSHA256 ?? sha256
-            // Every statement of the apply looks keys up in the stage: index them once.
-            let stageKeys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
-            try db.execute("CREATE INDEX temp.\(SCD2Loader.stage)_keys ON \(SCD2Loader.stage) (\(stageKeys))")
-            try checkDuplicates(file: file.path)
+            try stage.finishStaging()
+            if let duplicate = try stage.firstDuplicateKey() {
+                let key = duplicate.key.map { $0 ?? "NULL" }.joined(separator: ", ")
+                throw LoadError.duplicateKey(file: file.path, key: "(\(key))", firstLine: duplicate.firstLine, secondLine: duplicate.secondLine)
+            }
+            let staged = Set(plan.names.map { $0.lowercased() })
             if case .column(let column) = table.effectiveFrom {
-                let late = try lateRows(file: file.path, column: column)
+                let late = try lateRows(file: file.path, column: column, stage: stage, staged: staged)
                 allBad += late
                 result.rowsQuarantined += Int64(late.count)
                 result.rowsLoaded -= Int64(late.count)
@@ -97,9 +97,10 @@ public final class SCD2Loader {
             try context.enforceBadRecordRatio(result, examples: allBad, file: file.path)
             try warehouse.deleteQuarantine(table: table.name, file: file.path)
             for bad in allBad { try warehouse.quarantine(bad, table: table.name, file: file.path, batchID: batchID, at: loadStamp) }
-            let (endBoundary, counts) = try apply(file: file, boundary: boundary, batchID: batchID, loadStamp: loadStamp, applied: result.rowsLoaded)
+            let (endBoundary, counts) = try apply(stage, staged: staged, file: file, boundary: boundary,
+                                                  audit: AuditValues(sourceFile: file.path, loadTimestamp: loadStamp, batchID: batchID), applied: result.rowsLoaded)
             result.scd2 = counts
-            try db.execute("DROP TABLE temp.\(SCD2Loader.stage)")
+            try stage.drop()
             try warehouse.writeLedger(LedgerRow(
                 tableName: table.name, sourceFile: file.path, batchID: batchID, contentSHA256: result.contentSHA256, status: .complete,
                 checkpoint: result.recordsRead, checkpointLine: 0, stagingTable: nil, recordsRead: result.recordsRead,
@@ -110,53 +111,17 @@ public final class SCD2Loader {
         return (result, batchID)
     }
 
-    /// Stages good rows; a NULL key makes its record bad (quarantined), never a version.
-    private func insertStaged(_ batch: RecordBatch, plan: ColumnPlan, keyIndexes: [Int], bad: inout [BadRecord]) throws {
-        bad.append(contentsOf: batch.badRecords)
-        guard batch.rowCount > 0 else { return }
-        let columns = (plan.names.map(SQL.quoteIdentifier) + ["_line"]).joined(separator: ", ")
-        let placeholders = Array(repeating: "?", count: plan.names.count + 1).joined(separator: ", ")
-        let statement = try db.prepare("INSERT INTO temp.\(SCD2Loader.stage) (\(columns)) VALUES (\(placeholders))")
-        for row in 0..<batch.rowCount {
-            let cells = Array(batch.cells(ofRow: row))
-            for index in 0..<plan.names.count {
-                if index < cells.count { try batch.bind(cells[index], to: statement, at: index + 1) } else { try statement.bindNull(at: index + 1) }
-            }
-            try statement.bindInt64(Int64(batch.rowLines[row]), at: plan.names.count + 1)
-            try statement.step()
-            try statement.reset()
-        }
-    }
-
     private func ensureTable(_ pending: inout [TableConfig.Column]) throws {
-        if try !warehouse.tableExists(table.name) || !pending.isEmpty {
-            let before = try warehouse.columns(of: table.name)
-            try warehouse.ensureTable(table.name, columns: before + pending, extraColumns: [
-                (table.effectiveDateColumn, "TEXT"), (table.endDateColumn, "TEXT"), (table.currentFlagColumn, "INTEGER"),
-            ])
-            pending.removeAll()
-        }
-        // Also after a repair replayed a table whose index someone dropped.
-        let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
-        let index = SQL.quoteIdentifier("_lading_current_" + table.name)
-        try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQL.quoteIdentifier(table.name)) (\(keys)) WHERE \(SQL.quoteIdentifier(table.currentFlagColumn)) = 1")
-    }
-
-    private func checkDuplicates(file: String) throws {
-        let keys = table.primaryKeys.map(SQL.quoteIdentifier).joined(separator: ", ")
-        let rows = try db.rows("SELECT \(keys), min(_line), max(_line) FROM temp.\(SCD2Loader.stage) GROUP BY \(keys) HAVING count(*) > 1 LIMIT 1")
-        if let row = rows.first {
-            let key = row.prefix(table.primaryKeys.count).map { $0.textValue ?? "NULL" }.joined(separator: ", ")
-            throw LoadError.duplicateKey(file: file, key: "(\(key))", firstLine: Int(row[row.count - 2].integerValue ?? 0), secondLine: Int(row[row.count - 1].integerValue ?? 0))
-        }
+        let before = try warehouse.columns(of: table.name)
+        try warehouse.ensureTable(table.name, columns: before + pending, scd2: layout)
+        pending.removeAll()
     }
 
     /// Tracking columns: the configured ones, else every non-key column the file has,
     /// except the `scd2_effective_from` column (SPEC §3): a snapshot date that moves
     /// every day must not open a new version of every key every day.
-    private func trackingColumns() throws -> [String] {
+    private func trackingColumns(staged: Set<String>) throws -> [String] {
         guard table.trackingColumns.isEmpty else { return table.trackingColumns }
-        let staged = Set(try db.columns(of: SCD2Loader.stage).map { $0.lowercased() })
         var keys = Set(table.primaryKeys.map { $0.lowercased() })
         if case .column(let column) = table.effectiveFrom { keys.insert(column.lowercased()) }
         return try warehouse.columns(of: table.name).map(\.name).filter { !keys.contains($0.lowercased()) && staged.contains($0.lowercased()) }
@@ -167,34 +132,18 @@ public final class SCD2Loader {
     /// without rewriting it: it is late data, a bad record, unless it changes nothing.
     /// Late rows leave the stage and are quarantined with their raw text (read again:
     /// late rows are rare, and staging every raw record would tax every load).
-    private func lateRows(file: String, column: String) throws -> [BadRecord] {
-        let target = SQL.quoteIdentifier(table.name)
-        let start = "s.\(SQL.quoteIdentifier(column))"
-        let effective = "t.\(SQL.quoteIdentifier(table.effectiveDateColumn))"
-        let keyMatch = table.primaryKeys.map { "t.\(SQL.quoteIdentifier($0)) = s.\(SQL.quoteIdentifier($0))" }.joined(separator: " AND ")
-        let tracking = try trackingColumns()
-        let changed = tracking.isEmpty ? "0" : tracking.map { "s.\(SQL.quoteIdentifier($0)) IS NOT t.\(SQL.quoteIdentifier($0))" }.joined(separator: " OR ")
+    private func lateRows(file: String, column: String, stage: any SCD2Stage, staged: Set<String>) throws -> [BadRecord] {
         var reasons: [Int: String] = [:]
-        for row in try db.rows("SELECT _line FROM temp.\(SCD2Loader.stage) s WHERE \(start) IS NULL") {
-            reasons[Int(row[0].integerValue ?? 0)] = "column '\(column)' (scd2_effective_from) is NULL, so the version has no start"
+        for line in try stage.linesWithoutStart(column: column) {
+            reasons[line] = "column '\(column)' (scd2_effective_from) is NULL, so the version has no start"
         }
-        let lateQuery = """
-            SELECT s._line, \(start), \(effective) FROM temp.\(SCD2Loader.stage) s JOIN \(target) t
-            ON t.\(SQL.quoteIdentifier(table.currentFlagColumn)) = 1 AND \(keyMatch)
-            WHERE \(start) <= \(effective) AND (\(changed))
-            """
-        for row in try db.rows(lateQuery) {
-            reasons[Int(row[0].integerValue ?? 0)] = "late data: '\(column)' \(row[1].textValue ?? "NULL") is not after the current version's start \(row[2].textValue ?? "NULL") for this key; SCD2 history only moves forward"
+        for late in try stage.lateLines(column: column, tracking: try trackingColumns(staged: staged)) {
+            reasons[late.line] = "late data: '\(column)' \(late.start ?? "NULL") is not after the current version's start \(late.currentStart ?? "NULL") for this key; SCD2 history only moves forward"
         }
         guard !reasons.isEmpty else { return [] }
         // Skipped, not deleted: the key is still present in the snapshot, so
         // `scd2_deletes: close` must not close it.
-        let remove = try db.prepare("UPDATE temp.\(SCD2Loader.stage) SET _skip = 1 WHERE _line = ?")
-        for line in reasons.keys {
-            try remove.bindInt64(Int64(line), at: 1)
-            _ = try remove.step()
-            try remove.reset()
-        }
+        try stage.skip(lines: Array(reasons.keys))
         var bad: [BadRecord] = []
         let reader = try ReaderFactory.open(path: file, table: table, maxRecordBytes: context.maxRecordBytes)
         reading: while bad.count < reasons.count {
@@ -212,60 +161,31 @@ public final class SCD2Loader {
 
     /// The set-based apply; returns the boundary used to close deleted keys and what it
     /// did per key (`applied`: the records applied, for the unchanged count).
-    private func apply(file: DiscoveredFile, boundary: String, batchID: String, loadStamp: String, applied: Int64) throws -> (String, SCD2Counts) {
+    private func apply(_ stage: any SCD2Stage, staged: Set<String>, file: DiscoveredFile, boundary: String, audit: AuditValues,
+                       applied: Int64) throws -> (String, SCD2Counts) {
         var counts = SCD2Counts()
-        let target = SQL.quoteIdentifier(table.name)
-        let current = SQL.quoteIdentifier(table.currentFlagColumn)
-        let end = SQL.quoteIdentifier(table.endDateColumn)
-        let keyMatch = table.primaryKeys.map { "s.\(SQL.quoteIdentifier($0)) = \(target).\(SQL.quoteIdentifier($0))" }.joined(separator: " AND ")
-        let keyMatchT = table.primaryKeys.map { "t.\(SQL.quoteIdentifier($0)) = s.\(SQL.quoteIdentifier($0))" }.joined(separator: " AND ")
-        let dataColumns = try warehouse.columns(of: table.name).map(\.name)
-        let stagedColumns = Set(try db.columns(of: SCD2Loader.stage).map { $0.lowercased() })
-        let tracking = try trackingColumns()
-        // NULL-safe: `IS NOT` treats NULL→NULL as unchanged and NULL→value as a change.
-        let changed = tracking.isEmpty ? "0" : tracking.map { "s.\(SQL.quoteIdentifier($0)) IS NOT \(target).\(SQL.quoteIdentifier($0))" }.joined(separator: " OR ")
-        let startValue: String
+        let tracking = try trackingColumns(staged: staged)
+        var startColumn: String?
         var deleteBoundary = boundary
         if case .column(let column) = table.effectiveFrom {
-            startValue = "s.\(SQL.quoteIdentifier(column))"
-            if let latest = try db.scalar("SELECT max(\(SQL.quoteIdentifier(column))) FROM temp.\(SCD2Loader.stage) WHERE _skip = 0")?.textValue {
-                deleteBoundary = latest
-            }
-        } else {
-            startValue = "?"
+            startColumn = column
+            if let latest = try stage.latestStart(column: column) { deleteBoundary = latest }
         }
-
         if table.deletes == .close {
             // Close first, then judge by the count closed: throwing rolls the whole file
             // back, and the set of missing keys is scanned once instead of twice.
-            let currentCount = try db.scalar("SELECT count(*) FROM \(target) WHERE \(current) = 1")?.integerValue ?? 0
-            let closing = try db.run("UPDATE \(target) SET \(end) = ?, \(current) = 0 WHERE \(current) = 1 AND NOT EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))",
-                                     [.text(deleteBoundary)])
+            let (closing, currentCount) = try stage.closeMissingKeys(at: deleteBoundary)
             if currentCount > 0, Double(closing) > table.maxDeleteRatio * Double(currentCount) {
-                throw LoadError.tooManyDeletes(file: file.path, closing: closing, current: Int(currentCount), allowed: table.maxDeleteRatio)
+                throw LoadError.tooManyDeletes(file: file.path, closing: closing, current: currentCount, allowed: table.maxDeleteRatio)
             }
             counts.closedKeys = closing
         }
         FaultPoint.midSCD2Apply.hit()
-        // Close changed current versions at the new version's start.
-        let closeEnd = startValue == "?" ? "?" : "(SELECT \(startValue) FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch))"
-        counts.changedKeys = try db.run("""
-            UPDATE \(target) SET \(end) = \(closeEnd), \(current) = 0
-            WHERE \(current) = 1 AND EXISTS (SELECT 1 FROM temp.\(SCD2Loader.stage) s WHERE \(keyMatch) AND s._skip = 0 AND (\(changed)))
-            """, startValue == "?" ? [.text(boundary)] : [])
-        // New current versions: new keys, returning keys and changed keys (no current version left).
-        let insertColumns = dataColumns.filter { stagedColumns.contains($0.lowercased()) }
-        let columnList = (insertColumns + WarehouseSchema.auditColumns + [table.effectiveDateColumn, table.endDateColumn, table.currentFlagColumn])
-            .map(SQL.quoteIdentifier).joined(separator: ", ")
-        let selectList = insertColumns.map { "s.\(SQL.quoteIdentifier($0))" }.joined(separator: ", ")
-        var values: [SQLValue] = [.text(file.path), .text(loadStamp), .text(batchID)]
-        if startValue == "?" { values.append(.text(boundary)) }
-        let inserted = try db.run("""
-            INSERT INTO \(target) (\(columnList))
-            SELECT \(selectList)\(selectList.isEmpty ? "" : ", ")?, ?, ?, \(startValue), NULL, 1 FROM temp.\(SCD2Loader.stage) s
-            WHERE s._skip = 0 AND NOT EXISTS (SELECT 1 FROM \(target) t WHERE t.\(current) = 1 AND \(keyMatchT))
-            ORDER BY s._line
-            """, values)
+        // Close changed current versions at the new version's start, then insert new
+        // current versions: new keys, returning keys and changed keys.
+        counts.changedKeys = try stage.closeChangedVersions(tracking: tracking, startColumn: startColumn, boundary: boundary)
+        let insertColumns = try warehouse.columns(of: table.name).map(\.name).filter { staged.contains($0.lowercased()) }
+        let inserted = try stage.insertNewVersions(columns: insertColumns, audit: audit, startColumn: startColumn, boundary: boundary)
         counts.newKeys = inserted - counts.changedKeys
         counts.unchangedKeys = max(0, Int(applied) - inserted)
         return (deleteBoundary, counts)

@@ -8,19 +8,23 @@ public struct Environment: Sendable {
     public var random: any RandomSource
     public var variables: [String: String]
     public var sleeper: any Sleeper
+    /// The databases: which warehouse and tracker a config names, and how to open them.
+    public var stores: any StoreBackend
 
     public init(
         clock: any WallClock,
         process: any ProcessIdentity,
         random: any RandomSource,
         variables: [String: String],
-        sleeper: any Sleeper = SystemSleeper()
+        sleeper: any Sleeper = SystemSleeper(),
+        stores: any StoreBackend = SQLiteBackend()
     ) {
         self.clock = clock
         self.process = process
         self.random = random
         self.variables = variables
         self.sleeper = sleeper
+        self.stores = stores
     }
 
     /// The real machine.

@@ -14,10 +14,16 @@ import Foundation
 /// Freed pages keep their old bytes until reused, the same data the target table holds.
 public final class SQLiteWarehouse: Warehouse {
     public let path: String
-    public let db: Connection
+    public var location: String { path }
+    let db: Connection
+    /// Binds batches straight from their arena; kept so its audit buffer is reused.
+    private let inserter = BatchInserter()
+
+    private let readOnly: Bool
 
     public init(path: String, readOnly: Bool = false, busyTimeoutSeconds: Double = 30) throws {
         self.path = path
+        self.readOnly = readOnly
         if !readOnly {
             do {
                 try FileManager.default.createDirectory(atPath: Paths.directory(of: path), withIntermediateDirectories: true)
@@ -64,7 +70,7 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
-    func writeLedger(_ row: LedgerRow) throws {
+    public func writeLedger(_ row: LedgerRow) throws {
         try db.run("""
             INSERT INTO _lading_loads (\(SQLiteWarehouse.ledgerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (table_name, source_file) DO UPDATE SET batch_id = excluded.batch_id, content_sha256 = excluded.content_sha256,
@@ -110,15 +116,30 @@ public final class SQLiteWarehouse: Warehouse {
 
     /// Column names and lading types of a target table, in order (empty when it does not exist).
     public func columns(of table: String) throws -> [TableConfig.Column] {
-        try db.rows("SELECT column_name, column_type FROM _lading_columns WHERE table_name = ? ORDER BY position", [.text(table)]).map {
+        // A read-only warehouse file created but never given lading's tables holds no types yet.
+        if readOnly, !(try db.tableExists(WarehouseSchema.columns)) { return [] }
+        return try db.rows("SELECT column_name, column_type FROM _lading_columns WHERE table_name = ? ORDER BY position", [.text(table)]).map {
             TableConfig.Column(name: $0[0].textValue ?? "", type: ColumnType(rawValue: $0[1].textValue ?? "") ?? .text)
         }
     }
 
     public func tableExists(_ table: String) throws -> Bool { try db.tableExists(table) }
 
-    /// Creates the target table, or adds the given new columns to it (NULL in earlier rows).
-    func ensureTable(_ table: String, columns: [TableConfig.Column], extraColumns: [(String, String)] = []) throws {
+    public func ensureTable(_ table: String, columns: [TableConfig.Column], scd2: SCD2Layout?) throws {
+        let extra: [(String, String)] = scd2.map { [($0.validFrom, "TEXT"), ($0.validTo, "TEXT"), ($0.isCurrent, "INTEGER")] } ?? []
+        try ensureTable(table, columns: columns, extraColumns: extra)
+        guard let scd2 else { return }
+        // Also after a repair replayed a table whose index someone dropped.
+        try createCurrentIndex(on: table, scd2)
+    }
+
+    private func createCurrentIndex(on table: String, _ layout: SCD2Layout) throws {
+        let keys = layout.keys.map(SQL.quoteIdentifier).joined(separator: ", ")
+        let index = SQL.quoteIdentifier("_lading_current_" + table)
+        try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQL.quoteIdentifier(table)) (\(keys)) WHERE \(SQL.quoteIdentifier(layout.isCurrent)) = 1")
+    }
+
+    private func ensureTable(_ table: String, columns: [TableConfig.Column], extraColumns: [(String, String)]) throws {
         let existing = try self.columns(of: table)
         if !(try db.tableExists(table)) {
             let total = columns.count + extraColumns.count + WarehouseSchema.auditColumns.count
@@ -154,7 +175,7 @@ public final class SQLiteWarehouse: Warehouse {
     /// indexes. Runs inside the caller's transaction. Returns the catalog's types before
     /// the change (lower-cased names), for the caller's log.
     @discardableResult
-    func widen(_ table: String, to wider: [TableConfig.Column]) throws -> [String: ColumnType] {
+    public func widen(_ table: String, to wider: [TableConfig.Column]) throws -> [String: ColumnType] {
         guard !wider.isEmpty, try db.tableExists(table) else { return [:] }
         let catalog = Dictionary(try columns(of: table).map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
         let target = Dictionary(wider.map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
@@ -194,7 +215,7 @@ public final class SQLiteWarehouse: Warehouse {
 
     // MARK: - Quarantine
 
-    func quarantine(_ bad: BadRecord, table: String, file: String, batchID: String, at stamp: String) throws {
+    public func quarantine(_ bad: BadRecord, table: String, file: String, batchID: String, at stamp: String) throws {
         try db.run("""
             INSERT INTO _lading_quarantine (table_name, source_file, record_number, line_number, raw_record, error_type, error_message, batch_id, quarantined_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -240,5 +261,153 @@ public final class SQLiteWarehouse: Warehouse {
 
     public func dropTable(_ name: String) throws {
         try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(name))")
+    }
+
+    public func moveQuarantinedToLoaded(table: String, file: String, count: Int) throws {
+        try db.run("""
+            UPDATE _lading_loads SET rows_loaded = rows_loaded + ?, rows_quarantined = rows_quarantined - ? WHERE table_name = ? AND source_file = ?
+            """, [.integer(Int64(count)), .integer(Int64(count)), .text(table), .text(file)])
+    }
+
+    // MARK: - Counts
+
+    public func rowCount(of table: String) throws -> Int {
+        Int(try db.scalar("SELECT count(*) FROM \(SQL.quoteIdentifier(table))")?.integerValue ?? 0)
+    }
+
+    public func rowCountsBySourceFile(in table: String) throws -> [String: Int64] {
+        var counts: [String: Int64] = [:]
+        for row in try db.rows("SELECT _source_file, count(*) FROM \(SQL.quoteIdentifier(table)) GROUP BY _source_file") {
+            counts[row[0].textValue ?? ""] = row[1].integerValue ?? 0
+        }
+        return counts
+    }
+
+    public func batchSummary(in table: String, file: String) throws -> (rows: Int64, batches: Int, firstBatch: String?) {
+        let found = try db.rows("SELECT count(*), count(DISTINCT _batch_id), min(_batch_id) FROM \(SQL.quoteIdentifier(table)) WHERE _source_file = ?",
+                                [.text(file)]).first ?? []
+        guard found.count == 3 else { return (0, 0, nil) }
+        return (found[0].integerValue ?? 0, Int(found[1].integerValue ?? 0), found[2].textValue)
+    }
+
+    // MARK: - Loading
+
+    public func createStaging(_ name: String, like table: String) throws {
+        try db.execute("CREATE TABLE \(SQL.quoteIdentifier(name)) AS SELECT * FROM \(SQL.quoteIdentifier(table)) WHERE 0")
+    }
+
+    public func addColumns(_ columns: [TableConfig.Column], to staging: String) throws {
+        for column in columns {
+            try db.execute("ALTER TABLE \(SQL.quoteIdentifier(staging)) ADD COLUMN \(SQL.quoteIdentifier(column.name)) \(column.type.sqlType)")
+        }
+    }
+
+    public func insert(_ batch: RecordBatch, into table: String, columns: [String], audit: AuditValues?) throws {
+        if let audit, inserter.trailingValues != audit.values {
+            inserter.setTrailing(audit.values, names: WarehouseSchema.auditColumns)
+        }
+        try inserter.insert(batch, into: table, columns: columns, db: db, withTrailing: audit != nil)
+    }
+
+    public func moveStaged(_ staging: String, into table: String, audit: AuditValues) throws -> Int {
+        let auditColumns = WarehouseSchema.auditColumns
+        let data = try db.columns(of: staging).filter { !auditColumns.contains($0) }.map(SQL.quoteIdentifier).joined(separator: ", ")
+        let targetColumns = data + ", " + auditColumns.map(SQL.quoteIdentifier).joined(separator: ", ")
+        return try db.run("INSERT INTO \(SQL.quoteIdentifier(table)) (\(targetColumns)) SELECT \(data), ?, ?, ? FROM \(SQL.quoteIdentifier(staging))",
+                          audit.values.map(SQLValue.text))
+    }
+
+    // MARK: - SCD2
+
+    public func makeSCD2Stage(for table: String, layout: SCD2Layout, columns: [TableConfig.Column]) throws -> any SCD2Stage {
+        try SQLiteSCD2Stage(db: db, table: table, layout: layout, columns: columns)
+    }
+
+    public func keysWithSeveralCurrentVersions(in table: String, layout: SCD2Layout, limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int) {
+        let keys = layout.keys.map(SQL.quoteIdentifier).joined(separator: ", ")
+        let doubled = "SELECT \(keys), count(*) FROM \(SQL.quoteIdentifier(table)) WHERE \(SQL.quoteIdentifier(layout.isCurrent)) = 1 GROUP BY \(keys) HAVING count(*) > 1"
+        let examples = try db.rows(doubled + " LIMIT \(limit)").map { row in
+            (key: row.dropLast().map(\.textValue), versions: Int(row.last?.integerValue ?? 0))
+        }
+        let total = examples.count < limit ? examples.count : Int(try db.scalar("SELECT count(*) FROM (\(doubled))")?.integerValue ?? 0)
+        return (examples, total)
+    }
+
+    public func keysWithOverlappingVersions(in table: String, layout: SCD2Layout, limit: Int) throws -> (examples: [(key: [String?], start: String?, nextStart: String?)], total: Int) {
+        let keys = layout.keys.map(SQL.quoteIdentifier).joined(separator: ", ")
+        let start = SQL.quoteIdentifier(layout.validFrom), end = SQL.quoteIdentifier(layout.validTo)
+        // One row per key, its first overlap (SQLite takes the bare columns from the row of min()).
+        let overlapping = """
+            SELECT \(keys), min(\(start)), \(end), next_start FROM (
+                SELECT \(keys), \(start), \(end), lead(\(start)) OVER (PARTITION BY \(keys) ORDER BY \(start), rowid) AS next_start FROM \(SQL.quoteIdentifier(table)))
+            WHERE next_start IS NOT NULL AND (\(end) IS NULL OR \(end) > next_start)
+            GROUP BY \(keys)
+            """
+        let count = layout.keys.count
+        let examples = try db.rows(overlapping + " LIMIT \(limit)").map { row in
+            (key: row.prefix(count).map(\.textValue), start: row[count].textValue, nextStart: row.last?.textValue)
+        }
+        let total = examples.count < limit ? examples.count : Int(try db.scalar("SELECT count(*) FROM (\(overlapping))")?.integerValue ?? 0)
+        return (examples, total)
+    }
+
+    // MARK: - Replays
+
+    public func forgetTable(_ name: String) throws {
+        try dropTable(name)
+        for catalog in ["_lading_loads", "_lading_quarantine", "_lading_columns"] {
+            try db.run("DELETE FROM \(catalog) WHERE table_name = ?", [.text(name)])
+        }
+    }
+
+    public func copyColumnCatalog(from table: String, to other: String, overriding: [TableConfig.Column]) throws {
+        try db.run("""
+            INSERT INTO _lading_columns (table_name, column_name, column_type, position)
+            SELECT ?, column_name, column_type, position FROM _lading_columns WHERE table_name = ?
+            """, [.text(other), .text(table)])
+        for column in overriding {
+            try db.run("UPDATE _lading_columns SET column_type = ? WHERE table_name = ? AND lower(column_name) = lower(?)",
+                       [.text(column.type.rawValue), .text(other), .text(column.name)])
+        }
+    }
+
+    public func swapIn(_ shadow: String, as table: String, scd2: SCD2Layout?) throws {
+        for catalog in ["_lading_loads", "_lading_quarantine", "_lading_columns"] {
+            try db.run("DELETE FROM \(catalog) WHERE table_name = ?", [.text(table)])
+            try db.run("UPDATE \(catalog) SET table_name = ? WHERE table_name = ?", [.text(table), .text(shadow)])
+        }
+        try dropTable(table)
+        try db.execute("DROP INDEX IF EXISTS \(SQL.quoteIdentifier("_lading_current_" + shadow))")
+        try db.execute("ALTER TABLE \(SQL.quoteIdentifier(shadow)) RENAME TO \(SQL.quoteIdentifier(table))")
+        if let scd2 { try createCurrentIndex(on: table, scd2) }
+    }
+
+    // MARK: - Quarantine rows
+
+    public func quarantinedRecords(table: String?, file: String?, pendingOnly: Bool) throws -> [QuarantinedRecord] {
+        guard try db.tableExists(WarehouseSchema.quarantine) else { return [] }
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let table { conditions.append("table_name = ?"); values.append(.text(table)) }
+        if let file { conditions.append("source_file = ?"); values.append(.text(file)) }
+        if pendingOnly { conditions.append("reprocessed_at IS NULL") }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try db.rows("""
+            SELECT id, table_name, source_file, record_number, line_number, raw_record, error_type, error_message, batch_id, quarantined_at, reprocessed_at
+            FROM _lading_quarantine\(filter) ORDER BY table_name, source_file, record_number
+            """, values).map { row in
+            QuarantinedRecord(id: row[0].integerValue ?? 0, table: row[1].textValue ?? "", file: row[2].textValue ?? "",
+                              recordNumber: row[3].integerValue ?? 0, lineNumber: row[4].integerValue ?? 0, rawRecord: row[5].textValue ?? "",
+                              errorType: row[6].textValue ?? "", errorMessage: row[7].textValue ?? "", batchID: row[8].textValue ?? "",
+                              quarantinedAt: row[9].textValue ?? "", reprocessedAt: row[10].textValue)
+        }
+    }
+
+    public func updateQuarantined(id: Int64, errorType: String, message: String) throws {
+        try db.run("UPDATE _lading_quarantine SET error_type = ?, error_message = ? WHERE id = ?", [.text(errorType), .text(message), .integer(id)])
+    }
+
+    public func markReprocessed(id: Int64, at stamp: String) throws {
+        try db.run("UPDATE _lading_quarantine SET reprocessed_at = ? WHERE id = ?", [.text(stamp), .integer(id)])
     }
 }

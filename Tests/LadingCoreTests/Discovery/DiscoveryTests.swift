@@ -94,7 +94,7 @@ import Testing
     @Test func aChangedCompletedFileIsReportedAndAnUnchangedOneIsNotHashed() throws {
         let config = try table(pattern: "*.csv")
         try folder.write("landing/a.csv", "x\n1\n")
-        let tracker = try Tracker(path: folder.url("tracker.sqlite"), clock: ManualClock(now))
+        let tracker = try SQLiteTracker(path: folder.url("tracker.sqlite"), clock: ManualClock(now))
         let registrar = Registrar(table: config, tracker: tracker, retry: RetryPolicy(retryAttempts: 3), dryRun: false)
         let first = try registrar.register(try Discovery(table: config, now: now).list())
         #expect(first.newlyRegistered == 1)

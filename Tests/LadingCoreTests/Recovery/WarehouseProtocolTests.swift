@@ -5,8 +5,8 @@ import Testing
 @testable import LadingCore
 
 /// An in-memory `Warehouse`: recovery must work through the protocol alone.
-final class MemoryWarehouse: Warehouse {
-    let path = ":memory:"
+final class MemoryWarehouse: LedgerStore {
+    let location = ":memory:"
     var ledger: [String: LedgerRow] = [:]
     var rows: [String: [String]] = [:]  // table → _source_file of each row
     var quarantined: [String: Int] = [:]
@@ -26,6 +26,7 @@ final class MemoryWarehouse: Warehouse {
         ledger[table + "|" + file]?.stagingTable = nil
     }
     func deleteLedger(table: String, file: String) throws { ledger[table + "|" + file] = nil }
+    func writeLedger(_ row: LedgerRow) throws { ledger[row.tableName + "|" + row.sourceFile] = row }
     func tableExists(_ table: String) throws -> Bool { rows[table] != nil }
     func dropTable(_ name: String) throws { rows[name] = nil }
     func orphanStagingTables() throws -> [String] { [] }
@@ -65,12 +66,12 @@ final class MemoryWarehouse: Warehouse {
 
 @Suite struct WarehouseProtocolTests {
     let folder: TemporaryFolder
-    let tracker: Tracker
+    let tracker: SQLiteTracker
     let warehouse = MemoryWarehouse()
 
     init() throws {
         folder = try TemporaryFolder()
-        tracker = try Tracker(path: folder.url("tracker.sqlite"), clock: ManualClock(Date(timeIntervalSince1970: 1_795_000_000)))
+        tracker = try SQLiteTracker(path: folder.url("tracker.sqlite"), clock: ManualClock(Date(timeIntervalSince1970: 1_795_000_000)))
     }
 
     func table() throws -> TableConfig {

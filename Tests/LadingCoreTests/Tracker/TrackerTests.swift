@@ -6,11 +6,11 @@ import Testing
 @Suite struct TrackerTests {
     let folder: TemporaryFolder
     let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
-    let tracker: Tracker
+    let tracker: SQLiteTracker
 
     init() throws {
         folder = try TemporaryFolder()
-        tracker = try Tracker(path: folder.url("tracker.sqlite"), clock: clock)
+        tracker = try SQLiteTracker(path: folder.url("tracker.sqlite"), clock: clock)
     }
 
     func register(_ file: String = "/l/a.csv", table: String = "t") throws -> Bool {
@@ -89,22 +89,22 @@ import Testing
 
     @Test func schemaIsVersionedAndReopenable() throws {
         _ = try register()
-        let reopened = try Tracker(path: folder.url("tracker.sqlite"), clock: clock)
+        let reopened = try SQLiteTracker(path: folder.url("tracker.sqlite"), clock: clock)
         #expect(try reopened.db.userVersion == TrackerSchema.currentVersion)
         #expect(try reopened.allRecords().count == 1)
-        let readOnly = try Tracker(path: folder.url("tracker.sqlite"), clock: clock, readOnly: true)
+        let readOnly = try SQLiteTracker(path: folder.url("tracker.sqlite"), clock: clock, readOnly: true)
         #expect(try readOnly.statusCounts()["t"]?[.pending] == 1)
     }
 
     @Test func aNewerSchemaIsRefused() throws {
         try tracker.db.setUserVersion(99)
-        #expect(throws: TrackerError.self) { _ = try Tracker(path: folder.url("tracker.sqlite"), clock: clock) }
+        #expect(throws: TrackerError.self) { _ = try SQLiteTracker(path: folder.url("tracker.sqlite"), clock: clock) }
     }
 
     @Test func garbageIsReportedAsCorrupt() throws {
         try folder.write("bad.sqlite", String(repeating: "not a database ", count: 100))
         #expect {
-            _ = try Tracker(path: folder.url("bad.sqlite"), clock: clock)
+            _ = try SQLiteTracker(path: folder.url("bad.sqlite"), clock: clock)
         } throws: { error in
             guard case .corrupt = error as? TrackerError else { return false }
             return true

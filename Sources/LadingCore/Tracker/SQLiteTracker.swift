@@ -1,12 +1,10 @@
 import Foundation
 
-/// The file tracker (SPEC §4): intent and attempts, per (table, file).
-///
-/// Callers never write a status; they call the named transitions below, each one
-/// transaction guarded by the states it may start from, so an illegal change is
-/// refused instead of silently applied. Timestamps come from the injected clock.
-public final class Tracker {
+/// The file tracker in its own SQLite file (SPEC §4), beside the embedded warehouse.
+/// WAL, so `status` and health checks read beside a live run.
+public final class SQLiteTracker: FileTracker {
     public let path: String
+    public var location: String { path }
     let db: Connection
     private let clock: any WallClock
 
@@ -73,8 +71,8 @@ public final class Tracker {
     }
 
     /// Rows matching a condition written by lading itself (never by a user), values bound.
-    func records(where condition: String = "1", _ values: [SQLValue] = []) throws -> [FileRecord] {
-        let statement = try db.prepare("SELECT \(Tracker.columns) FROM file_processing_tracker WHERE \(condition) ORDER BY table_name, file_path")
+    private func records(where condition: String = "1", _ values: [SQLValue] = []) throws -> [FileRecord] {
+        let statement = try db.prepare("SELECT \(SQLiteTracker.columns) FROM file_processing_tracker WHERE \(condition) ORDER BY table_name, file_path")
         try statement.bind(values)
         var result: [FileRecord] = []
         while try statement.step() {
@@ -112,6 +110,8 @@ public final class Tracker {
     }
 
     public func allRecords() throws -> [FileRecord] { try records() }
+
+    public func changedRecords() throws -> [FileRecord] { try records(where: "change_detected IS NOT NULL") }
 
     /// Per table, how many files are in each status.
     public func statusCounts() throws -> [String: [FileStatus: Int]] {
@@ -151,7 +151,7 @@ public final class Tracker {
 
     /// PROCESSING → COMPLETED, only while `runID` still owns the file (a fencing token:
     /// a run presumed dead that wakes up cannot overwrite its successor's state).
-    public func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?, batchID: String? = nil) throws {
+    public func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?, batchID: String?) throws {
         let stamp = now
         try transition(table: table, file: file, to: .completed, from: [.processing], sql: """
             UPDATE file_processing_tracker SET status = 'COMPLETED', records_read = ?, rows_loaded = ?, rows_quarantined = ?,
@@ -415,4 +415,8 @@ public final class Tracker {
             }
         }
     }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
+
+    public func integrityProblems() throws -> [String]? { try db.integrityProblems(limit: 5) }
 }
