@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import LadingCore
+import LadingSupport
+import LadingConfiguration
+import LadingStore
+import LadingSQLite
 
 struct ForceUnlockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import LadingCore
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingStore
+import LadingSQLite
 
 /// Flags every command takes.
 struct GlobalOptions: ParsableArguments {

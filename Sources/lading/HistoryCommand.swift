@@ -1,5 +1,9 @@
 import ArgumentParser
 import LadingCore
+import LadingSupport
+import LadingConfiguration
+import LadingStore
+import LadingSQLite
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,8 @@
 import ArgumentParser
+import LadingSupport
+import LadingConfiguration
+import LadingStore
+import LadingSQLite
 
 @main
 struct Lading: ParsableCommand {

@@ -1,5 +1,9 @@
 import ArgumentParser
 import LadingCore
+import LadingSupport
+import LadingConfiguration
+import LadingStore
+import LadingSQLite
 
 struct MonitorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,8 @@
 import LadingCore
+import LadingSupport
+import LadingConfiguration
+import LadingStore
+import LadingSQLite
 
 /// The human end-of-run summary.
 enum RunSummaryText {

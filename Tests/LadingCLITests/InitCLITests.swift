@@ -2,6 +2,10 @@ import Foundation
 import LadingCore
 import LadingTestSupport
 import Testing
+import LadingSupport
+import LadingConfiguration
+import LadingStore
+import LadingSQLite
 
 /// `lading init` (SPEC §2, issue 13): a config drafted from the files loads them
 /// unchanged, with the declared types being the types the tables get, and an existing

@@ -2,6 +2,10 @@ import Foundation
 import LadingCore
 import LadingTestSupport
 import Testing
+import LadingSupport
+import LadingConfiguration
+import LadingStore
+import LadingSQLite
 
 /// SCD2 through the built binary: history against a reference model, and every bad
 /// snapshot the issue lists.

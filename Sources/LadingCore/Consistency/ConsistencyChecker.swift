@@ -1,4 +1,8 @@
 import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// `validate-consistency` (SPEC §6): every check, read-only.
 ///

@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// `validate-consistency --fix` and `fix-inconsistencies` (SPEC §6): repairs what is
 /// safe, under the run lock, then checks again and reports what is left.

@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// What `validate-consistency` prints (SPEC §6), and after `--fix` what was repaired.
 public struct ConsistencyReport: Encodable, Sendable {
     public struct TableStatus: Encodable, Sendable {

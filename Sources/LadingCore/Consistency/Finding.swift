@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// One thing `validate-consistency` found (SPEC §6), naming its table and file.
 public struct Finding: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {

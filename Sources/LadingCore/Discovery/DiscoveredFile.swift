@@ -15,6 +15,10 @@ public struct DiscoveredFile: Sendable, Equatable {
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 extension DiscoveredFile {
     init(path: String, relativePath: String, stat info: stat) {

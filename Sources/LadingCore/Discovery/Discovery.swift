@@ -2,6 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Lists a table's landing files (SPEC §4): names matching `file_pattern` under
 /// `source_path`, in a stable order, with size and modified time.

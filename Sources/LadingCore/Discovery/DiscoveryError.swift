@@ -1,6 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Problems reading the landing folders.
 public enum DiscoveryError: LadingError {

@@ -2,6 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Streaming SHA-256 of a file with constant memory, reading large chunks with
 /// `read(2)` into one reused buffer, through `SHA256Hasher` (the system's libcrypto).

@@ -1,6 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// A `file_pattern` such as `*.csv*` or `**/orders_*.jsonl.gz`, matched against paths
 /// relative to `source_path`. Segments are `fnmatch` patterns; `**` spans any number

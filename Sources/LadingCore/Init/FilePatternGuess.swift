@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// The `file_pattern` `lading init` writes for the files of one format in a folder:
 /// a shared name prefix, `*`, then the extension as the files spell it.
 ///

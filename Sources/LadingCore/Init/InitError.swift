@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// Why `lading init` wrote nothing. Each message names the path, because the person
 /// reading it has just typed that path.
 public enum InitError: LadingError {

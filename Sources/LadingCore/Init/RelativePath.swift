@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// A path written relative to the config file's folder, as SPEC §3 reads it, so a
 /// project folder can be moved or cloned with its config. Both paths are absolute and
 /// normalized (`Paths.absolute`); when they share nothing but `/`, the absolute path

@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// Infers a file's columns the way the first run of a new table does
 /// (`LoadContext.openWithPlan` with no existing table and no declared columns): the
 /// same reader from `ReaderFactory`, the same `TypeInference` over the same number of
@@ -48,7 +53,7 @@ struct SchemaSampler {
             }
         }
         let plan = ColumnPlan.make(readerColumns: reader.columnNames, existing: [], declared: [],
-                                   inferred: { inference.type(of: $0) }, reserved: WarehouseSchema.auditColumns)
+                                   inferred: { inference.type(of: $0) }, reserved: WarehouseNames.auditColumns)
         var columns: [StarterTable.Column] = []
         for (index, name) in plan.names.enumerated() {
             let words = (seenWords[index] ?? []).sorted().map { SchemaSampler.nullWords[$0] }

@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// What `lading init` found and will write: the tables, and where the config goes.
 /// Kept apart from the text so the executable can summarize it and tests can check it.
 public struct StarterConfig: Sendable {

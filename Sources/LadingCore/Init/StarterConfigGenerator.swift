@@ -2,6 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// `lading init` (SPEC §2): looks at the files under each `--source` folder and
 /// drafts a config for them, one table per folder that holds readable files.

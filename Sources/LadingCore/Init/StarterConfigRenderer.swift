@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// The text of a starter config: every key lading reads, at its default, with the
 /// comment `config.example.yaml` gives it, so the file doubles as the reference a new
 /// user edits. Keys that only matter for another strategy are written commented out;

@@ -2,6 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Writes a starter config without ever replacing a file: the file is created with
 /// `O_CREAT | O_EXCL`, so even a config that appears between the generator's check

@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// One table of a starter config, as `lading init` found it: what to write for it and
 /// the notes a person should read before the first run.
 public struct StarterTable: Sendable, Equatable {

@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// Turns folder names into table names for `lading init`, one table per folder.
 ///
 /// SQL quoting would let any name through (lading quotes every identifier), but a

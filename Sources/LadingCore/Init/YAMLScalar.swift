@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// Writes one YAML scalar so that Yams reads back exactly the same string.
 ///
 /// `lading init` writes names taken from headers and folders, which may hold any

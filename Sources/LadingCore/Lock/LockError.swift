@@ -37,3 +37,7 @@ public enum LockError: LadingError {
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore

@@ -3,6 +3,10 @@ import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// The run lock (SPEC §4, I5): a JSON file that at most one run holds.
 ///

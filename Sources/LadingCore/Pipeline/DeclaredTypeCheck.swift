@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// SPEC §3: a type declared in `columns:` that differs from the type a table already
 /// has is a schema change. A widening is migrated; anything else is a configuration

@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Loads one table's files in order, each through the tracker's named transitions
 /// around the warehouse commit (DESIGN §2), and keeps one bad file from stopping the rest.
@@ -124,7 +128,7 @@ struct FileLoader {
         } catch let error as WarehouseError where error.exitStatus == .internalError {
             // A damaged warehouse stops the run; a too-wide file only fails itself.
             throw error
-        } catch let error as SQLiteError where error.isIOFailure || error.isCorruption {
+        } catch let error as LadingError where error.isIOFailure || error.isCorruption {
             // A full disk, a read-only or a corrupt warehouse is not this file's fault and
             // every later write would meet it too: stop the run (exit 74 or 70). The file
             // goes back to PENDING without an attempt counted; its transaction rolled back.

@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// One file's part in a run, for the report.
 public struct FileOutcome: Sendable, Codable {
     public var file: String

@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// What a run will do with one discovered file, decided from discovery and the tracker.
 public enum FilePlan: Sendable, Equatable {
     /// Not tracked yet: register it and load it.

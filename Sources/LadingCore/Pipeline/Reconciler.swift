@@ -1,4 +1,8 @@
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Heals what a crash between the warehouse commit and the tracker update left
 /// (DESIGN §3): runs at the start of every run, under the lock, so no live run owns

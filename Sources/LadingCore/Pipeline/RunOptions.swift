@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// What `lading run` was asked to do.
 public struct RunOptions: Sendable {
     /// Only these tables (all when empty).

@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// One `lading run`: lock → reconcile → discover → register → load → report → release.
 public struct RunPipeline {
@@ -99,7 +103,10 @@ public struct RunPipeline {
         record.errorMessage = thrown.map { ($0 as? LadingError)?.message ?? "\($0)" }
             ?? (summary.tableErrors.isEmpty ? nil : summary.tableErrors.joined(separator: "; "))
         try? tracker.finishRun(record)
-        try? tracker.recordRunFiles(runID: runID, tables: summary.tables)
+        try? tracker.recordRunFiles(runID: runID, files: summary.tables.flatMap { table in
+            table.files.map { RunFile(table: table.table, file: $0.file, status: $0.status, recordsRead: $0.recordsRead, rowsLoaded: $0.rowsLoaded,
+                                      rowsQuarantined: $0.rowsQuarantined, errorType: $0.errorType, errorMessage: $0.errorMessage, scd2: $0.scd2) }
+        })
         record.startedAt = summary.startedAt ?? ""
         try? warehouse.recordRun(record)
         summary.reportPath = writeReport(summary, to: reportPath, at: started, logger: log)

@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// The result of one run, for the human summary and `--json`.
 public struct RunSummary: Sendable, Codable {
     public struct Table: Sendable, Codable {

@@ -1,4 +1,8 @@
 import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// The outcome of discovery and registration for one table in one run.
 public struct TableRegistration: Sendable {

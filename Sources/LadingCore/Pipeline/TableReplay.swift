@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Rebuilds a table from its files, in order, aside (SPEC §4 late files, §7): an SCD2
 /// table for a reset, a repair or a late file; any table for `reset-state --reinfer`.

@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// `quarantine reprocess` (SPEC §2): reads quarantined records again through the
 /// current config and table schema, after someone fixed what made them bad.
@@ -108,7 +112,7 @@ public struct QuarantineReprocessor {
         let stamp = Timestamp.iso8601(environment.clock.now())
         let context = LoadContext(warehouse: warehouse, table: table, batchSize: records.count + 1, maxRecordBytes: config.maxRecordBytes,
                                   clock: environment.clock, logger: logger)
-        let (reader, initialPlan) = try context.openWithPlan(path: scratch, reserved: WarehouseSchema.auditColumns)
+        let (reader, initialPlan) = try context.openWithPlan(path: scratch, reserved: WarehouseNames.auditColumns)
         var plan = initialPlan
         if !plan.newColumns.isEmpty, table.schemaEvolution == .fail {
             throw LoadError.schemaChanged(file: file, table: table.name, newColumns: plan.newColumns.map(\.name))

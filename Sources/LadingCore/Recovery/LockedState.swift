@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// What every command that writes state works on (`run` and the operator commands):
 /// the run lock (exit 75 beside a live run), a warehouse that passed its integrity

@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// Why a recovery command refused to act. Each message says what to do instead.
 public enum RecoveryError: LadingError {
     /// An SCD2 table is rebuilt by replaying its files; some are gone from disk.

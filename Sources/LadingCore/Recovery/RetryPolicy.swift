@@ -1,4 +1,8 @@
 import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// The retry matrix of SPEC §7, read from the error class, never from message text.
 public struct RetryPolicy: Sendable {

@@ -1,4 +1,8 @@
 import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// `reset-state` (SPEC §7): makes files loadable again without ever duplicating rows.
 ///

@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// `reset-state` end to end: the lock (exit 75 beside a live run), a tracker rebuilt
 /// if damaged, the files named on the command line resolved, then `StateReset`.

@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Opens the tracker for a command that writes, rebuilding it when it is not usable
 /// (SPEC §7): the broken one is moved aside, never deleted, and completed files come

@@ -1,4 +1,8 @@
 import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Writes the metrics file after a run, atomically so the collector never reads half.
 public enum MetricsWriter {

@@ -1,4 +1,8 @@
 import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// `lading monitor`: health over a window of hours (SPEC §8). Rates are fractions;
 /// crossing a `monitor:` threshold is a critical alert (exit 1), a run much longer

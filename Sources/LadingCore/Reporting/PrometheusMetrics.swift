@@ -1,4 +1,8 @@
 import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// The Prometheus text exposition format for node_exporter's textfile collector
 /// (SPEC §8). Written by hand: the format is a few lines, and swift-prometheus would

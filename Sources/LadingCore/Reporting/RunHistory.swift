@@ -1,4 +1,8 @@
 import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// `lading history`: past runs, newest first, from the tracker's `runs` table.
 public struct RunHistory: Encodable, Sendable {

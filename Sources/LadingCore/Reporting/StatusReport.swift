@@ -1,4 +1,8 @@
 import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// What `lading status` shows: the lock holder, per-table file counts, the last run
 /// and the failed files with their errors.

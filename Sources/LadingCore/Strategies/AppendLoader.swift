@@ -3,6 +3,10 @@ import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// The append strategy (SPEC §5): a file's rows reach the target table in one
 /// transaction with its `complete` ledger row.
@@ -28,7 +32,7 @@ public final class AppendLoader {
         let loadStamp = Timestamp.iso8601(context.clock.now())
         var result = LoadResult()
         var batchID = proposedBatchID
-        let stagingName = WarehouseSchema.stagingPrefix + AppendLoader.stagingSuffix(table: table.name, file: file.path)
+        let stagingName = WarehouseNames.stagingPrefix + AppendLoader.stagingSuffix(table: table.name, file: file.path)
         let previous = try warehouse.ledgerRow(table: table.name, file: file.path)
         var resumeAfter: Int64 = 0
         var staged = false
@@ -52,7 +56,7 @@ public final class AppendLoader {
         let reloading = previous != nil
         let audit = AuditValues(sourceFile: file.path, loadTimestamp: loadStamp, batchID: batchID)
 
-        let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: WarehouseSchema.auditColumns)
+        let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: WarehouseNames.auditColumns)
         var plan = initialPlan
         widening = plan.widened
         loadingFile = file.path

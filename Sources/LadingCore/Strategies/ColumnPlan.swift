@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// How a file's columns land in its table: which table column each reader column
 /// feeds, with which type, and which columns the table must gain.
 struct ColumnPlan {

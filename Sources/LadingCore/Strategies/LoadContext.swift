@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// What a strategy needs to load one file, beyond the file itself.
 public struct LoadContext {
@@ -76,7 +80,7 @@ extension LoadContext {
 
     /// Reads up to `batch_size` records into the batch; true when the file is done.
     func fill(_ batch: inout RecordBatch, reader: RecordReader, plan: inout ColumnPlan,
-                      pendingColumns: inout [TableConfig.Column], skipThrough: Int64, file: String, reserved: [String] = WarehouseSchema.auditColumns, nonNullColumns: [Int] = []) throws -> Bool {
+                      pendingColumns: inout [TableConfig.Column], skipThrough: Int64, file: String, reserved: [String] = WarehouseNames.auditColumns, nonNullColumns: [Int] = []) throws -> Bool {
         while batch.records < batchSize {
             let event = try reader.next()
             switch event {

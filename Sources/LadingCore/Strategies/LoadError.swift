@@ -1,6 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// Why a file's load failed, beyond reader and SQLite errors.
 public enum LoadError: LadingError {

@@ -1,5 +1,9 @@
 import Foundation
 import Logging
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
 
 /// The SCD2 strategy (SPEC §5, I4): one file applies all or nothing, set-based.
 ///
@@ -16,7 +20,7 @@ public final class SCD2Loader {
 
     public init(context: LoadContext) { self.context = context }
 
-    var reserved: [String] { WarehouseSchema.auditColumns + [table.effectiveDateColumn, table.endDateColumn, table.currentFlagColumn] }
+    var reserved: [String] { WarehouseNames.auditColumns + [table.effectiveDateColumn, table.endDateColumn, table.currentFlagColumn] }
 
     /// `recordedBoundary`: the boundary a replay reuses (SPEC §7), so dates come back
     /// identical; without it the file's own ledger row's, else a new one.

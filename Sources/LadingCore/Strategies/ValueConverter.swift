@@ -1,3 +1,8 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
 /// Converts one field to its column type into a batch; a value that does not convert
 /// makes the record bad (SPEC §3), with a reason naming column, value and type.
 enum ValueConverter {

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// A `file_pattern` that can never match under `source_path` is a configuration error
 /// at its key and line, not a table that silently loads nothing.

@@ -2,6 +2,11 @@ import Foundation
 import LadingTestSupport
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// SPEC §4: two paths to the same file (a link inside `source_path`) load it once per
 /// table. Identity is device and inode; the real file's own path is kept when it

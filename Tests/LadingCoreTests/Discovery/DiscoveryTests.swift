@@ -2,6 +2,11 @@ import Foundation
 import LadingTestSupport
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 @Suite struct DiscoveryTests {
     let folder: TemporaryFolder

@@ -2,6 +2,11 @@ import Foundation
 import LadingTestSupport
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// SHA-256 of whole files: published digests, and a file larger than one read chunk
 /// against coreutils' `sha256sum`.

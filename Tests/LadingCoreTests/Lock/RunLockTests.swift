@@ -3,6 +3,11 @@ import LadingTestSupport
 import Logging
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 @Suite struct RunLockTests {
     let folder: TemporaryFolder

@@ -2,6 +2,11 @@ import Foundation
 import LadingTestSupport
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// JSON Lines records that must never crash the reader, never be stored as JSON text
 /// SQLite rejects, and never lose a value to a key that differs only in case.

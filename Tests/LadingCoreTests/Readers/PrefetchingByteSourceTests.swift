@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// A source that hands out a pattern in odd-sized pieces, then fails or ends.
 private final class PatternSource: ByteSource, @unchecked Sendable {

@@ -1,5 +1,10 @@
 import Foundation
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 struct ReadOutcome {
     var columns: [String]

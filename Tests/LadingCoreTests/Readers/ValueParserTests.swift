@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 @Suite struct ValueParserTests {
     func with<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {

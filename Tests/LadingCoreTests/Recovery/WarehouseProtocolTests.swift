@@ -3,6 +3,11 @@ import Logging
 import LadingTestSupport
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// An in-memory `Warehouse`: recovery must work through the protocol alone.
 final class MemoryWarehouse: LedgerStore {

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// Issue 13: error patterns group failures by masking the values that vary, and only
 /// those: a number is masked as a whole token, never the digits inside a word.

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// Issue 12, defect 14: audit values (`_source_file` is a file's identity) are bound
 /// whole, however long; they used to be cut to 16 KiB / 3 = 5,461 bytes each.

@@ -1,5 +1,10 @@
 import Foundation
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// A process table tests describe by hand.
 struct FakeProcessIdentity: ProcessIdentity {
@@ -12,6 +17,6 @@ struct FakeProcessIdentity: ProcessIdentity {
 extension Environment {
     static func test(clock: ManualClock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000)),
                      process: FakeProcessIdentity = FakeProcessIdentity()) -> Environment {
-        Environment(clock: clock, process: process, random: SeededRandom(seed: 7), variables: [:])
+        Environment(clock: clock, process: process, random: SeededRandom(seed: 7), variables: [:], stores: SQLiteBackend())
     }
 }

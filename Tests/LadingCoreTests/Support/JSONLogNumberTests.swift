@@ -2,6 +2,11 @@ import Foundation
 import Logging
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// Issue 13: in JSON logs a metadata value that is a plain number is a JSON number
 /// (`"files_failed":2`), so log pipelines can sum and compare it; everything else

@@ -2,6 +2,11 @@ import Foundation
 import LadingTestSupport
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// The incremental hasher the readers use agrees with `FileHasher`, however the bytes
 /// are cut into chunks.

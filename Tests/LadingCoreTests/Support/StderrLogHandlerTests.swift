@@ -2,6 +2,11 @@ import Foundation
 import Logging
 import Testing
 @testable import LadingCore
+@testable import LadingSupport
+@testable import LadingConfiguration
+@testable import LadingReaders
+@testable import LadingStore
+@testable import LadingSQLite
 
 /// SPEC §4: text logs stay one line per event, whatever a file name holds.
 @Suite struct StderrLogHandlerTests {

@@ -1,0 +1,424 @@
+import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
+/// The file tracker in its own SQLite file (SPEC §4), beside the embedded warehouse.
+/// WAL, so `status` and health checks read beside a live run.
+public final class SQLiteTracker: FileTracker {
+    public let path: String
+    public var location: String { path }
+    let db: Connection
+    private let clock: any WallClock
+
+    static let columns = """
+        table_name, file_path, file_size, file_modified_time, content_sha256, status,
+        processing_start_time, processing_end_time, error_message, error_type, retry_count,
+        records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at
+        """
+
+    /// Opens (and creates or migrates) the tracker at `path`.
+    public init(path: String, clock: any WallClock, readOnly: Bool = false) throws {
+        self.path = path
+        self.clock = clock
+        do {
+            let opened = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
+            if !readOnly {
+                db = opened
+                try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+                try migrate()
+            } else if try opened.userVersion == 0 && !(try opened.tableExists("file_processing_tracker")) {
+                // A database never given its schema (a crash right after creating it) is
+                // an empty tracker; readers see it as one, writers migrate it.
+                db = try Connection(path: ":memory:", mode: .readWriteCreate)
+                try migrate()
+            } else {
+                db = opened
+                try checkReadable()
+            }
+        } catch let error as SQLiteError where error.isCorruption {
+            throw TrackerError.corrupt(path: path, detail: error.detail)
+        }
+    }
+
+    private func checkReadable() throws {
+        let version = try db.userVersion
+        if version > TrackerSchema.currentVersion {
+            throw TrackerError.newerSchema(path: path, found: version, supported: TrackerSchema.currentVersion)
+        }
+    }
+
+    private func migrate() throws {
+        try db.transaction {
+            let version = try db.userVersion
+            if version > TrackerSchema.currentVersion {
+                throw TrackerError.newerSchema(path: path, found: version, supported: TrackerSchema.currentVersion)
+            }
+            guard version < TrackerSchema.currentVersion else { return }
+            for next in (version + 1)...TrackerSchema.currentVersion {
+                guard let sql = TrackerSchema.migrations[next] else {
+                    throw InternalError("tracker migration \(next) is missing")
+                }
+                try db.execute(sql)
+            }
+            try db.setUserVersion(TrackerSchema.currentVersion)
+        }
+    }
+
+    private var now: String { Timestamp.iso8601(clock.now()) }
+
+    // MARK: - Reads
+
+    public func record(table: String, file: String) throws -> FileRecord? {
+        try records(where: "table_name = ? AND file_path = ?", [.text(table), .text(file)]).first
+    }
+
+    /// Rows matching a condition written by lading itself (never by a user), values bound.
+    private func records(where condition: String = "1", _ values: [SQLValue] = []) throws -> [FileRecord] {
+        let statement = try db.prepare("SELECT \(SQLiteTracker.columns) FROM file_processing_tracker WHERE \(condition) ORDER BY table_name, file_path")
+        try statement.bind(values)
+        var result: [FileRecord] = []
+        while try statement.step() {
+            result.append(FileRecord(
+                tableName: statement.text(0) ?? "",
+                filePath: statement.text(1) ?? "",
+                fileSize: statement.int64(2),
+                fileModifiedTime: statement.text(3) ?? "",
+                contentSHA256: statement.text(4),
+                status: FileStatus(rawValue: statement.text(5) ?? "") ?? .pending,
+                processingStartTime: statement.text(6),
+                processingEndTime: statement.text(7),
+                errorMessage: statement.text(8),
+                errorType: statement.text(9),
+                retryCount: Int(statement.int64(10)),
+                recordsRead: statement.int64(11),
+                rowsLoaded: statement.int64(12),
+                rowsQuarantined: statement.int64(13),
+                batchID: statement.text(14),
+                runID: statement.text(15),
+                changeDetected: statement.text(16),
+                createdAt: statement.text(17) ?? "",
+                updatedAt: statement.text(18) ?? ""
+            ))
+        }
+        return result
+    }
+
+    public func records(table: String) throws -> [FileRecord] {
+        try records(where: "table_name = ?", [.text(table)])
+    }
+
+    public func records(status: FileStatus) throws -> [FileRecord] {
+        try records(where: "status = ?", [.text(status.rawValue)])
+    }
+
+    public func allRecords() throws -> [FileRecord] { try records() }
+
+    public func changedRecords() throws -> [FileRecord] { try records(where: "change_detected IS NOT NULL") }
+
+    /// Per table, how many files are in each status.
+    public func statusCounts() throws -> [String: [FileStatus: Int]] {
+        var counts: [String: [FileStatus: Int]] = [:]
+        for row in try db.rows("SELECT table_name, status, count(*) FROM file_processing_tracker GROUP BY table_name, status") {
+            guard let table = row[0].textValue, let status = row[1].textValue.flatMap(FileStatus.init(rawValue:)) else { continue }
+            counts[table, default: [:]][status] = Int(row[2].integerValue ?? 0)
+        }
+        return counts
+    }
+
+    // MARK: - Transitions
+
+    /// Registers a discovered file as PENDING; a file already tracked is left alone.
+    /// Returns true when the row is new. Idempotent, so reruns register nothing twice.
+    @discardableResult
+    public func register(table: String, file: String, size: Int64, modifiedTime: String, sha256: String?) throws -> Bool {
+        let stamp = now
+        return try db.transaction {
+            try db.run("""
+                INSERT INTO file_processing_tracker (table_name, file_path, file_size, file_modified_time, content_sha256, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?)
+                ON CONFLICT (table_name, file_path) DO NOTHING
+                """, [.text(table), .text(file), .integer(size), .text(modifiedTime), sha256.sqlValue, .text(stamp), .text(stamp)]) == 1
+        }
+    }
+
+    /// PENDING or FAILED → PROCESSING, owned by `runID` with a fresh `batchID`.
+    public func claim(table: String, file: String, runID: String, batchID: String) throws {
+        let stamp = now
+        try transition(table: table, file: file, to: .processing, from: [.pending, .failed], sql: """
+            UPDATE file_processing_tracker SET status = 'PROCESSING', run_id = ?, batch_id = ?,
+                processing_start_time = ?, processing_end_time = NULL, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status IN ('PENDING', 'FAILED')
+            """, [.text(runID), .text(batchID), .text(stamp), .text(stamp), .text(table), .text(file)])
+    }
+
+    /// PROCESSING → COMPLETED, only while `runID` still owns the file (a fencing token:
+    /// a run presumed dead that wakes up cannot overwrite its successor's state).
+    public func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?, batchID: String?) throws {
+        let stamp = now
+        try transition(table: table, file: file, to: .completed, from: [.processing], sql: """
+            UPDATE file_processing_tracker SET status = 'COMPLETED', records_read = ?, rows_loaded = ?, rows_quarantined = ?,
+                batch_id = coalesce(?, batch_id),
+                content_sha256 = coalesce(?, content_sha256), error_message = NULL, error_type = NULL,
+                change_detected = NULL, processing_end_time = ?, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status = 'PROCESSING' AND run_id = ?
+            """, [.integer(recordsRead), .integer(rowsLoaded), .integer(rowsQuarantined), batchID.sqlValue, sha256.sqlValue, .text(stamp), .text(stamp), .text(table), .text(file), .text(runID)])
+    }
+
+    /// Any state → COMPLETED from a `complete` ledger row: the warehouse committed the
+    /// file but the tracker never heard (a crash between the two commits, or a tracker
+    /// rebuilt after corruption). Creates the row when it is missing.
+    public func adoptCompleted(from ledger: LedgerRow) throws {
+        let stamp = now
+        _ = try db.transaction {
+            try db.run("""
+                INSERT INTO file_processing_tracker (table_name, file_path, file_size, file_modified_time, content_sha256, status,
+                    processing_end_time, records_read, rows_loaded, rows_quarantined, batch_id, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (table_name, file_path) DO UPDATE SET status = 'COMPLETED', records_read = excluded.records_read,
+                    rows_loaded = excluded.rows_loaded, rows_quarantined = excluded.rows_quarantined, batch_id = excluded.batch_id,
+                    content_sha256 = coalesce(excluded.content_sha256, content_sha256), error_message = NULL, error_type = NULL,
+                    file_size = CASE WHEN excluded.file_modified_time = '' THEN file_size ELSE excluded.file_size END,
+                    file_modified_time = CASE WHEN excluded.file_modified_time = '' THEN file_modified_time ELSE excluded.file_modified_time END,
+                    change_detected = CASE WHEN excluded.content_sha256 IS NULL THEN change_detected ELSE NULL END,
+                    processing_end_time = excluded.processing_end_time, updated_at = excluded.updated_at
+                """, [.text(ledger.tableName), .text(ledger.sourceFile), .integer(ledger.fileSize ?? 0), .text(ledger.fileModifiedTime ?? ""),
+                      ledger.contentSHA256.sqlValue, .text(ledger.committedAt), .integer(ledger.recordsRead), .integer(ledger.rowsLoaded),
+                      .integer(ledger.rowsQuarantined), .text(ledger.batchID), .text(stamp), .text(stamp)])
+        }
+    }
+
+    /// PROCESSING → FAILED with the error and its class; counts one more attempt.
+    public func fail(table: String, file: String, runID: String, message: String, kind: ErrorKind) throws {
+        let stamp = now
+        try transition(table: table, file: file, to: .failed, from: [.processing], sql: """
+            UPDATE file_processing_tracker SET status = 'FAILED', error_message = ?, error_type = ?,
+                retry_count = retry_count + 1, processing_end_time = ?, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status = 'PROCESSING' AND run_id = ?
+            """, [.text(message), .text(kind.rawValue), .text(stamp), .text(stamp), .text(table), .text(file), .text(runID)])
+    }
+
+    /// PROCESSING → PENDING for a file whose run died before anything was committed.
+    public func releaseOrphan(table: String, file: String, deadRunID: String?) throws {
+        let stamp = now
+        try transition(table: table, file: file, to: .pending, from: [.processing], sql: """
+            UPDATE file_processing_tracker SET status = 'PENDING', run_id = NULL, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status = 'PROCESSING' AND run_id IS ?
+            """, [.text(stamp), .text(table), .text(file), deadRunID.sqlValue])
+    }
+
+    /// A PROCESSING file whose run died (kill -9, a crash, a power cut) without
+    /// committing it: FAILED with one more attempt counted. A file that crashes the
+    /// process every time it is read (a poison file) therefore stops being retried
+    /// after `retry_attempts`, instead of killing every later run.
+    public func releaseCrashed(table: String, file: String, deadRunID: String?) throws {
+        try transition(table: table, file: file, to: .failed, from: [.processing], sql: """
+            UPDATE file_processing_tracker SET status = 'FAILED', error_type = 'unknown', retry_count = retry_count + 1,
+                error_message = 'its run (' || coalesce(run_id, '?') || ') died while loading it (killed or crashed); retried by the next run while retries remain',
+                run_id = NULL, updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status = 'PROCESSING' AND run_id IS ?
+            """, [.text(now), .text(table), .text(file), deadRunID.sqlValue])
+    }
+
+    /// Records that a COMPLETED file's content changed on disk (reported, not reloaded).
+    public func noteChange(table: String, file: String, detail: String) throws {
+        try db.run("UPDATE file_processing_tracker SET change_detected = ?, updated_at = ? WHERE table_name = ? AND file_path = ? AND status = 'COMPLETED'",
+                   [.text(detail), .text(now), .text(table), .text(file)])
+    }
+
+    /// Updates size and modified time of a COMPLETED file whose content hash is unchanged
+    /// (a `touch`), so the next run can skip hashing it again.
+    public func refreshMetadata(table: String, file: String, size: Int64, modifiedTime: String) throws {
+        try db.run("UPDATE file_processing_tracker SET file_size = ?, file_modified_time = ?, updated_at = ? WHERE table_name = ? AND file_path = ?",
+                   [.integer(size), .text(modifiedTime), .text(now), .text(table), .text(file)])
+    }
+
+    /// Updates what discovery saw for a file that is not COMPLETED yet.
+    public func updateDiscovered(table: String, file: String, size: Int64, modifiedTime: String, sha256: String?) throws {
+        try db.run("""
+            UPDATE file_processing_tracker SET file_size = ?, file_modified_time = ?, content_sha256 = coalesce(?, content_sha256), updated_at = ?
+            WHERE table_name = ? AND file_path = ? AND status IN ('PENDING', 'FAILED')
+            """, [.integer(size), .text(modifiedTime), sha256.sqlValue, .text(now), .text(table), .text(file)])
+    }
+
+    private func transition(table: String, file: String, to target: FileStatus, from allowed: [FileStatus], sql: String, _ values: [SQLValue]) throws {
+        try db.transaction {
+            let changed = try db.run(sql, values)
+            guard changed == 1 else {
+                let current = try record(table: table, file: file)
+                let detail: String
+                if let current, allowed.contains(current.status) {
+                    detail = "the file belongs to run \(current.runID ?? "none"), not this one"
+                } else {
+                    detail = "allowed only from \(allowed.map(\.rawValue).joined(separator: " or "))"
+                }
+                throw TrackerError.illegalTransition(table: table, file: file, from: current?.status, to: target, detail: detail)
+            }
+        }
+    }
+
+    // MARK: - Runs
+
+    // MARK: - Operator actions (reset-state, fix-inconsistencies)
+
+    /// Forgets a file: the next run registers it again as new.
+    public func forget(table: String, file: String) throws {
+        try db.run("DELETE FROM file_processing_tracker WHERE table_name = ? AND file_path = ?", [.text(table), .text(file)])
+    }
+
+    /// `reset-state --failed-only`: FAILED files get a fresh retry budget (they stay
+    /// FAILED; the next run retries them whatever their error class). Returns how many.
+    @discardableResult
+    public func resetRetryCounts(table: String) throws -> Int {
+        try db.run("UPDATE file_processing_tracker SET retry_count = 0, updated_at = ? WHERE table_name = ? AND status = 'FAILED'",
+                   [.text(now), .text(table)])
+    }
+
+    /// `quarantine reprocess` loaded `records` once-bad records of a COMPLETED file: they
+    /// move from quarantined to loaded, as they did in the ledger.
+    public func noteReprocessed(table: String, file: String, records: Int) throws {
+        try db.run("""
+            UPDATE file_processing_tracker SET rows_loaded = rows_loaded + ?, rows_quarantined = rows_quarantined - ?, updated_at = ?
+            WHERE table_name = ? AND file_path = ?
+            """, [.integer(Int64(records)), .integer(Int64(records)), .text(now), .text(table), .text(file)])
+    }
+
+    /// A repair's verdict on a file whose data is not in the warehouse (an orphan of a
+    /// dead run, or COMPLETED without a ledger row): FAILED with a fresh retry budget, so
+    /// the next run retries it (the crash was not the file's fault).
+    public func markForRetry(table: String, file: String, reason: String) throws {
+        try db.run("""
+            UPDATE file_processing_tracker SET status = 'FAILED', error_type = 'unknown', error_message = ?, retry_count = 0, run_id = NULL, updated_at = ?
+            WHERE table_name = ? AND file_path = ?
+            """, [.text(reason), .text(now), .text(table), .text(file)])
+    }
+
+    // MARK: - Circuit breakers
+
+    /// Tables whose breaker is open, with when it opened.
+    public func openBreakers() throws -> [String: String] {
+        guard try db.tableExists("circuit_breakers") else { return [:] }
+        var result: [String: String] = [:]
+        for row in try db.rows("SELECT table_name, opened_at FROM circuit_breakers") {
+            result[row[0].textValue ?? ""] = row[1].textValue ?? ""
+        }
+        return result
+    }
+
+    public func openBreaker(table: String, consecutiveFailures: Int, runID: String) throws {
+        try db.run("""
+            INSERT INTO circuit_breakers (table_name, opened_at, consecutive_failures, run_id) VALUES (?, ?, ?, ?)
+            ON CONFLICT (table_name) DO UPDATE SET consecutive_failures = excluded.consecutive_failures, run_id = excluded.run_id
+            """, [.text(table), .text(now), .integer(Int64(consecutiveFailures)), .text(runID)])
+    }
+
+    public func closeBreaker(table: String) throws {
+        try db.run("DELETE FROM circuit_breakers WHERE table_name = ?", [.text(table)])
+    }
+
+    public func startRun(runID: String, pid: Int32, hostname: String) throws {
+        let stamp = now
+        try db.run("INSERT INTO runs (run_id, started_at, status, pid, hostname) VALUES (?, ?, 'running', ?, ?)",
+                   [.text(runID), .text(stamp), .integer(Int64(pid)), .text(hostname)])
+    }
+
+    public func finishRun(_ run: RunRecord) throws {
+        try db.run("""
+            UPDATE runs SET finished_at = ?, status = ?, files_discovered = ?, files_loaded = ?, files_failed = ?,
+                rows_loaded = ?, rows_quarantined = ?, error_message = ?
+            WHERE run_id = ?
+            """, [.text(run.finishedAt ?? now), .text(run.status), .integer(Int64(run.filesDiscovered)), .integer(Int64(run.filesLoaded)),
+                  .integer(Int64(run.filesFailed)), .integer(run.rowsLoaded), .integer(run.rowsQuarantined), run.errorMessage.sqlValue, .text(run.runID)])
+    }
+
+    /// Most recent runs first.
+    public func runs(limit: Int) throws -> [RunRecord] {
+        try db.rows("""
+            SELECT run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed,
+                   rows_loaded, rows_quarantined, error_message
+            FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?
+            """, [.integer(Int64(limit))]).map(RunRecord.init(row:))
+    }
+
+    /// SPEC §8: runs left `running` by a process that died (kill -9, power cut) are
+    /// `interrupted`, found by the next process that holds the lock. Returns them.
+    public func markInterruptedRuns(except liveRunID: String) throws -> [RunRecord] {
+        let stamp = now
+        let found = try db.rows("""
+            SELECT run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed,
+                   rows_loaded, rows_quarantined, error_message FROM runs WHERE status = 'running' AND run_id != ?
+            """, [.text(liveRunID)]).map(RunRecord.init(row:))
+        guard !found.isEmpty else { return [] }
+        let message = "the run was killed or the machine stopped before it finished (found at \(stamp))"
+        try db.run("UPDATE runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?), error_message = coalesce(error_message, ?) WHERE status = 'running' AND run_id != ?",
+                   [.text(stamp), .text(message), .text(liveRunID)])
+        return found.map { var run = $0; run.status = "interrupted"; run.finishedAt = run.finishedAt ?? stamp; run.errorMessage = run.errorMessage ?? message; return run }
+    }
+
+    /// A run refused by the lock (exit 75): counted by `monitor` (SPEC §4).
+    public func recordRefusedRun(runID: String, pid: Int32, hostname: String, holder: String) throws {
+        let stamp = now
+        try db.run("INSERT INTO runs (run_id, started_at, finished_at, status, pid, hostname, error_message) VALUES (?, ?, ?, 'refused', ?, ?, ?)",
+                   [.text(runID), .text(stamp), .text(stamp), .integer(Int64(pid)), .text(hostname), .text("refused: the lock is held by \(holder)")])
+    }
+
+    /// How many runs ended in each outcome, over the whole history.
+    public func runCountsByStatus() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try db.rows("SELECT status, count(*) FROM runs GROUP BY status") {
+            counts[row[0].textValue ?? ""] = Int(row[1].integerValue ?? 0)
+        }
+        return counts
+    }
+
+    /// What a run did per file, kept for `history --json`.
+    public func recordRunFiles(runID: String, files: [RunFile]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try db.transaction {
+            for file in files {
+                let scd2 = try file.scd2.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+                try db.run("""
+                    INSERT OR REPLACE INTO run_files (run_id, table_name, file_path, status, records_read, rows_loaded, rows_quarantined,
+                        error_type, error_message, scd2) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.text(runID), .text(file.table), .text(file.file), .text(file.status), .integer(file.recordsRead),
+                          .integer(file.rowsLoaded), .integer(file.rowsQuarantined), file.errorType.sqlValue, file.errorMessage.sqlValue,
+                          scd2.sqlValue])
+            }
+        }
+    }
+
+    /// The files a run touched, in the order it recorded them.
+    public func runFiles(runID: String) throws -> [RunFile] {
+        guard try db.tableExists("run_files") else { return [] }
+        let decoder = JSONDecoder()
+        return try db.rows("""
+            SELECT table_name, file_path, status, records_read, rows_loaded, rows_quarantined, error_type, error_message, scd2
+            FROM run_files WHERE run_id = ? ORDER BY table_name, file_path
+            """, [.text(runID)]).map { row in
+            RunFile(table: row[0].textValue ?? "", file: row[1].textValue ?? "", status: row[2].textValue ?? "",
+                    recordsRead: row[3].integerValue ?? 0, rowsLoaded: row[4].integerValue ?? 0, rowsQuarantined: row[5].integerValue ?? 0,
+                    errorType: row[6].textValue, errorMessage: row[7].textValue,
+                    scd2: row[8].textValue.flatMap { try? decoder.decode(SCD2Counts.self, from: Data($0.utf8)) })
+        }
+    }
+
+    /// Puts runs kept in the warehouse back into a rebuilt tracker.
+    public func restoreRuns(_ runs: [RunRecord]) throws {
+        try db.transaction {
+            for run in runs {
+                try db.run("""
+                    INSERT OR IGNORE INTO runs (run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded,
+                        files_failed, rows_loaded, rows_quarantined, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.text(run.runID), .text(run.startedAt), run.finishedAt.sqlValue, .text(run.status), .integer(Int64(run.pid)),
+                          .text(run.hostname), .integer(Int64(run.filesDiscovered)), .integer(Int64(run.filesLoaded)),
+                          .integer(Int64(run.filesFailed)), .integer(run.rowsLoaded), .integer(run.rowsQuarantined), run.errorMessage.sqlValue])
+            }
+        }
+    }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
+
+    public func integrityProblems() throws -> [String]? { try db.integrityProblems(limit: 5) }
+}

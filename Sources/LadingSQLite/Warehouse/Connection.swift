@@ -1,0 +1,167 @@
+import CSQLite
+import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
+/// One SQLite database connection, the sole owner of a `sqlite3*`.
+///
+/// Extended result codes are on from open, a busy timeout absorbs short contention
+/// (a health check reading beside a run), and transactions take closures so a throw
+/// can never leave one open.
+public final class Connection {
+    let handle: OpaquePointer
+    public let path: String
+    private var savepointDepth = 0
+
+    public enum Mode: Sendable { case readWrite, readWriteCreate, readOnly }
+
+    public init(path: String, mode: Mode = .readWriteCreate, busyTimeoutMilliseconds: Int32 = 10_000) throws {
+        var flags: Int32 = SQLITE_OPEN_NOMUTEX
+        switch mode {
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE
+        case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        }
+        var db: OpaquePointer?
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let detail = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: code & 0xFF, extendedCode: code, detail: detail, path: path)
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    func error(code: Int32, sql: String?) -> SQLiteError {
+        let extended = sqlite3_extended_errcode(handle)
+        return SQLiteError(
+            code: code & 0xFF,
+            extendedCode: extended,
+            detail: String(cString: sqlite3_errmsg(handle)),
+            sql: sql,
+            path: path
+        )
+    }
+
+    /// Runs one or more statements that take no parameters and return nothing useful.
+    public func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if code != SQLITE_OK {
+            let detail = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: code & 0xFF, extendedCode: sqlite3_extended_errcode(handle), detail: detail, sql: sql, path: path)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> Statement {
+        try Statement(connection: self, sql: sql)
+    }
+
+    /// Runs one statement with bound values; returns the number of rows it changed.
+    @discardableResult
+    public func run(_ sql: String, _ values: [SQLValue] = []) throws -> Int {
+        let statement = try prepare(sql)
+        try statement.bind(values)
+        while try statement.step() {}
+        return changes
+    }
+
+    /// Every row of a query, as values.
+    public func rows(_ sql: String, _ values: [SQLValue] = []) throws -> [[SQLValue]] {
+        let statement = try prepare(sql)
+        try statement.bind(values)
+        var result: [[SQLValue]] = []
+        while try statement.step() { result.append(statement.row()) }
+        return result
+    }
+
+    /// The first column of the first row, or nil when there is no row.
+    public func scalar(_ sql: String, _ values: [SQLValue] = []) throws -> SQLValue? {
+        let statement = try prepare(sql)
+        try statement.bind(values)
+        guard try statement.step() else { return nil }
+        return statement.value(0)
+    }
+
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// `BEGIN IMMEDIATE` … `COMMIT`, rolled back on any throw (the first error wins).
+    /// Nested calls become savepoints.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction { return try savepoint(body) }
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if isInTransaction { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// A named savepoint around `body`, released on success and rolled back on throw.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth += 1
+        let name = "lading_sp\(savepointDepth)"
+        defer { savepointDepth -= 1 }
+        try execute("SAVEPOINT \(name)")
+        do {
+            let result = try body()
+            try execute("RELEASE \(name)")
+            return result
+        } catch {
+            try? execute("ROLLBACK TO \(name)")
+            try? execute("RELEASE \(name)")
+            throw error
+        }
+    }
+
+    /// `PRAGMA integrity_check`: nil when "ok", otherwise the problems it lists.
+    ///
+    /// `quick` runs `quick_check`: the same page and B-tree structure checks without
+    /// matching every index entry to its row, about half the time of the full check.
+    public func integrityProblems(limit: Int = 20, quick: Bool = false) throws -> [String]? {
+        let rows = try rows("PRAGMA \(quick ? "quick_check" : "integrity_check")(\(max(1, limit)))")
+        let lines = rows.compactMap { $0.first?.textValue }
+        if lines == ["ok"] { return nil }
+        return lines
+    }
+
+    public func tableExists(_ name: String, schema: String = "main") throws -> Bool {
+        let sql = "SELECT 1 FROM \(SQL.quoteIdentifier(schema)).sqlite_master WHERE type = 'table' AND name = ?"
+        return try scalar(sql, [.text(name)]) != nil
+    }
+
+    /// Column names of a table, in order.
+    public func columns(of table: String) throws -> [String] {
+        let statement = try prepare("SELECT name FROM pragma_table_info(?)")
+        try statement.bind(.text(table), at: 1)
+        var names: [String] = []
+        while try statement.step() { names.append(statement.text(0) ?? "") }
+        return names
+    }
+
+    public var userVersion: Int {
+        get throws { Int(try scalar("PRAGMA user_version")?.integerValue ?? 0) }
+    }
+
+    public func setUserVersion(_ version: Int) throws {
+        try execute("PRAGMA user_version = \(version)")
+    }
+
+    /// The maximum number of `?` parameters one statement may have.
+    public var variableLimit: Int {
+        Int(sqlite3_limit(handle, SQLITE_LIMIT_VARIABLE_NUMBER, -1))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
+/// The embedded default (SPEC §5): the warehouse in one SQLite file, the tracker in
+/// another beside the state, both paths from the config.
+public struct SQLiteBackend: StoreBackend {
+    public init() {}
+
+    public func warehouseLocation(_ config: LadingConfig) -> String { config.warehouse.path }
+    public func trackerLocation(_ config: LadingConfig) -> String { config.trackerPath }
+
+    public func warehouseExists(_ config: LadingConfig) -> Bool { FileManager.default.fileExists(atPath: config.warehouse.path) }
+
+    /// True when the tracker file holds at least one byte. A zero-byte SQLite file
+    /// (created, never written: a crash right after open) is an empty database, which
+    /// read-only readers take as "nothing tracked yet", like a missing one.
+    public func trackerExists(_ config: LadingConfig) -> Bool {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: config.trackerPath))?[.size] as? NSNumber else { return false }
+        return size.int64Value > 0
+    }
+
+    public func openWarehouse(_ config: LadingConfig, readOnly: Bool) throws -> any Warehouse {
+        try SQLiteWarehouse(path: config.warehouse.path, readOnly: readOnly, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+    }
+
+    public func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
+        if readOnly && !trackerExists(config) { return try SQLiteTracker(path: ":memory:", clock: clock) }
+        return try SQLiteTracker(path: config.trackerPath, clock: clock, readOnly: readOnly)
+    }
+
+    public func setTrackerAside(_ config: LadingConfig, stamp: String) throws -> String {
+        // Never overwrite an earlier damaged copy (two rebuilds within one second).
+        let base = config.trackerPath + ".corrupt-" + stamp
+        var aside = base
+        var suffix = 2
+        while FileManager.default.fileExists(atPath: aside) {
+            aside = base + "_\(suffix)"
+            suffix += 1
+        }
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: config.trackerPath + suffix) {
+            try FileManager.default.moveItem(atPath: config.trackerPath + suffix, toPath: aside + suffix)
+        }
+        return aside
+    }
+
+    public func limitWarehouseSize(_ warehouse: any Warehouse, pages: Int) throws {
+        guard let sqlite = warehouse as? SQLiteWarehouse else { return }
+        try sqlite.db.execute("PRAGMA max_page_count = \(pages)")
+    }
+}

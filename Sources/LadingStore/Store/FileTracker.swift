@@ -1,0 +1,98 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+
+/// The file tracker (SPEC §4): intent and attempts per (table, file), runs and circuit
+/// breakers.
+///
+/// Callers never write a status: they call named transitions, each one atomic and
+/// guarded by the states it may start from, so an illegal change is refused instead of
+/// silently applied. Each backend owns its SQL; timestamps come from the injected clock.
+public protocol FileTracker: AnyObject {
+    /// Where the tracker is, for messages (a path, or a schema in a database).
+    var location: String { get }
+
+    // MARK: Reads
+
+    func record(table: String, file: String) throws -> FileRecord?
+    func records(table: String) throws -> [FileRecord]
+    func records(status: FileStatus) throws -> [FileRecord]
+    func allRecords() throws -> [FileRecord]
+    /// COMPLETED files whose content changed on disk (SPEC §4: reported, not reloaded).
+    func changedRecords() throws -> [FileRecord]
+    /// Per table, how many files are in each status.
+    func statusCounts() throws -> [String: [FileStatus: Int]]
+
+    // MARK: Transitions
+
+    /// Registers a discovered file as PENDING; true when the row is new.
+    @discardableResult
+    func register(table: String, file: String, size: Int64, modifiedTime: String, sha256: String?) throws -> Bool
+    /// PENDING or FAILED → PROCESSING, owned by `runID` with a fresh `batchID`.
+    func claim(table: String, file: String, runID: String, batchID: String) throws
+    /// PROCESSING → COMPLETED, only while `runID` still owns the file (a fencing token).
+    func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?, batchID: String?) throws
+    /// Any state → COMPLETED from a `complete` ledger row (the ledger is the truth).
+    func adoptCompleted(from ledger: LedgerRow) throws
+    /// PROCESSING → FAILED with the error and its class; counts one more attempt.
+    func fail(table: String, file: String, runID: String, message: String, kind: ErrorKind) throws
+    /// PROCESSING → PENDING for a file whose run died before anything was committed.
+    func releaseOrphan(table: String, file: String, deadRunID: String?) throws
+    /// PROCESSING → FAILED for a file whose run died while loading it (one more attempt,
+    /// so a poison file stops being retried after `retry_attempts`).
+    func releaseCrashed(table: String, file: String, deadRunID: String?) throws
+    /// Records that a COMPLETED file's content changed on disk.
+    func noteChange(table: String, file: String, detail: String) throws
+    /// New size and modified time of a file whose content is unchanged (a `touch`).
+    func refreshMetadata(table: String, file: String, size: Int64, modifiedTime: String) throws
+    /// What discovery saw for a file that is not COMPLETED yet.
+    func updateDiscovered(table: String, file: String, size: Int64, modifiedTime: String, sha256: String?) throws
+
+    // MARK: Operator actions
+
+    /// Forgets a file: the next run registers it again as new.
+    func forget(table: String, file: String) throws
+    /// FAILED files of a table get a fresh retry budget; returns how many.
+    @discardableResult
+    func resetRetryCounts(table: String) throws -> Int
+    /// `quarantine reprocess` loaded `records` once-bad records of a file.
+    func noteReprocessed(table: String, file: String, records: Int) throws
+    /// FAILED with a fresh retry budget: a repair's verdict on a file whose data is not in the warehouse.
+    func markForRetry(table: String, file: String, reason: String) throws
+
+    // MARK: Circuit breakers
+
+    /// Tables whose breaker is open, with when it opened.
+    func openBreakers() throws -> [String: String]
+    func openBreaker(table: String, consecutiveFailures: Int, runID: String) throws
+    func closeBreaker(table: String) throws
+
+    // MARK: Runs
+
+    func startRun(runID: String, pid: Int32, hostname: String) throws
+    func finishRun(_ run: RunRecord) throws
+    /// Most recent runs first.
+    func runs(limit: Int) throws -> [RunRecord]
+    /// Runs left `running` by a process that died become `interrupted`; returns them.
+    func markInterruptedRuns(except liveRunID: String) throws -> [RunRecord]
+    /// A run refused by the lock (exit 75), counted by `monitor`.
+    func recordRefusedRun(runID: String, pid: Int32, hostname: String, holder: String) throws
+    /// How many runs ended in each outcome.
+    func runCountsByStatus() throws -> [String: Int]
+    /// What a run did per file, kept for `history --json`.
+    func recordRunFiles(runID: String, files: [RunFile]) throws
+    func runFiles(runID: String) throws -> [RunFile]
+    /// Puts runs kept in the warehouse back into a rebuilt tracker.
+    func restoreRuns(_ runs: [RunRecord]) throws
+
+    func transaction<T>(_ body: () throws -> T) throws -> T
+    /// `nil` when the tracker passes its integrity check, else the problems found.
+    func integrityProblems() throws -> [String]?
+}
+
+extension FileTracker {
+    public func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?) throws {
+        try complete(table: table, file: file, runID: runID, recordsRead: recordsRead, rowsLoaded: rowsLoaded,
+                     rowsQuarantined: rowsQuarantined, sha256: sha256, batchID: nil)
+    }
+}

@@ -1,0 +1,27 @@
+import LadingSupport
+import LadingConfiguration
+import LadingReaders
+
+/// Opens the warehouse and tracker a config names (`warehouse.driver`). The executable
+/// passes the real one in through `Environment`; nothing above the backends knows which
+/// database it talks to.
+public protocol StoreBackend: Sendable {
+    /// Where the warehouse is, for messages (never a password).
+    func warehouseLocation(_ config: LadingConfig) -> String
+    /// Where the tracker is, for messages.
+    func trackerLocation(_ config: LadingConfig) -> String
+    /// False before the first run created anything (read-only commands then report an
+    /// empty state instead of creating one).
+    func warehouseExists(_ config: LadingConfig) throws -> Bool
+    func trackerExists(_ config: LadingConfig) throws -> Bool
+    /// `readOnly`: for commands that only look (they never create or migrate anything).
+    func openWarehouse(_ config: LadingConfig, readOnly: Bool) throws -> any Warehouse
+    /// A read-only open of a tracker that does not exist yet gives an empty one.
+    /// Throws `TrackerError.corrupt` when the tracker is not usable.
+    func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker
+    /// Moves a damaged tracker aside (never deletes it) so a new one can be built from
+    /// the ledger; returns where it went.
+    func setTrackerAside(_ config: LadingConfig, stamp: String) throws -> String
+    /// Test hook: a warehouse that refuses to grow past `pages` (a full disk).
+    func limitWarehouseSize(_ warehouse: any Warehouse, pages: Int) throws
+}

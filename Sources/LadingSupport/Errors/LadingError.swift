@@ -1,0 +1,22 @@
+/// Every error lading raises on purpose. The exit code and the words a person reads
+/// are decided where the failure happens, so the executable only has to print them.
+public protocol LadingError: Error, CustomStringConvertible {
+    /// The process exit code this error leads to when it ends a command.
+    var exitStatus: ExitStatus { get }
+    /// A message a person can act on: what went wrong, where, and what to do.
+    var message: String { get }
+    /// The class that drives the retry matrix.
+    var kind: ErrorKind { get }
+    var isCorruption: Bool { get }
+    /// True when the storage under a database failed (full disk, read-only, I/O): every
+    /// later write would meet it too, so the run stops (exit 74).
+    var isIOFailure: Bool { get }
+}
+
+extension LadingError {
+    public var description: String { message }
+    /// True when the database file itself is damaged (not a database, malformed): a
+    /// tracker is then rebuilt from the ledger instead of failing the command.
+    public var isCorruption: Bool { false }
+    public var isIOFailure: Bool { false }
+}
