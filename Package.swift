@@ -59,7 +59,7 @@ let package = Package(
         // in semantic operations. No SQL and no backend here.
         .target(
             name: "LadingStore",
-            dependencies: ["LadingSupport", "LadingConfiguration", "LadingReaders"],
+            dependencies: ["LadingSupport", "LadingConfiguration", "LadingReaders", .product(name: "Logging", package: "swift-log")],
             swiftSettings: releaseFlags
         ),
         // The embedded backend: every SQLite statement lading runs, its connection private.

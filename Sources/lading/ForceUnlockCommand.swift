@@ -22,23 +22,24 @@ struct ForceUnlockCommand: ParsableCommand {
         try ExitMapping.run {
             let environment = Environment.live
             let config = try global.loadConfig(environment: environment)
-            let state = RunLock.inspect(path: config.lockPath, now: environment.clock.now(), process: environment.process)
+            let lockPath = environment.stores.lockLocation(config)
+            let state = try environment.stores.inspectRunLock(config, environment: environment)
             let description: String
             switch state {
             case .absent:
-                Output.print("No lock file at \(config.lockPath); nothing to do.")
+                Output.print("No lock file at \(lockPath); nothing to do.")
                 return .success
             case .held(let info, let staleReason):
-                description = "Lock \(config.lockPath) held by \(info.holderDescription): " + (staleReason.map { "stale (\($0))" } ?? "ALIVE — removing it lets a second run start beside it")
+                description = "Lock \(lockPath) held by \(info.holderDescription): " + (staleReason.map { "stale (\($0))" } ?? "ALIVE — removing it lets a second run start beside it")
             case .unreadable(let detail, _):
-                description = "Lock \(config.lockPath) is unreadable (\(detail))"
+                description = "Lock \(lockPath) is unreadable (\(detail))"
             }
             Output.print(description)
             guard try Output.confirm("Remove it?", yes: yes, refusal: "refusing to remove the lock without confirmation") else {
                 Output.print("Left the lock in place.")
                 return .success
             }
-            try RunLock.remove(path: config.lockPath)
+            try environment.stores.removeRunLock(config)
             Output.print("Lock removed.")
             return .success
         }

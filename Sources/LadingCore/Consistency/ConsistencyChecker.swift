@@ -60,7 +60,15 @@ public struct ConsistencyChecker {
 
     /// The lock: absent, live (a run in progress), stale, or unreadable.
     private func checkLock(_ report: inout ConsistencyReport) -> String? {
-        switch RunLock.inspect(path: config.lockPath, now: environment.clock.now(), process: environment.process) {
+        let lockPath = environment.stores.lockLocation(config)
+        let state: LockState
+        do {
+            state = try environment.stores.inspectRunLock(config, environment: environment)
+        } catch {
+            report.findings.append(Finding(.lockUnreadable, file: lockPath, message: "cannot read the run lock: \(error)", fixable: false))
+            return nil
+        }
+        switch state {
         case .absent:
             return nil
         case .held(let info, let staleReason):
@@ -68,7 +76,7 @@ public struct ConsistencyChecker {
                 report.running = .init(runID: info.runID, pid: info.pid, hostname: info.hostname, since: info.acquiredAt)
                 return info.runID
             }
-            report.findings.append(Finding(.staleLock, file: config.lockPath,
+            report.findings.append(Finding(.staleLock, file: lockPath,
                                            message: "held by \(info.holderDescription), but \(staleReason); the next run or --fix takes it over", fixable: true))
             return nil
         case .unreadable(let detail, let modifiedAt):
@@ -76,11 +84,11 @@ public struct ConsistencyChecker {
             // over before timeout_minutes, so --fix could not either.
             let timeout = TimeInterval(config.timeoutMinutes) * 60
             if let modifiedAt, environment.clock.now().timeIntervalSince(modifiedAt) < timeout {
-                report.findings.append(Finding(.lockUnreadable, file: config.lockPath,
+                report.findings.append(Finding(.lockUnreadable, file: lockPath,
                     message: "\(detail); it is younger than timeout_minutes, so a run may be starting: try again later, or if no run is active remove it with 'lading force-unlock --yes'",
                     fixable: false))
             } else {
-                report.findings.append(Finding(.lockUnreadable, file: config.lockPath,
+                report.findings.append(Finding(.lockUnreadable, file: lockPath,
                                                message: "\(detail); --fix or 'lading force-unlock' removes it", fixable: true))
             }
             return nil

@@ -10,7 +10,7 @@ import LadingStore
 /// check, and a tracker rebuilt from the ledger if it was damaged. One sequence, so
 /// every writer meets the same guards in the same order.
 struct LockedState {
-    let lock: RunLock
+    let lock: any RunGuard
     let warehouse: any Warehouse
     let tracker: any FileTracker
 
@@ -20,8 +20,7 @@ struct LockedState {
     /// bookkeeping (interrupted runs) to the next command that writes.
     static func open(config: LadingConfig, environment: Environment, logger: Logger, runID: String, quickCheck: Bool = false,
                      readOnlyIntent: Bool = false) throws -> LockedState {
-        let lock = try RunLock.acquire(path: config.lockPath, runID: runID, timeoutMinutes: config.timeoutMinutes,
-                                       environment: environment, logger: logger)
+        let lock = try environment.stores.acquireRunLock(config, runID: runID, environment: environment, logger: logger)
         do {
             do {
                 try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)

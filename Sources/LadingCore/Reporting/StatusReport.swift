@@ -94,8 +94,8 @@ public struct StatusReport: Sendable, Codable {
     /// Reads everything without writing: status must be safe beside a live run.
     public static func gather(config: LadingConfig, environment: Environment) throws -> StatusReport {
         let now = environment.clock.now()
-        let lock = describeLock(RunLock.inspect(path: config.lockPath, now: now, process: environment.process),
-                                path: config.lockPath, now: now, timeoutMinutes: config.timeoutMinutes)
+        let lock = describeLock(try environment.stores.inspectRunLock(config, environment: environment),
+                                path: environment.stores.lockLocation(config), now: now, timeoutMinutes: config.timeoutMinutes)
         let exists = try environment.stores.trackerExists(config)
         var counts: [String: [FileStatus: Int]] = [:]
         var lastRun: RunRecord?
@@ -111,7 +111,7 @@ public struct StatusReport: Sendable, Codable {
             } catch let error as TrackerError {
                 guard case .corrupt(_, let detail) = error else { throw error }
                 damage = detail
-                return StatusReport(lock: lock, trackerPath: config.trackerPath, trackerExists: exists, tables: [], lastRun: nil,
+                return StatusReport(lock: lock, trackerPath: environment.stores.trackerLocation(config), trackerExists: exists, tables: [], lastRun: nil,
                                     failedFiles: [], changedFiles: [], trackerDamage: damage)
             }
             counts = try tracker.statusCounts()
@@ -142,7 +142,7 @@ public struct StatusReport: Sendable, Codable {
             return TableCounts(table: name, pending: values[0], processing: values[1], completed: values[2], failed: values[3],
                                total: values.reduce(0, +))
         }
-        return StatusReport(lock: lock, trackerPath: config.trackerPath, trackerExists: exists, tables: tables,
+        return StatusReport(lock: lock, trackerPath: environment.stores.trackerLocation(config), trackerExists: exists, tables: tables,
                             lastRun: lastRun, failedFiles: failed, changedFiles: changed, circuitBreakers: breakers, held: held)
     }
 

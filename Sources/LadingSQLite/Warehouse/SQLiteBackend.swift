@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import LadingSupport
 import LadingConfiguration
 import LadingReaders
@@ -45,6 +46,18 @@ public struct SQLiteBackend: StoreBackend {
         }
         return aside
     }
+
+    public func lockLocation(_ config: LadingConfig) -> String { config.lockPath }
+
+    public func acquireRunLock(_ config: LadingConfig, runID: String, environment: Environment, logger: Logger) throws -> any RunGuard {
+        try RunLock.acquire(path: config.lockPath, runID: runID, timeoutMinutes: config.timeoutMinutes, environment: environment, logger: logger)
+    }
+
+    public func inspectRunLock(_ config: LadingConfig, environment: Environment) throws -> LockState {
+        RunLock.inspect(path: config.lockPath, now: environment.clock.now(), process: environment.process)
+    }
+
+    public func removeRunLock(_ config: LadingConfig) throws -> Bool { try RunLock.remove(path: config.lockPath) }
 
     public func limitWarehouseSize(_ warehouse: any Warehouse, pages: Int) throws {
         guard let sqlite = warehouse as? SQLiteWarehouse else { return }

@@ -2,6 +2,8 @@ import LadingSupport
 import LadingConfiguration
 import LadingReaders
 
+import Logging
+
 /// Opens the warehouse and tracker a config names (`warehouse.driver`). The executable
 /// passes the real one in through `Environment`; nothing above the backends knows which
 /// database it talks to.
@@ -24,4 +26,16 @@ public protocol StoreBackend: Sendable {
     func setTrackerAside(_ config: LadingConfig, stamp: String) throws -> String
     /// Test hook: a warehouse that refuses to grow past `pages` (a full disk).
     func limitWarehouseSize(_ warehouse: any Warehouse, pages: Int) throws
+
+    // MARK: The run lock (I5)
+
+    /// Where the run lock is, for messages (a file, or a lock in a database).
+    func lockLocation(_ config: LadingConfig) -> String
+    /// Takes the lock or throws `LockError.heldByLiveRun` at once (never waits).
+    func acquireRunLock(_ config: LadingConfig, runID: String, environment: Environment, logger: Logger) throws -> any RunGuard
+    /// What the lock says right now, without taking it.
+    func inspectRunLock(_ config: LadingConfig, environment: Environment) throws -> LockState
+    /// `force-unlock`: removes the lock whatever it holds; false when there was none.
+    @discardableResult
+    func removeRunLock(_ config: LadingConfig) throws -> Bool
 }

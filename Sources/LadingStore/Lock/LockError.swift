@@ -40,4 +40,3 @@ import Glibc
 import LadingSupport
 import LadingConfiguration
 import LadingReaders
-import LadingStore

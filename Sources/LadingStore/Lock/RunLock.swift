@@ -6,7 +6,6 @@ import Glibc
 import LadingSupport
 import LadingConfiguration
 import LadingReaders
-import LadingStore
 
 /// The run lock (SPEC §4, I5): a JSON file that at most one run holds.
 ///

@@ -2,7 +2,6 @@ import Foundation
 import LadingSupport
 import LadingConfiguration
 import LadingReaders
-import LadingStore
 
 /// What the lock file says right now, for `status`, `force-unlock` and validation.
 public enum LockState: Sendable, Equatable {

@@ -2,7 +2,6 @@ import Foundation
 import LadingSupport
 import LadingConfiguration
 import LadingReaders
-import LadingStore
 
 /// The content of the lock file (SPEC §4), as JSON.
 public struct LockInfo: Codable, Sendable, Equatable {
