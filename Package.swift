@@ -71,7 +71,7 @@ let package = Package(
             name: "lading-bench",
             dependencies: ["LadingCore"]
         ),
-        // Temporary folders and fixture paths shared by both test targets.
+        // Temporary folders, fixture paths and the private PostgreSQL server shared by the test targets.
         .target(
             name: "LadingTestSupport",
             path: "Tests/LadingTestSupport"
