@@ -84,5 +84,9 @@ let package = Package(
             name: "LadingCLITests",
             dependencies: ["lading", "LadingCore", "LadingTestSupport"]
         ),
+        .testTarget(
+            name: "LadingPostgresTests",
+            dependencies: ["LadingPostgres", "LadingTestSupport"]
+        ),
     ]
 )
