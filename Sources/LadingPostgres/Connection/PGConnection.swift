@@ -107,21 +107,14 @@ package final class PGConnection {
     /// `ROLLBACK`, so this rolls back and throws instead (SQLSTATE 25P02).
     package func transaction<T>(_ body: () throws -> T) throws -> T {
         let handle = try liveHandle()
-        if PQtransactionStatus(handle) != PQTRANS_IDLE { return try savepoint(body) }
-        try execute("BEGIN")
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            rollBackQuietly("ROLLBACK")
-            throw error
+        if PQtransactionStatus(handle) == PQTRANS_IDLE {
+            return try bracket(begin: "BEGIN", commit: "COMMIT", rollBack: "ROLLBACK", body)
         }
-        if isInFailedTransaction {
-            rollBackQuietly("ROLLBACK")
-            throw abortedTransaction()
-        }
-        try execute("COMMIT")
-        return result
+        savepointDepth += 1
+        defer { savepointDepth -= 1 }
+        let name = "lading_sp\(savepointDepth)"
+        return try bracket(begin: "SAVEPOINT \(name)", commit: "RELEASE SAVEPOINT \(name)",
+                           rollBack: "ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)", body)
     }
 
     /// Starts `COPY … FROM STDIN` (text format); the connection serves only the
@@ -212,23 +205,22 @@ package final class PGConnection {
         while let leftover = PQgetResult(handle) { PQclear(leftover) }
     }
 
-    private func savepoint<T>(_ body: () throws -> T) throws -> T {
-        savepointDepth += 1
-        defer { savepointDepth -= 1 }
-        let name = "lading_sp\(savepointDepth)"
-        try execute("SAVEPOINT \(name)")
+    /// `body` between `begin` and `commit`; `rollBack` when it throws, or when it
+    /// returns after catching a failed statement (the transaction is aborted then).
+    private func bracket<T>(begin: String, commit: String, rollBack: String, _ body: () throws -> T) throws -> T {
+        try execute(begin)
         let result: T
         do {
             result = try body()
         } catch {
-            rollBackQuietly("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
+            rollBackQuietly(rollBack)
             throw error
         }
         if isInFailedTransaction {
-            rollBackQuietly("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
+            rollBackQuietly(rollBack)
             throw abortedTransaction()
         }
-        try execute("RELEASE SAVEPOINT \(name)")
+        try execute(commit)
         return result
     }
 
