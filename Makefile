@@ -2,8 +2,9 @@
 SWIFT ?= swift
 CONFIG ?= config.example.yaml
 BIN_DIR = .build/release
-APT_PACKAGES_BUILD = libsqlite3-dev zlib1g-dev libssl-dev pkg-config
-APT_PACKAGES_TEST = sqlite3
+APT_PACKAGES_BUILD = libsqlite3-dev zlib1g-dev libssl-dev libpq-dev pkg-config
+# postgresql: the server the PostgreSQL tests start privately (and the benchmark compares against).
+APT_PACKAGES_TEST = sqlite3 postgresql
 
 .PHONY: all deps deps-test build run test soak bench clean
 
@@ -17,7 +18,8 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# The sqlite3 CLI: tests inspect warehouses with it and the benchmark compares against it.
+# The sqlite3 CLI: tests inspect warehouses with it and the benchmark compares against it;
+# PostgreSQL's server binaries: tests start a private cluster.
 deps-test: deps
 	@missing=""; for p in $(APT_PACKAGES_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -38,7 +40,8 @@ run: build
 
 test: deps-test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@# Stops test PostgreSQL clusters a crashed test process left behind, pass or fail.
+	$(SWIFT) test --skip-build; status=$$?; scripts/pg-test-cleanup; exit $$status
 	@# Random operator nights through the real binary: a fixed set of seeds (issue 12).
 	python3 Tests/nights/random_nights.py --bin .build/debug/lading --fixed
 
