@@ -36,6 +36,13 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        // libpq for the PostgreSQL backend (issue 14): it builds in about a second and
+        // speaks COPY natively, where a pure-Swift driver would bring a large NIO tree.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
         // The layers, bottom up; the compiler holds the arrows (README, "Code map").
         // Side effects, errors and their exit codes: no SQL, no config.
         .target(
@@ -68,6 +75,13 @@ let package = Package(
             dependencies: ["LadingStore", "LadingSupport", "LadingConfiguration", "LadingReaders", "CSQLite"],
             swiftSettings: releaseFlags
         ),
+        // The PostgreSQL backend: every PostgreSQL statement lading runs, libpq wrapped once.
+        .target(
+            name: "LadingPostgres",
+            dependencies: ["LadingStore", "LadingSupport", "LadingConfiguration", "LadingReaders", "CLibPQ",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: releaseFlags
+        ),
         // Discovery, the pipeline, the strategies, recovery and reports, over the seam only.
         .target(
             name: "LadingCore",
@@ -80,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "lading",
             dependencies: [
-                "LadingCore", "LadingStore", "LadingSupport", "LadingConfiguration", "LadingSQLite",
+                "LadingCore", "LadingStore", "LadingSupport", "LadingConfiguration", "LadingSQLite", "LadingPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -89,7 +103,7 @@ let package = Package(
             name: "lading-bench",
             dependencies: ["LadingCore", "LadingReaders", "LadingConfiguration", "LadingSupport", "LadingStore", "LadingSQLite"]
         ),
-        // Temporary folders and fixture paths shared by both test targets.
+        // Temporary folders, fixture paths and the private PostgreSQL server shared by the test targets.
         .target(
             name: "LadingTestSupport",
             path: "Tests/LadingTestSupport"
@@ -101,6 +115,10 @@ let package = Package(
         .testTarget(
             name: "LadingCLITests",
             dependencies: ["lading", "LadingCore", "LadingSupport", "LadingConfiguration", "LadingStore", "LadingSQLite", "LadingTestSupport"]
+        ),
+        .testTarget(
+            name: "LadingPostgresTests",
+            dependencies: ["LadingPostgres", "LadingStore", "LadingSupport", "LadingConfiguration", "LadingTestSupport"]
         ),
     ]
 )

@@ -1,17 +1,19 @@
 import Foundation
-import LadingSQLite
 import LadingStore
 import LadingSupport
 
 extension Environment {
     /// The real machine, and the backend each config names.
     static var live: Environment {
-        Environment(
+        let variables = ProcessInfo.processInfo.environment
+        let sleeper = SystemSleeper()
+        return Environment(
             clock: SystemClock(),
             process: SystemProcessIdentity(),
             random: SystemRandom(),
-            variables: ProcessInfo.processInfo.environment,
-            stores: SQLiteBackend()
+            variables: variables,
+            sleeper: sleeper,
+            stores: LiveStores(variables: variables, sleeper: sleeper)
         )
     }
 }

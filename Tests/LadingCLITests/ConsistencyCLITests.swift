@@ -18,13 +18,9 @@ import Glibc
         var testDescription: String { name }
     }
 
+    /// Damages the warehouse or the tracker of either backend (see `Workspace.change`).
     static func sql(_ workspace: Workspace, _ database: String, _ statements: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [workspace.url(database), statements]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(statements)")
+        #expect(try workspace.change(database, statements), "\(statements)")
     }
 
     static let damages: [Damage] = [
@@ -46,7 +42,7 @@ import Glibc
             try sql(w, "warehouse.sqlite", "INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(path(w, "orders_1.csv"))'")
         },
         Damage(name: "rows of one file deleted", kind: "row_count_mismatch") { w in
-            try sql(w, "warehouse.sqlite", "DELETE FROM orders WHERE rowid IN (SELECT rowid FROM orders WHERE _source_file = '\(path(w, "orders_2.csv"))' LIMIT 7)")
+            try sql(w, "warehouse.sqlite", "DELETE FROM orders WHERE \(w.rowid) IN (SELECT \(w.rowid) FROM orders WHERE _source_file = '\(path(w, "orders_2.csv"))' LIMIT 7)")
         },
         Damage(name: "a stale lock", kind: "stale_lock") { w in
             try w.write("state/lading.lock", #"{"pid": 999999, "hostname": "\#(ProcessInfo.processInfo.hostName)", "acquired_at": "2026-01-01T00:00:00Z", "timeout_at": "2999-01-01T00:00:00Z", "lock_name": "lading", "run_id": "run-dead"}"#)
@@ -56,12 +52,12 @@ import Glibc
             try w.write("landing/orders/orders_4.csv", "order_id,amount,note\n999,1.5,\"changed\"\n")
         },
         Damage(name: "a second current SCD2 version", kind: "scd2_multiple_current") { w in
-            try sql(w, "warehouse.sqlite", "DROP INDEX \"_lading_current_people\"; UPDATE people SET is_current = 1 WHERE id = 1")
+            try sql(w, "warehouse.sqlite", "DROP INDEX \"_lading_current_people\"; UPDATE people SET is_current = (1 = 1) WHERE id = 1")
         },
     ]
 
-    func loadedWorkspace() throws -> Workspace {
-        let workspace = try Workspace()
+    func loadedWorkspace(_ backend: TestBackend = .sqlite) throws -> Workspace {
+        let workspace = try Workspace.make(backend)
         try workspace.writeLoadFixture()
         let run = try workspace.lading("run")
         #expect(run.status == 0, "\(run.stderr)")
@@ -87,16 +83,18 @@ import Glibc
         #expect(try workspace.lading("validate-consistency").status == 0, sourceLocation: sourceLocation)
     }
 
-    @Test(arguments: damages)
-    func eachDamageIsFoundAndRepaired(damage: Damage) throws {
-        let workspace = try loadedWorkspace()
+    /// Every damage on both backends, but the stale lock on PostgreSQL, whose run lock
+    /// is a session lock that ends with its holder (it cannot go stale).
+    @Test(arguments: damages.map { (TestBackend.sqlite, $0) } + damages.filter { $0.kind != "stale_lock" }.map { (TestBackend.postgres, $0) })
+    func eachDamageIsFoundAndRepaired(backend: TestBackend, damage: Damage) throws {
+        let workspace = try loadedWorkspace(backend)
         if damage.kind == "file_changed" {
             // The changed file's rows are its new content after the repair.
             try damage.apply(workspace)
             let found = try workspace.lading("validate-consistency", "--json")
             #expect(found.status == 1 && found.stdout.contains("file_changed"))
             #expect(try workspace.lading("fix-inconsistencies").status == 0)
-            #expect(try workspace.sqlite("warehouse.sqlite", "SELECT order_id FROM orders WHERE _source_file = '\(Self.path(workspace, "orders_4.csv"))'") == ["999"])
+            #expect(try workspace.query("SELECT order_id FROM orders WHERE _source_file = '\(Self.path(workspace, "orders_4.csv"))'") == ["999"])
             #expect(try workspace.lading("validate-consistency").status == 0)
             return
         }
@@ -219,16 +217,17 @@ import Glibc
         #expect(["deleted", "empty", "schemaless"].contains(damage) ? aside.isEmpty : !aside.isEmpty, "\(aside)")
     }
 
-    @Test func resetStateThenRunLeavesEveryTableIdentical() throws {
-        let workspace = try loadedWorkspace()
+    @Test(arguments: TestBackend.allCases)
+    func resetStateThenRunLeavesEveryTableIdentical(backend: TestBackend) throws {
+        let workspace = try loadedWorkspace(backend)
         let appendRows = "SELECT order_id, amount, note, _source_file FROM orders ORDER BY _source_file, order_id"
-        let history = "SELECT id, name, coalesce(city, 'NULL'), effective_date, coalesce(end_date, 'NULL'), is_current FROM people ORDER BY id, effective_date"
-        let before = (try workspace.sqlite("warehouse.sqlite", appendRows), try workspace.sqlite("warehouse.sqlite", history))
+        let history = "SELECT id, name, coalesce(city, 'NULL'), CAST(effective_date AS TEXT), coalesce(CAST(end_date AS TEXT), 'NULL'), CAST(is_current AS INTEGER) FROM people ORDER BY id, effective_date"
+        let before = (try workspace.query(appendRows), try workspace.query(history))
         let reset = try workspace.lading("reset-state", "--yes")
         #expect(reset.status == 0, "\(reset.stderr)")
         #expect(try workspace.lading("run").status == 0)
-        #expect(try workspace.sqlite("warehouse.sqlite", appendRows) == before.0)
-        #expect(try workspace.sqlite("warehouse.sqlite", history) == before.1, "SCD2 replay keeps each file's boundary")
+        #expect(try workspace.query(appendRows) == before.0)
+        #expect(try workspace.query(history) == before.1, "SCD2 replay keeps each file's boundary")
         try workspace.expectInvariants()
         #expect(try workspace.lading("validate-consistency").status == 0)
         // An SCD2 table alone.
@@ -236,10 +235,11 @@ import Glibc
         // returns: the table is never seen empty, and equals the live one, dates included.
         let replayed = try workspace.lading("reset-state", "--table", "people", "--yes")
         #expect(replayed.status == 0 && replayed.stdout.contains("swapped it in"), "\(replayed.stdout)")
-        #expect(try workspace.sqlite("warehouse.sqlite", history) == before.1)
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM sqlite_master WHERE name LIKE '_lading_shadow_%'") == ["0"])
+        #expect(try workspace.query(history) == before.1)
+        #expect(try workspace.query(backend == .sqlite ? "SELECT count(*) FROM sqlite_master WHERE name LIKE '_lading_shadow_%'"
+                                                    : "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_lading\\_shadow\\_%'") == ["0"])
         #expect(try workspace.lading("run").status == 0)
-        #expect(try workspace.sqlite("warehouse.sqlite", history) == before.1)
+        #expect(try workspace.query(history) == before.1)
         try workspace.expectInvariants()
     }
 

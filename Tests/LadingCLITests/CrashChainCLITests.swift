@@ -79,16 +79,18 @@ import Glibc
 
     /// `kill -9` at instants spread over a whole load (0 to the measured length of an
     /// uninterrupted run), twice in a row (the resumed run dies too), then a clean run.
-    @Test func killNineTwiceAtRandomInstantsThenRun() throws {
+    /// 12 trials on SQLite, 20 on PostgreSQL (issue 14 asks for at least 20 there).
+    @Test(arguments: TestBackend.allCases)
+    func killNineTwiceAtRandomInstantsThenRun(backend: TestBackend) throws {
         let seed = TestSeed.value(default: 9_090)
         var random = SplitMix64(seed: seed)
-        let measured = try Workspace()
+        let measured = try Workspace.make(backend)
         try measured.writeLoadFixture()
         let started = Date()
         #expect(try measured.lading("run").status == 0)
         let duration = max(Date().timeIntervalSince(started), 0.05)
-        for trial in 0..<12 {
-            let workspace = try Workspace()
+        for trial in 0..<(backend == .sqlite ? 12 : 20) {
+            let workspace = try Workspace.make(backend)
             try workspace.writeLoadFixture()
             var log: [String] = []
             for kill in 0..<2 {
@@ -100,7 +102,7 @@ import Glibc
                 _ = CLI.finish(process, out, err)
             }
             let rerun = try workspace.lading("run")
-            #expect(rerun.status == 0, "seed \(seed) trial \(trial) \(log): \(rerun.stderr)")
+            #expect(rerun.status == 0, "\(backend) seed \(seed) trial \(trial) \(log): \(rerun.stderr)")
             try workspace.expectInvariants()
         }
     }

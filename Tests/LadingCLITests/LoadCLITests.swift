@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 @Suite struct LoadCLITests {
-    @Test func aRunLoadsEverythingAndARerunAddsNothing() throws {
-        let workspace = try Workspace()
+    @Test(arguments: TestBackend.allCases)
+    func aRunLoadsEverythingAndARerunAddsNothing(backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
         try workspace.writeLoadFixture()
         let first = try workspace.lading("run")
         #expect(first.status == 0, "\(first.stderr)")
@@ -19,14 +20,17 @@ import Glibc
         #expect(status.stdout.contains("\"COMPLETED\" : 5"))
     }
 
-    /// Every fault point: the process dies there, the rerun heals, I1–I4 hold.
-    @Test(arguments: [
+    static let faults = [
         "after-lock-written", "lock-truncated", "after-register", "after-claim", "after-batch-commit", "after-batch-commit:4",
         "before-final-commit", "before-final-commit:3", "after-final-commit", "after-final-commit:5",
         "after-tracker-complete", "mid-scd2-apply", "mid-scd2-apply:2", "before-lock-release",
-    ])
-    func crashAtAFaultPointThenRerun(fault: String) throws {
-        let workspace = try Workspace()
+    ]
+
+    /// Every fault point: the process dies there, the rerun heals, I1–I4 hold. On
+    /// PostgreSQL the run lock is a session lock with no file to truncate.
+    @Test(arguments: faults.map { (TestBackend.sqlite, $0) } + faults.filter { $0 != "lock-truncated" }.map { (TestBackend.postgres, $0) })
+    func crashAtAFaultPointThenRerun(backend: TestBackend, fault: String) throws {
+        let workspace = try Workspace.make(backend)
         try workspace.writeLoadFixture()
         let crashed = try workspace.lading("run", environment: ["LADING_FAULT": fault])
         #expect(crashed.killed, "\(fault) should have killed the run: \(crashed.stderr)")
@@ -35,11 +39,12 @@ import Glibc
         try workspace.expectInvariants()
     }
 
-    @Test func aCrashAfterACheckpointResumesInsteadOfStartingOver() throws {
-        let workspace = try Workspace()
+    @Test(arguments: TestBackend.allCases)
+    func aCrashAfterACheckpointResumesInsteadOfStartingOver(backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
         try workspace.writeLoadFixture()
         _ = try workspace.lading("run", "--table", "orders", environment: ["LADING_FAULT": "after-batch-commit:3"])
-        let partial = try workspace.sqlite("warehouse.sqlite", "SELECT status, checkpoint FROM _lading_loads WHERE source_file LIKE '%orders_2.csv'")
+        let partial = try workspace.query("SELECT status, checkpoint FROM _lading_loads WHERE source_file LIKE '%orders_2.csv'")
         #expect(partial == ["partial|300"])
         let rerun = try workspace.lading("run", "--json")
         #expect(rerun.status == 0)

@@ -63,15 +63,30 @@ public enum ConfigLoader {
 
         var warehouse = LadingConfig.Warehouse(driver: .sqlite, path: resolve("./warehouse.sqlite"))
         if let section = try top.mapping("warehouse") {
-            try section.rejectUnknownKeys(["driver", "path", "busy_timeout_seconds"])
+            try section.rejectUnknownKeys(["driver", "path", "busy_timeout_seconds", "dsn", "schema", "state_schema", "lease_seconds"])
             if let driver = try section.string("driver") {
                 guard let known = LadingConfig.Warehouse.Driver(rawValue: driver) else {
-                    throw section.error("driver", "'\(driver)' is not supported; supported drivers: sqlite")
+                    throw section.error("driver", "'\(driver)' is not supported; supported drivers: sqlite, postgres")
                 }
                 warehouse.driver = known
             }
             if let warehousePath = try section.string("path") { warehouse.path = resolve(warehousePath) }
             warehouse.busyTimeoutSeconds = try section.double("busy_timeout_seconds", default: 30, range: 0...86_400)
+            if warehouse.driver == .postgres {
+                warehouse.dsn = try section.string("dsn")
+                warehouse.schema = try section.string("schema") ?? "public"
+                warehouse.stateSchema = try section.string("state_schema") ?? "lading_state"
+                warehouse.leaseSeconds = try section.double("lease_seconds", default: 300, range: 2...86_400)
+                for key in ["schema", "state_schema"] {
+                    let name = key == "schema" ? warehouse.schema : warehouse.stateSchema
+                    try checkIdentifier(name, section: section, key: key)
+                    try checkPostgresLength(name, section: section, key: key)
+                }
+            } else {
+                for key in ["dsn", "schema", "state_schema", "lease_seconds"] where section.value(key) != nil {
+                    throw section.error(key, "applies to driver: postgres only (this warehouse is sqlite)")
+                }
+            }
         }
 
         let retryAttempts = try top.int("retry_attempts", default: 3, range: 0...1000)
@@ -115,6 +130,7 @@ public enum ConfigLoader {
         for (index, node) in tableNodes.enumerated() {
             let section = try YAMLMapping(node, file: path, path: "tables[\(index)]")
             let table = try parseTable(section, resolve: resolve, defaults: (maxBadRecordRatio, defaultMinAge, defaultEvolution))
+            if warehouse.driver == .postgres { try checkPostgresLength(table.name, section: section, key: "table_name") }
             let folded = table.name.lowercased()
             if let earlier = names[folded] {
                 throw section.error("table_name", "the table name '\(table.name)' is already used by \(earlier) (table names are compared ignoring case)")
@@ -266,6 +282,14 @@ public enum ConfigLoader {
             throw section.error("scd2_max_delete_ratio", "give max_delete_ratio only (scd2_max_delete_ratio is its old name)")
         }
         return current >= 0 ? current : old >= 0 ? old : 0.5
+    }
+
+    /// SPEC §9: PostgreSQL cuts identifiers at 63 bytes without an error, so two long
+    /// names could become one table; such a name is refused instead.
+    private static func checkPostgresLength(_ name: String, section: YAMLMapping, key: String) throws {
+        guard name.utf8.count <= 63 else {
+            throw section.error(key, "'\(name)' is \(name.utf8.count) bytes; PostgreSQL names are at most 63 bytes (driver: postgres)")
+        }
     }
 
     private static func checkIdentifier(_ name: String, section: YAMLMapping, key: String) throws {

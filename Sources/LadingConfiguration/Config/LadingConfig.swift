@@ -3,12 +3,22 @@ import LadingSupport
 /// The whole configuration, validated and with every path made absolute.
 public struct LadingConfig: Sendable {
     public struct Warehouse: Sendable {
-        public enum Driver: String, Sendable, CaseIterable { case sqlite }
+        public enum Driver: String, Sendable, CaseIterable { case sqlite, postgres }
         public var driver: Driver
+        /// SQLite: the warehouse file.
         public var path: String
         /// How long a statement waits for another connection's lock before the file
         /// fails with a transient (retryable) error.
         public var busyTimeoutSeconds: Double = 30
+        /// PostgreSQL (SPEC §9): a libpq connection string or URI, `${NAME}` replaced
+        /// from the environment when connecting; nil uses libpq's `PG*` variables.
+        public var dsn: String?
+        /// Target tables, `_lading_loads` and `_lading_quarantine`.
+        public var schema = "public"
+        /// The tracker's tables.
+        public var stateSchema = "lading_state"
+        /// A worker's claim on a file, renewed while it works.
+        public var leaseSeconds: Double = 300
     }
 
     public struct Retry: Sendable {

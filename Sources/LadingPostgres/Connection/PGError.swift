@@ -19,7 +19,7 @@ package enum PGError: Error, CustomStringConvertible {
     /// The connection was used after `close()`, or while a COPY holds it: our bug.
     case misuse(target: PGTarget, reason: String)
 
-    package var kind: PGErrorKind {
+    package var category: PGErrorKind {
         switch self {
         case .invalidDSN, .undefinedVariable: return .configuration
         case .connectionFailed(_, let kind, _): return kind

@@ -246,14 +246,7 @@ public final class SQLiteTracker: FileTracker {
         try db.transaction {
             let changed = try db.run(sql, values)
             guard changed == 1 else {
-                let current = try record(table: table, file: file)
-                let detail: String
-                if let current, allowed.contains(current.status) {
-                    detail = "the file belongs to run \(current.runID ?? "none"), not this one"
-                } else {
-                    detail = "allowed only from \(allowed.map(\.rawValue).joined(separator: " or "))"
-                }
-                throw TrackerError.illegalTransition(table: table, file: file, from: current?.status, to: target, detail: detail)
+                throw TrackerError.refused(table: table, file: file, to: target, allowed: allowed, current: try record(table: table, file: file))
             }
         }
     }

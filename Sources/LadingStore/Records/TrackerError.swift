@@ -39,3 +39,17 @@ public enum TrackerError: LadingError {
         }
     }
 }
+
+extension TrackerError {
+    /// A guarded transition that changed no row: the file is in a state the transition
+    /// may not start from, or it belongs to another run (the fencing token).
+    public static func refused(table: String, file: String, to target: FileStatus, allowed: [FileStatus], current: FileRecord?) -> TrackerError {
+        let detail: String
+        if let current, allowed.contains(current.status) {
+            detail = "the file belongs to run \(current.runID ?? "none"), not this one"
+        } else {
+            detail = "allowed only from \(allowed.map(\.rawValue).joined(separator: " or "))"
+        }
+        return .illegalTransition(table: table, file: file, from: current?.status, to: target, detail: detail)
+    }
+}

@@ -34,8 +34,7 @@ extension Workspace {
     }
 
     func writeLoadFixture() throws {
-        try write("lading.yaml", """
-        state_dir: ./state
+        try write("lading.yaml", "state_dir: ./state\n" + warehouseSection() + """
         batch_size: 100
         max_bad_record_ratio: 0.1
         tables:
@@ -75,20 +74,20 @@ extension Workspace {
         for (name, _) in Self.appendFiles {
             let path = url("landing/orders/" + name)
             let (expected, badLines) = Self.expectedRows(of: name)
-            let rows = try sqlite("warehouse.sqlite", "SELECT order_id, amount, note FROM orders WHERE _source_file = '\(path)' ORDER BY order_id, amount, note")
+            let rows = try query("SELECT order_id, amount, note FROM orders WHERE _source_file = '\(path)' ORDER BY order_id, amount, note")
             #expect(rows == expected.sorted(), "\(name): \(rows.count) rows where \(expected.count) expected", sourceLocation: sourceLocation)
-            let quarantined = try sqlite("warehouse.sqlite", "SELECT line_number FROM _lading_quarantine WHERE source_file = '\(path)' ORDER BY line_number")
+            let quarantined = try query("SELECT line_number FROM _lading_quarantine WHERE source_file = '\(path)' ORDER BY line_number")
             #expect(quarantined == badLines.map(String.init), "\(name): quarantined lines", sourceLocation: sourceLocation)
-            let ledger = try sqlite("warehouse.sqlite", "SELECT records_read, rows_loaded, rows_quarantined FROM _lading_loads WHERE source_file = '\(path)'")
+            let ledger = try query("SELECT records_read, rows_loaded, rows_quarantined FROM _lading_loads WHERE source_file = '\(path)'")
             #expect(ledger == ["\(expected.count + badLines.count)|\(expected.count)|\(badLines.count)"], "\(name): ledger counts", sourceLocation: sourceLocation)
         }
-        #expect(try sqlite("warehouse.sqlite", "SELECT count(*) FROM orders WHERE _source_file NOT IN (SELECT source_file FROM _lading_loads)") == ["0"],
+        #expect(try query("SELECT count(*) FROM orders WHERE _source_file NOT IN (SELECT source_file FROM _lading_loads)") == ["0"],
                 "rows from no loaded file", sourceLocation: sourceLocation)
-        #expect(try sqlite("warehouse.sqlite", "SELECT count(*) FROM _lading_loads WHERE status = 'complete'") == ["\(completeLoads)"], sourceLocation: sourceLocation)
-        #expect(try sqlite("state/tracker.sqlite", "SELECT count(*) FROM file_processing_tracker WHERE status = 'COMPLETED'") == ["\(completeLoads)"], sourceLocation: sourceLocation)
-        #expect(try sqlite("warehouse.sqlite", "SELECT count(*) FROM sqlite_master WHERE name LIKE '_lading_stage_%'") == ["0"], sourceLocation: sourceLocation)
+        #expect(try query("SELECT count(*) FROM _lading_loads WHERE status = 'complete'") == ["\(completeLoads)"], sourceLocation: sourceLocation)
+        #expect(try trackerQuery("SELECT count(*) FROM file_processing_tracker WHERE status = 'COMPLETED'") == ["\(completeLoads)"], sourceLocation: sourceLocation)
+        #expect(try stagingTables() == [], sourceLocation: sourceLocation)
         // I4: the SCD2 history equals the replay of the three snapshots.
-        let history = try sqlite("warehouse.sqlite", "SELECT id, name, coalesce(city, 'NULL'), is_current, end_date IS NULL FROM people ORDER BY id, effective_date")
+        let history = try query("SELECT id, name, coalesce(city, 'NULL'), CAST(is_current AS INTEGER), CASE WHEN end_date IS NULL THEN 1 ELSE 0 END FROM people ORDER BY id, effective_date")
         #expect(history == [
             "1|Ada|London|0|0", "1|Ada|Cambridge|1|1",
             "2|Bob|Paris|0|0", "2|Bob|Lyon|1|1",
@@ -96,12 +95,20 @@ extension Workspace {
             "4|Di|Oslo|1|1",
             "5|Ed|NULL|1|1",
         ], sourceLocation: sourceLocation)
-        let overlaps = try sqlite("warehouse.sqlite", """
-            SELECT count(*) FROM people a JOIN people b ON a.id = b.id AND a.rowid < b.rowid
-            WHERE a.effective_date < coalesce(b.end_date, '9999') AND b.effective_date < coalesce(a.end_date, '9999')
+        let (row, end) = backend == .sqlite ? ("rowid", "'9999'") : ("ctid", "'infinity'")
+        let overlaps = try query("""
+            SELECT count(*) FROM people a JOIN people b ON a.id = b.id AND a.\(row) < b.\(row)
+            WHERE a.effective_date < coalesce(b.end_date, \(end)) AND b.effective_date < coalesce(a.end_date, \(end))
             """)
         #expect(overlaps == ["0"], sourceLocation: sourceLocation)
         let health = try lading("validate-consistency")
         #expect(health.status == 0, "validate-consistency: \(health.stdout)", sourceLocation: sourceLocation)
+    }
+
+    /// Staging tables left in the warehouse (none after a clean run).
+    func stagingTables() throws -> [String] {
+        backend == .sqlite
+            ? try query("SELECT name FROM sqlite_master WHERE name LIKE '\\_lading\\_stage\\_%' ESCAPE '\\'")
+            : try query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE '\\_lading\\_stage\\_%'")
     }
 }

@@ -8,7 +8,7 @@ typealias Workspace = TemporaryFolder
 extension TemporaryFolder {
     /// A config with one append table per name, each reading `landing/<name>`.
     func writeConfig(tables: [String] = ["orders"], extra: String = "", tableExtra: String = "", warehouseExtra: String = "") throws {
-        var yaml = "state_dir: ./state\nwarehouse:\n  path: ./warehouse.sqlite\n" + warehouseExtra + extra + "tables:\n"
+        var yaml = "state_dir: ./state\n" + warehouseSection(warehouseExtra) + extra + "tables:\n"
         for name in tables {
             try FileManager.default.createDirectory(atPath: url("landing/\(name)"), withIntermediateDirectories: true)
             yaml += "  - table_name: \(name)\n    source_path: ./landing/\(name)\n    file_pattern: \"*.csv*\"\n" + tableExtra

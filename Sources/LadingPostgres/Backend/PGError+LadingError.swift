@@ -1,0 +1,31 @@
+import LadingSupport
+
+/// SPEC §9 and §7: a refused password, a missing database or role, or a DSN that does
+/// not parse is a configuration error (78); an unreachable server or a dropped
+/// connection is transient (retried, then exit 1); a full disk on the server stops the
+/// run (74). Never 70: the server's trouble is not lading's bug.
+extension PGError: LadingError {
+    package var message: String { description }
+
+    package var exitStatus: ExitStatus {
+        if isIOFailure { return .ioError }
+        return kind == .configuration ? .configuration : .completedWithFailures
+    }
+
+    package var kind: ErrorKind {
+        switch category {
+        case .transient: return .transient
+        case .configuration: return .configuration
+        case .data: return .data
+        case .system: return .system
+        case .unknown: return .unknown
+        }
+    }
+
+    /// 53100 disk full, 53xxx out of resources, 58030 I/O error: every later write
+    /// would meet them too.
+    package var isIOFailure: Bool {
+        guard let state = sqlState else { return false }
+        return state == "53100" || state == "58030"
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import LadingConfiguration
+import LadingStore
+import LadingSupport
+
+/// `warehouse.driver: postgres` (SPEC §9): the warehouse in `schema`, the tracker in
+/// `state_schema` of the same database, each on its own connection, and the run lock a
+/// session advisory lock. Nothing is written under `state_dir` but reports.
+public struct PostgresBackend: StoreBackend {
+    /// For `${NAME}` in the DSN, and libpq's own `PG*` defaults.
+    let variables: [String: String]
+    let sleeper: any Sleeper
+
+    public init(variables: [String: String], sleeper: any Sleeper) {
+        self.variables = variables
+        self.sleeper = sleeper
+    }
+
+    /// Connects, retrying an unreachable server with the `retry` settings' backoff
+    /// (SPEC §9: transient, then exit 1); a refused password or a missing database fails
+    /// at once (configuration, exit 78).
+    func connect(_ config: LadingConfig) throws -> PGConnection {
+        let dsn = try config.warehouse.dsn.map { try PGDSN.expand($0, environment: variables) }
+        var attempt = 0
+        while true {
+            do {
+                return try PGConnection(conninfo: dsn)
+            } catch let error as PGError where error.category == .transient && attempt + 1 < config.retry.attemptsInRun {
+                let delay = min(config.retry.maxSeconds, config.retry.baseSeconds * pow(2, Double(attempt)))
+                attempt += 1
+                sleeper.sleep(seconds: delay)
+                if SignalMonitor.pending != nil { throw error }
+            }
+        }
+    }
+
+    /// Where things are, for messages: the masked DSN target is resolved only on
+    /// connect, so this names the schema and what the config says.
+    private func describe(_ config: LadingConfig, schema: String) -> String {
+        let dsn = config.warehouse.dsn.map { PGDSN.masked($0) } ?? "libpq's PG* environment"
+        return "schema \"\(schema)\" of PostgreSQL (\(dsn))"
+    }
+
+    public func warehouseLocation(_ config: LadingConfig) -> String { describe(config, schema: config.warehouse.schema) }
+    public func trackerLocation(_ config: LadingConfig) -> String { describe(config, schema: config.warehouse.stateSchema) }
+    public func lockLocation(_ config: LadingConfig) -> String {
+        "the run lock (advisory) of " + describe(config, schema: config.warehouse.stateSchema)
+    }
+
+    private func exists(_ config: LadingConfig, schema: String, table: String) throws -> Bool {
+        let db = try connect(config)
+        defer { db.close() }
+        return try db.rows("SELECT to_regclass($1) IS NOT NULL", [PGName.qualified(schema, table)]).first?.first == "t"
+    }
+
+    public func warehouseExists(_ config: LadingConfig) throws -> Bool {
+        try exists(config, schema: config.warehouse.schema, table: WarehouseNames.ledger)
+    }
+
+    public func trackerExists(_ config: LadingConfig) throws -> Bool {
+        try exists(config, schema: config.warehouse.stateSchema, table: "file_processing_tracker")
+    }
+
+    public func openWarehouse(_ config: LadingConfig, readOnly: Bool) throws -> any Warehouse {
+        try PostgresWarehouse(connection: try connect(config), schema: config.warehouse.schema, readOnly: readOnly)
+    }
+
+    public func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
+        try PostgresTracker(connection: try connect(config), schema: config.warehouse.stateSchema, clock: clock, readOnly: readOnly)
+    }
+
+    /// A tracker schema whose tables cannot be read is renamed aside, never dropped.
+    public func setTrackerAside(_ config: LadingConfig, stamp: String) throws -> String {
+        let db = try connect(config)
+        defer { db.close() }
+        let aside = PGName.physical(config.warehouse.stateSchema + "_corrupt_" + stamp)
+        try db.execute("ALTER SCHEMA \(PGName.quote(config.warehouse.stateSchema)) RENAME TO \(PGName.quote(aside))")
+        return "schema \"\(aside)\""
+    }
+
+    /// The test hook for a full disk has no portable PostgreSQL twin; tests of a full
+    /// disk run on SQLite.
+    public func limitWarehouseSize(_ warehouse: any Warehouse, pages: Int) throws {}
+
+    public func acquireRunLock(_ config: LadingConfig, runID: String, environment: Environment, logger: Logger) throws -> any RunGuard {
+        try PostgresRunLock.acquire(connection: try connect(config), stateSchema: config.warehouse.stateSchema, location: lockLocation(config),
+                                    runID: runID, timeoutMinutes: config.timeoutMinutes, environment: environment, logger: logger)
+    }
+
+    public func inspectRunLock(_ config: LadingConfig, environment: Environment) throws -> LockState {
+        let db = try connect(config)
+        defer { db.close() }
+        guard !(try PostgresRunLock.holderSessions(on: db, stateSchema: config.warehouse.stateSchema)).isEmpty else { return .absent }
+        let holder = try PostgresRunLock.holder(on: db, stateSchema: config.warehouse.stateSchema)
+            ?? LockInfo(pid: 0, hostname: "?", acquiredAt: "?", timeoutAt: "?", lockName: "database advisory lock", runID: "?")
+        // A session lock ends with its session: while it is held, its holder is alive.
+        return .held(holder, staleReason: nil)
+    }
+
+    /// `force-unlock`: ends the sessions holding the lock (their run then fails on its
+    /// next statement of that session and cannot release anything twice).
+    public func removeRunLock(_ config: LadingConfig) throws -> Bool {
+        let db = try connect(config)
+        defer { db.close() }
+        let sessions = try PostgresRunLock.holderSessions(on: db, stateSchema: config.warehouse.stateSchema)
+        for pid in sessions { _ = try db.rows("SELECT pg_terminate_backend($1::int)", [pid]) }
+        return !sessions.isEmpty
+    }
+}

@@ -1,0 +1,78 @@
+/// The tracker's tables in `state_schema` (SPEC §9), the columns of the SQLite tracker's
+/// schema version 3. A `schema_version` row lets later versions migrate.
+enum PostgresTrackerSchema {
+    static let currentVersion = 3
+
+    static func create(_ schema: String) -> [String] {
+        let q = { PGName.qualified(schema, $0) }
+        return [
+            "CREATE TABLE IF NOT EXISTS \(q("schema_version")) (version integer NOT NULL)",
+            """
+            CREATE TABLE IF NOT EXISTS \(q("file_processing_tracker")) (
+                table_name text NOT NULL,
+                file_path text NOT NULL,
+                file_size bigint NOT NULL DEFAULT 0,
+                file_modified_time text NOT NULL DEFAULT '',
+                content_sha256 text,
+                status text NOT NULL CHECK (status IN ('PENDING', 'PROCESSING', 'COMPLETED', 'FAILED')),
+                processing_start_time text,
+                processing_end_time text,
+                error_message text,
+                error_type text,
+                retry_count integer NOT NULL DEFAULT 0,
+                records_read bigint NOT NULL DEFAULT 0,
+                rows_loaded bigint NOT NULL DEFAULT 0,
+                rows_quarantined bigint NOT NULL DEFAULT 0,
+                batch_id text,
+                run_id text,
+                change_detected text,
+                created_at text NOT NULL,
+                updated_at text NOT NULL,
+                PRIMARY KEY (table_name, file_path)
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS file_processing_tracker_status ON \(q("file_processing_tracker")) (status, table_name)",
+            """
+            CREATE TABLE IF NOT EXISTS \(q("runs")) (
+                seq bigserial,
+                run_id text PRIMARY KEY,
+                started_at text NOT NULL,
+                finished_at text,
+                status text NOT NULL,
+                pid integer NOT NULL,
+                hostname text NOT NULL,
+                files_discovered integer NOT NULL DEFAULT 0,
+                files_loaded integer NOT NULL DEFAULT 0,
+                files_failed integer NOT NULL DEFAULT 0,
+                rows_loaded bigint NOT NULL DEFAULT 0,
+                rows_quarantined bigint NOT NULL DEFAULT 0,
+                error_message text
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS runs_started ON \(q("runs")) (started_at)",
+            """
+            CREATE TABLE IF NOT EXISTS \(q("circuit_breakers")) (
+                table_name text PRIMARY KEY,
+                opened_at text NOT NULL,
+                consecutive_failures integer NOT NULL,
+                run_id text
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS \(q("run_files")) (
+                run_id text NOT NULL,
+                table_name text NOT NULL,
+                file_path text NOT NULL,
+                status text NOT NULL,
+                records_read bigint NOT NULL DEFAULT 0,
+                rows_loaded bigint NOT NULL DEFAULT 0,
+                rows_quarantined bigint NOT NULL DEFAULT 0,
+                error_type text,
+                error_message text,
+                scd2 text,
+                PRIMARY KEY (run_id, table_name, file_path)
+            )
+            """,
+        ]
+    }
+}

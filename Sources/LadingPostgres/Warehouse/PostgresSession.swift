@@ -1,0 +1,47 @@
+import LadingStore
+
+/// What every lading connection to PostgreSQL shares: its session settings, schema
+/// creation, and the conversions between lading's records and text parameters.
+enum PostgresSession {
+    /// UTC, so `timestamptz` values read back as UTC text whatever the server's zone.
+    static func prepare(_ db: PGConnection) throws {
+        try db.execute("SET TimeZone = 'UTC'; SET client_min_messages = warning")
+    }
+
+    /// Creates a schema and lading's tables in it when missing. Several processes may
+    /// start at once (issue 15: workers), and `CREATE … IF NOT EXISTS` can still collide
+    /// on the catalog; one transaction-scoped advisory lock per schema serialises it.
+    static func createSchema(_ schema: String, on db: PGConnection, statements: [String]) throws {
+        try db.transaction {
+            try db.run("SELECT pg_advisory_xact_lock(hashtext($1))", ["lading schema " + schema])
+            try db.execute("CREATE SCHEMA IF NOT EXISTS \(PGName.quote(schema))")
+            for statement in statements { try db.execute(statement) }
+        }
+    }
+
+    /// PostgreSQL `text` cannot hold a NUL byte; lading's messages and raw records keep
+    /// every other character, with NUL shown as U+2400 (␀).
+    static func storable(_ text: String) -> String {
+        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{2400}") : text
+    }
+
+    /// After the server restarted or the network dropped, the next transaction starts
+    /// on a fresh connection (the failed statement's error was transient and retried).
+    static func reconnectIfLost(_ db: PGConnection) throws {
+        guard db.isBroken else { return }
+        try db.reconnect()
+        try prepare(db)
+    }
+
+    static func values(of run: RunRecord) -> [String?] {
+        [run.runID, run.startedAt, run.finishedAt, run.status, String(run.pid), run.hostname, String(run.filesDiscovered),
+         String(run.filesLoaded), String(run.filesFailed), String(run.rowsLoaded), String(run.rowsQuarantined), run.errorMessage.map(storable)]
+    }
+
+    static func runRecord(_ row: [String?]) -> RunRecord {
+        RunRecord(runID: row[0] ?? "", startedAt: row[1] ?? "", finishedAt: row[2], status: row[3] ?? "", pid: Int32(row[4] ?? "") ?? 0,
+                  hostname: row[5] ?? "", filesDiscovered: Int(row[6] ?? "") ?? 0, filesLoaded: Int(row[7] ?? "") ?? 0,
+                  filesFailed: Int(row[8] ?? "") ?? 0, rowsLoaded: Int64(row[9] ?? "") ?? 0, rowsQuarantined: Int64(row[10] ?? "") ?? 0,
+                  errorMessage: row[11])
+    }
+}

@@ -1,0 +1,423 @@
+import Foundation
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+import LadingSupport
+
+/// The PostgreSQL warehouse (SPEC §9): target tables, the load ledger, the quarantine,
+/// lading's column types and the run mirror, all in `schema`.
+///
+/// Bulk rows travel by `COPY … FROM STDIN` with the values lading's readers already
+/// converted, so quarantine, types and NULLs behave exactly as on SQLite. Staging tables
+/// are plain (logged) tables: checkpoints point at them, so they must survive a server
+/// restart. Timestamps lading writes (`_load_timestamp`, SCD2 validity) are `timestamptz`;
+/// its own bookkeeping keeps SQLite's text columns, so both backends report alike.
+public final class PostgresWarehouse: Warehouse {
+    let db: PGConnection
+    let schema: String
+    public var location: String { "schema \"\(schema)\" of \(db.target)" }
+
+    init(connection: PGConnection, schema: String, readOnly: Bool) throws {
+        db = connection
+        self.schema = schema
+        try PostgresSession.prepare(db)
+        if readOnly {
+            try db.execute("SET default_transaction_read_only = on")
+        } else {
+            try PostgresSession.createSchema(schema, on: db, statements: PostgresWarehouseSchema.create(schema))
+        }
+    }
+
+    func q(_ name: String) -> String { PGName.qualified(schema, name) }
+    private var ledgerTable: String { q(WarehouseNames.ledger) }
+    private var quarantineTable: String { q(WarehouseNames.quarantine) }
+    private var catalogTable: String { q(WarehouseNames.columns) }
+    private var runsTable: String { q(WarehouseNames.runs) }
+
+    /// Whether lading's own tables exist (a read-only open of a fresh database has none).
+    private func bookkeepingExists() throws -> Bool { try tableExists(WarehouseNames.ledger) }
+
+    // MARK: - Ledger
+
+    static let ledgerColumns = """
+        table_name, source_file, batch_id, content_sha256, status, checkpoint, checkpoint_line, staging_table,
+        records_read, rows_loaded, rows_quarantined, file_size, file_modified_time, boundary, committed_at
+        """
+
+    public func ledgerRows(table: String?) throws -> [LedgerRow] {
+        guard try bookkeepingExists() else { return [] }
+        let condition = table == nil ? "" : " WHERE table_name = $1"
+        return try ledgerRows(condition, table.map { [$0] } ?? [])
+    }
+
+    public func ledgerRow(table: String, file: String) throws -> LedgerRow? {
+        guard try bookkeepingExists() else { return nil }
+        return try ledgerRows(" WHERE table_name = $1 AND source_file = $2", [table, file]).first
+    }
+
+    private func ledgerRows(_ condition: String, _ values: [String?]) throws -> [LedgerRow] {
+        try db.rows("SELECT \(Self.ledgerColumns) FROM \(ledgerTable)\(condition) ORDER BY table_name COLLATE \"C\", source_file COLLATE \"C\"", values).map { row in
+            LedgerRow(
+                tableName: row[0] ?? "", sourceFile: row[1] ?? "", batchID: row[2] ?? "", contentSHA256: row[3],
+                status: LedgerRow.Status(rawValue: row[4] ?? "") ?? .partial, checkpoint: Int64(row[5] ?? "") ?? 0,
+                checkpointLine: Int64(row[6] ?? "") ?? 0, stagingTable: row[7], recordsRead: Int64(row[8] ?? "") ?? 0,
+                rowsLoaded: Int64(row[9] ?? "") ?? 0, rowsQuarantined: Int64(row[10] ?? "") ?? 0, fileSize: row[11].flatMap { Int64($0) },
+                fileModifiedTime: row[12], boundary: row[13], committedAt: row[14] ?? "")
+        }
+    }
+
+    public func writeLedger(_ row: LedgerRow) throws {
+        try db.run("""
+            INSERT INTO \(ledgerTable) (\(Self.ledgerColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+            ON CONFLICT (table_name, source_file) DO UPDATE SET batch_id = excluded.batch_id, content_sha256 = excluded.content_sha256,
+                status = excluded.status, checkpoint = excluded.checkpoint, checkpoint_line = excluded.checkpoint_line,
+                staging_table = excluded.staging_table, records_read = excluded.records_read, rows_loaded = excluded.rows_loaded,
+                rows_quarantined = excluded.rows_quarantined, file_size = excluded.file_size,
+                file_modified_time = excluded.file_modified_time, boundary = excluded.boundary, committed_at = excluded.committed_at
+            """, [row.tableName, row.sourceFile, row.batchID, row.contentSHA256, row.status.rawValue, String(row.checkpoint),
+                  String(row.checkpointLine), row.stagingTable, String(row.recordsRead), String(row.rowsLoaded), String(row.rowsQuarantined),
+                  row.fileSize.map(String.init), row.fileModifiedTime, row.boundary, row.committedAt])
+    }
+
+    public func markForReload(table: String, file: String) throws {
+        guard let row = try ledgerRow(table: table, file: file) else { return }
+        if let staging = row.stagingTable { try dropTable(staging) }
+        try db.run("""
+            UPDATE \(ledgerTable) SET status = 'partial', checkpoint = 0, checkpoint_line = 0, staging_table = NULL,
+                records_read = 0, rows_loaded = 0, rows_quarantined = 0 WHERE table_name = $1 AND source_file = $2
+            """, [table, file])
+    }
+
+    public func deleteLedger(table: String, file: String) throws {
+        try db.run("DELETE FROM \(ledgerTable) WHERE table_name = $1 AND source_file = $2", [table, file])
+    }
+
+    public func writeReloadMarker(table: String, file: String) throws {
+        try writeLedger(LedgerRow(tableName: table, sourceFile: file, batchID: "reload", contentSHA256: nil, status: .partial, checkpoint: 0,
+                                  checkpointLine: 0, stagingTable: nil, recordsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, fileSize: nil,
+                                  fileModifiedTime: nil, boundary: nil, committedAt: ""))
+    }
+
+    public func moveQuarantinedToLoaded(table: String, file: String, count: Int) throws {
+        try db.run("""
+            UPDATE \(ledgerTable) SET rows_loaded = rows_loaded + $1, rows_quarantined = rows_quarantined - $1
+            WHERE table_name = $2 AND source_file = $3
+            """, [String(count), table, file])
+    }
+
+    // MARK: - Tables and column types
+
+    public func tableExists(_ table: String) throws -> Bool {
+        try db.rows("SELECT to_regclass($1) IS NOT NULL", [q(table)]).first?.first == "t"
+    }
+
+    public func dropTable(_ name: String) throws {
+        try db.execute("DROP TABLE IF EXISTS \(q(name))")
+    }
+
+    public func columns(of table: String) throws -> [TableConfig.Column] {
+        guard try tableExists(WarehouseNames.columns) else { return [] }
+        return try db.rows("SELECT column_name, column_type FROM \(catalogTable) WHERE table_name = $1 ORDER BY position", [table]).map {
+            TableConfig.Column(name: $0[0] ?? "", type: ColumnType(rawValue: $0[1] ?? "") ?? .text)
+        }
+    }
+
+    /// The table's physical columns, in order (staging has no catalog rows).
+    private func physicalColumns(of table: String) throws -> [String] {
+        try db.rows("""
+            SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
+            """, [q(table)]).compactMap { $0[0] }
+    }
+
+    public func ensureTable(_ table: String, columns: [TableConfig.Column], scd2: SCD2Layout?) throws {
+        let existing = try self.columns(of: table)
+        if !(try tableExists(table)) {
+            let total = columns.count + (scd2 == nil ? 0 : 3) + WarehouseNames.auditColumns.count
+            // PostgreSQL's own limit is 1600 columns per table.
+            if total > 1600 { throw WarehouseError.tooManyColumns(table: table, count: total, limit: 1600) }
+            var definitions = columns.map { "\(PGName.quote($0.name)) \($0.type.postgresType)" }
+            definitions += WarehouseNames.auditColumns.map { "\(PGName.quote($0)) \($0 == "_load_timestamp" ? "timestamptz" : "text")" }
+            if let scd2 {
+                definitions += ["\(PGName.quote(scd2.validFrom)) timestamptz", "\(PGName.quote(scd2.validTo)) timestamptz",
+                                "\(PGName.quote(scd2.isCurrent)) boolean"]
+            }
+            try db.execute("CREATE TABLE \(q(table)) (\(definitions.joined(separator: ", ")))")
+            try db.run("DELETE FROM \(catalogTable) WHERE table_name = $1", [table])
+            for (position, column) in columns.enumerated() {
+                try db.run("INSERT INTO \(catalogTable) (table_name, column_name, column_type, position) VALUES ($1, $2, $3, $4)",
+                           [table, column.name, column.type.rawValue, String(position)])
+            }
+        } else {
+            let known = Set(existing.map { $0.name.lowercased() })
+            var position = existing.count
+            for column in columns where !known.contains(column.name.lowercased()) {
+                let total = try physicalColumns(of: table).count + 1
+                if total > 1600 { throw WarehouseError.tooManyColumns(table: table, count: total, limit: 1600) }
+                try db.execute("ALTER TABLE \(q(table)) ADD COLUMN \(PGName.quote(column.name)) \(column.type.postgresType)")
+                try db.run("INSERT INTO \(catalogTable) (table_name, column_name, column_type, position) VALUES ($1, $2, $3, $4)",
+                           [table, column.name, column.type.rawValue, String(position)])
+                position += 1
+            }
+        }
+        guard let scd2 else { return }
+        // Also after a repair replayed a table whose index someone dropped.
+        try createCurrentIndex(on: table, scd2)
+    }
+
+    private func createCurrentIndex(on table: String, _ layout: SCD2Layout) throws {
+        let keys = layout.keys.map(PGName.quote).joined(separator: ", ")
+        try db.execute("""
+            CREATE UNIQUE INDEX IF NOT EXISTS \(PGName.quote("_lading_current_" + table)) ON \(q(table)) (\(keys)) WHERE \(PGName.quote(layout.isCurrent))
+            """)
+    }
+
+    /// SPEC §3 widenings in place: `ALTER COLUMN … TYPE … USING` rewrites every row in
+    /// the caller's transaction, rendering each value as SQLite's rebuild does.
+    @discardableResult
+    public func widen(_ table: String, to wider: [TableConfig.Column]) throws -> [String: ColumnType] {
+        guard !wider.isEmpty, try tableExists(table) else { return [:] }
+        let catalog = Dictionary(try columns(of: table).map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        var changes: [String] = []
+        for column in wider {
+            guard let old = catalog[column.name.lowercased()], old.type != column.type else { continue }
+            let quoted = PGName.quote(old.name)
+            let using: String
+            switch (old.type, column.type) {
+            case (_, .real): using = "\(quoted)::double precision"
+            case (.date, .timestamp): using = "\(quoted)::timestamp AT TIME ZONE 'UTC'"
+            case (.timestamp, .text):
+                // lading's canonical text: 2024-01-01T00:00:17Z, a fraction only when there is one.
+                using = "regexp_replace(to_char(\(quoted) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '\\.?0+$', '') || 'Z'"
+            default: using = "\(quoted)::text"
+            }
+            changes.append("ALTER COLUMN \(quoted) TYPE \(column.type.postgresType) USING \(using)")
+        }
+        if !changes.isEmpty { try db.execute("ALTER TABLE \(q(table)) \(changes.joined(separator: ", "))") }
+        for column in wider {
+            try db.run("UPDATE \(catalogTable) SET column_type = $1 WHERE table_name = $2 AND lower(column_name) = lower($3)",
+                       [column.type.rawValue, table, column.name])
+        }
+        return catalog.mapValues(\.type)
+    }
+
+    public func orphanStagingTables() throws -> [String] {
+        let staging = try db.rows("""
+            SELECT tablename FROM pg_tables WHERE schemaname = $1 AND starts_with(tablename, $2)
+            """, [schema, WarehouseNames.stagingPrefix]).compactMap { $0[0] }
+        let referenced = Set(try ledgerRows().filter { $0.status == .partial }.compactMap(\.stagingTable))
+        return staging.filter { !referenced.contains($0) }
+    }
+
+    // MARK: - Rows
+
+    public func deleteRows(in table: String, file: String?) throws -> Int {
+        guard let file else { return try db.run("DELETE FROM \(q(table))") }
+        return try db.run("DELETE FROM \(q(table)) WHERE _source_file = $1", [file])
+    }
+
+    public func rowCount(in table: String, file: String) throws -> Int64 {
+        Int64(try db.rows("SELECT count(*) FROM \(q(table)) WHERE _source_file = $1", [file]).first?.first.flatMap { $0 } ?? "0") ?? 0
+    }
+
+    public func rowCount(of table: String) throws -> Int {
+        Int(try db.rows("SELECT count(*) FROM \(q(table))").first?.first.flatMap { $0 } ?? "0") ?? 0
+    }
+
+    public func rowCountsBySourceFile(in table: String) throws -> [String: Int64] {
+        var counts: [String: Int64] = [:]
+        for row in try db.rows("SELECT _source_file, count(*) FROM \(q(table)) GROUP BY _source_file") {
+            counts[row[0] ?? ""] = Int64(row[1] ?? "0") ?? 0
+        }
+        return counts
+    }
+
+    public func batchSummary(in table: String, file: String) throws -> (rows: Int64, batches: Int, firstBatch: String?) {
+        let row = try db.rows("SELECT count(*), count(DISTINCT _batch_id), min(_batch_id) FROM \(q(table)) WHERE _source_file = $1", [file]).first ?? []
+        guard row.count == 3 else { return (0, 0, nil) }
+        return (Int64(row[0] ?? "0") ?? 0, Int(row[1] ?? "0") ?? 0, row[2])
+    }
+
+    // MARK: - Loading
+
+    public func createStaging(_ name: String, like table: String) throws {
+        // Plain, not UNLOGGED: a checkpoint points at these rows, and an unlogged table is
+        // emptied by a server crash.
+        try db.execute("CREATE TABLE \(q(name)) AS SELECT * FROM \(q(table)) WHERE false")
+    }
+
+    public func addColumns(_ columns: [TableConfig.Column], to staging: String) throws {
+        for column in columns {
+            try db.execute("ALTER TABLE \(q(staging)) ADD COLUMN \(PGName.quote(column.name)) \(column.type.postgresType)")
+        }
+    }
+
+    public func insert(_ batch: RecordBatch, into table: String, columns: [String], audit: AuditValues?) throws {
+        guard batch.rowCount > 0 else { return }
+        let names = columns + (audit == nil ? [] : WarehouseNames.auditColumns)
+        let trailing = audit.map { $0.values.map { Array($0.utf8) } } ?? []
+        try copy(into: q(table), columns: names) { text in
+            for row in 0..<batch.rowCount { text.appendRow(of: batch, row, width: columns.count, trailing: trailing) }
+        }
+    }
+
+    /// One `COPY … FROM STDIN`, streamed in slices so a large batch never sits in memory twice.
+    func copy(into target: String, columns: [String], rows: (inout PGCopyText) throws -> Void) throws {
+        let stream = try db.beginCopy("COPY \(target) (\(columns.map(PGName.quote).joined(separator: ", "))) FROM STDIN")
+        do {
+            var text = PGCopyText()
+            try rows(&text)
+            try stream.send(text)
+            _ = try stream.finish()
+        } catch {
+            stream.abort("lading stopped the copy: \(error)")
+            throw error
+        }
+    }
+
+    public func moveStaged(_ staging: String, into table: String, audit: AuditValues) throws -> Int {
+        let auditColumns = WarehouseNames.auditColumns
+        let data = try physicalColumns(of: staging).filter { !auditColumns.contains($0) }.map(PGName.quote).joined(separator: ", ")
+        let targetColumns = data + ", " + auditColumns.map(PGName.quote).joined(separator: ", ")
+        return try db.run("INSERT INTO \(q(table)) (\(targetColumns)) SELECT \(data), $1, $2::timestamptz, $3 FROM \(q(staging))", audit.values)
+    }
+
+    // MARK: - SCD2
+
+    public func makeSCD2Stage(for table: String, layout: SCD2Layout, columns: [TableConfig.Column]) throws -> any SCD2Stage {
+        try PostgresSCD2Stage(warehouse: self, table: table, layout: layout, columns: columns)
+    }
+
+    public func keysWithSeveralCurrentVersions(in table: String, layout: SCD2Layout, limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int) {
+        let keys = layout.keys.map(PGName.quote).joined(separator: ", ")
+        let doubled = "SELECT \(keys), count(*) FROM \(q(table)) WHERE \(PGName.quote(layout.isCurrent)) GROUP BY \(keys) HAVING count(*) > 1"
+        let examples = try db.rows(doubled + " LIMIT \(limit)").map { row in
+            (key: Array(row.dropLast()), versions: Int(row.last.flatMap { $0 } ?? "0") ?? 0)
+        }
+        let total = examples.count < limit ? examples.count
+            : Int(try db.rows("SELECT count(*) FROM (\(doubled)) d").first?.first.flatMap { $0 } ?? "0") ?? 0
+        return (examples, total)
+    }
+
+    public func keysWithOverlappingVersions(in table: String, layout: SCD2Layout, limit: Int) throws -> (examples: [(key: [String?], start: String?, nextStart: String?)], total: Int) {
+        let keys = layout.keys.map(PGName.quote).joined(separator: ", ")
+        let start = PGName.quote(layout.validFrom), end = PGName.quote(layout.validTo)
+        // One row per key: its first overlap.
+        let overlapping = """
+            SELECT DISTINCT ON (\(keys)) \(keys), \(start)::text, next_start::text FROM (
+                SELECT \(keys), \(start), \(end), lead(\(start)) OVER (PARTITION BY \(keys) ORDER BY \(start), ctid) AS next_start FROM \(q(table))) v
+            WHERE next_start IS NOT NULL AND (\(end) IS NULL OR \(end) > next_start)
+            ORDER BY \(keys), \(start)
+            """
+        let count = layout.keys.count
+        let examples = try db.rows(overlapping + " LIMIT \(limit)").map { row in
+            (key: Array(row.prefix(count)), start: row[count], nextStart: row[count + 1])
+        }
+        let total = examples.count < limit ? examples.count
+            : Int(try db.rows("SELECT count(*) FROM (\(overlapping)) o").first?.first.flatMap { $0 } ?? "0") ?? 0
+        return (examples, total)
+    }
+
+    // MARK: - Replays
+
+    public func forgetTable(_ name: String) throws {
+        try dropTable(name)
+        for catalog in [ledgerTable, quarantineTable, catalogTable] {
+            try db.run("DELETE FROM \(catalog) WHERE table_name = $1", [name])
+        }
+    }
+
+    public func copyColumnCatalog(from table: String, to other: String, overriding: [TableConfig.Column]) throws {
+        try db.run("""
+            INSERT INTO \(catalogTable) (table_name, column_name, column_type, position)
+            SELECT $1, column_name, column_type, position FROM \(catalogTable) WHERE table_name = $2
+            """, [other, table])
+        for column in overriding {
+            try db.run("UPDATE \(catalogTable) SET column_type = $1 WHERE table_name = $2 AND lower(column_name) = lower($3)",
+                       [column.type.rawValue, other, column.name])
+        }
+    }
+
+    public func swapIn(_ shadow: String, as table: String, scd2: SCD2Layout?) throws {
+        for catalog in [ledgerTable, quarantineTable, catalogTable] {
+            try db.run("DELETE FROM \(catalog) WHERE table_name = $1", [table])
+            try db.run("UPDATE \(catalog) SET table_name = $1 WHERE table_name = $2", [table, shadow])
+        }
+        try dropTable(table)
+        try db.execute("DROP INDEX IF EXISTS \(q("_lading_current_" + shadow))")
+        try db.execute("ALTER TABLE \(q(shadow)) RENAME TO \(PGName.quote(table))")
+        if let scd2 { try createCurrentIndex(on: table, scd2) }
+    }
+
+    // MARK: - Quarantine
+
+    public func quarantine(_ bad: BadRecord, table: String, file: String, batchID: String, at stamp: String) throws {
+        try db.run("""
+            INSERT INTO \(quarantineTable) (table_name, source_file, record_number, line_number, raw_record, error_type, error_message, batch_id, quarantined_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            """, [table, file, String(bad.recordNumber), String(bad.lineNumber), PostgresSession.storable(bad.rawText),
+                  bad.errorType, PostgresSession.storable(bad.reason), batchID, stamp])
+    }
+
+    public func deleteQuarantine(table: String, file: String) throws {
+        try db.run("DELETE FROM \(quarantineTable) WHERE table_name = $1 AND source_file = $2", [table, file])
+    }
+
+    public func quarantinedRecords(table: String?, file: String?, pendingOnly: Bool) throws -> [QuarantinedRecord] {
+        guard try tableExists(WarehouseNames.quarantine) else { return [] }
+        var conditions: [String] = []
+        var values: [String?] = []
+        if let table { values.append(table); conditions.append("table_name = $\(values.count)") }
+        if let file { values.append(file); conditions.append("source_file = $\(values.count)") }
+        if pendingOnly { conditions.append("reprocessed_at IS NULL") }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try db.rows("""
+            SELECT id, table_name, source_file, record_number, line_number, raw_record, error_type, error_message, batch_id, quarantined_at, reprocessed_at
+            FROM \(quarantineTable)\(filter) ORDER BY table_name COLLATE "C", source_file COLLATE "C", record_number
+            """, values).map { row in
+            QuarantinedRecord(id: Int64(row[0] ?? "") ?? 0, table: row[1] ?? "", file: row[2] ?? "", recordNumber: Int64(row[3] ?? "") ?? 0,
+                              lineNumber: Int64(row[4] ?? "") ?? 0, rawRecord: row[5] ?? "", errorType: row[6] ?? "", errorMessage: row[7] ?? "",
+                              batchID: row[8] ?? "", quarantinedAt: row[9] ?? "", reprocessedAt: row[10])
+        }
+    }
+
+    public func updateQuarantined(id: Int64, errorType: String, message: String) throws {
+        try db.run("UPDATE \(quarantineTable) SET error_type = $1, error_message = $2 WHERE id = $3", [errorType, PostgresSession.storable(message), String(id)])
+    }
+
+    public func markReprocessed(id: Int64, at stamp: String) throws {
+        try db.run("UPDATE \(quarantineTable) SET reprocessed_at = $1 WHERE id = $2", [stamp, String(id)])
+    }
+
+    // MARK: - Runs, transactions, integrity
+
+    static let runColumns = "run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed, rows_loaded, rows_quarantined, error_message"
+
+    public func recordRun(_ run: RunRecord) throws {
+        try db.run("""
+            INSERT INTO \(runsTable) (\(Self.runColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            ON CONFLICT (run_id) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at, status = excluded.status,
+                pid = excluded.pid, hostname = excluded.hostname, files_discovered = excluded.files_discovered, files_loaded = excluded.files_loaded,
+                files_failed = excluded.files_failed, rows_loaded = excluded.rows_loaded, rows_quarantined = excluded.rows_quarantined,
+                error_message = excluded.error_message
+            """, PostgresSession.values(of: run))
+    }
+
+    public func runRecords() throws -> [RunRecord] {
+        guard try tableExists(WarehouseNames.runs) else { return [] }
+        return try db.rows("SELECT \(Self.runColumns) FROM \(runsTable) ORDER BY started_at").map(PostgresSession.runRecord)
+    }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try PostgresSession.reconnectIfLost(db)
+        return try db.transaction(body)
+    }
+
+    /// PostgreSQL has no `integrity_check` twin that a client can run on any server
+    /// (`amcheck` needs an extension and superuser grants): lading checks that the server
+    /// answers and that its own tables are readable, and says so in the README.
+    public func integrityProblems(quick: Bool) throws -> [String]? {
+        guard try bookkeepingExists() else { return nil }
+        _ = try db.rows("SELECT count(*) FROM \(ledgerTable)")
+        return nil
+    }
+}

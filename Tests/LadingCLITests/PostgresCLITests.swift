@@ -1,0 +1,195 @@
+import Foundation
+import LadingTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `warehouse.driver: postgres` through the built binary, against the private server
+/// `make test` starts (issue 14): types, audit columns, hostile names, passwords, and
+/// every way a connection goes wrong.
+@Suite struct PostgresCLITests {
+    @Test func declaredTypesAuditColumnsLedgerAndQuarantineAsSPECMapsThem() throws {
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeConfig(extra: "max_bad_record_ratio: 0.5\n", tableExtra: """
+                columns: {id: integer, amount: real, paid: boolean, day: date, at: timestamp, note: text}
+
+            """)
+        let csv = [
+            "id,amount,paid,day,at,note",
+            "1,1.5,true,2026-01-02,2026-01-02T03:04:05Z,\"tab\there, \"\"quoted\"\"\"",
+            "2,-0.25,false,2026-02-28,2026-02-28 23:59:59+02:00,",
+            "3,x,true,2026-01-02,2026-01-02T00:00:00Z,bad amount",
+            #"4,1e3,1,2024-02-29,2024-02-29T12:00:00.5Z,\N back\slash"#,
+        ]
+        try workspace.write("landing/orders/a.csv", csv.joined(separator: "\n") + "\n")
+        let first = try workspace.lading("run")
+        #expect(first.status == 0, "\(first.stderr)")
+        let types = try workspace.query("""
+            SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'dw' AND table_name = 'orders' ORDER BY ordinal_position
+            """)
+        #expect(types == ["id|bigint", "amount|double precision", "paid|boolean", "day|date", "at|timestamp with time zone", "note|text",
+                          "_source_file|text", "_load_timestamp|timestamp with time zone", "_batch_id|text"])
+        let rows = try workspace.query("""
+            SELECT id, amount, paid, day, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS'), coalesce(note, 'NULL') FROM orders ORDER BY id
+            """)
+        #expect(rows == ["1|1.5|t|2026-01-02|2026-01-02 03:04:05.000|tab\there, \"quoted\"", "2|-0.25|f|2026-02-28|2026-02-28 21:59:59.000|NULL",
+                         "4|1000|t|2024-02-29|2024-02-29 12:00:00.500|\\N back\\slash"], "\(rows)")
+        let path = workspace.url("landing/orders/a.csv")
+        #expect(try workspace.query("SELECT count(*) FROM orders WHERE _source_file = '\(path)' AND _batch_id LIKE 'batch-%' AND _load_timestamp IS NOT NULL") == ["3"])
+        #expect(try workspace.query("SELECT status, records_read, rows_loaded, rows_quarantined FROM _lading_loads") == ["complete|4|3|1"])
+        #expect(try workspace.query("SELECT line_number, error_type FROM _lading_quarantine") == ["4|type_conversion"])
+        #expect(try workspace.trackerQuery("SELECT status, rows_loaded FROM file_processing_tracker") == ["COMPLETED|3"])
+        // No file, tracker or lock under state_dir: only reports (SPEC §9).
+        let state = try FileManager.default.contentsOfDirectory(atPath: workspace.url("state"))
+        #expect(state == ["reports"], "\(state)")
+        let second = try workspace.lading("run", "--json")
+        #expect(second.status == 0)
+        #expect(try workspace.query("SELECT count(*) FROM orders") == ["3"], "a second run adds nothing")
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
+    /// I6 on PostgreSQL: a hostile schema, table, column names and values, verbatim.
+    @Test func hostileSchemaTableColumnsAndValuesLoadVerbatim() throws {
+        let schema = "sch\"ema; DROP SCHEMA public; --"
+        let workspace = try Workspace.make(.postgres, schema: schema, stateSchema: "st'ate")
+        try workspace.write("lading.yaml", "state_dir: ./state\n" + workspace.warehouseSection() + """
+            tables:
+              - table_name: 'we"ird; DROP TABLE x; --'
+                source_path: ./landing
+
+            """)
+        try workspace.write("landing/h.csv", "\"a\"\"; DROP TABLE t; --\",select,\"sp ace\",名前\n\"'); DROP TABLE x; --\",1,2,$$ $q$\n")
+        let result = try workspace.lading("run")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try workspace.query("""
+            SELECT column_name FROM information_schema.columns WHERE table_schema = 'sch"ema; DROP SCHEMA public; --'
+            AND table_name = 'we"ird; DROP TABLE x; --' ORDER BY ordinal_position LIMIT 4
+            """) == ["a\"; DROP TABLE t; --", "select", "sp ace", "名前"])
+        #expect(try workspace.query("SELECT \"a\"\"; DROP TABLE t; --\", \"名前\" FROM \"we\"\"ird; DROP TABLE x; --\"") == ["'); DROP TABLE x; --|$$ $q$"])
+        #expect(try workspace.query("SELECT count(*) FROM pg_namespace WHERE nspname = 'public'") == ["1"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+        #expect(try workspace.lading("reset-state", "--yes").status == 0)
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.query("SELECT count(*) FROM \"we\"\"ird; DROP TABLE x; --\"") == ["1"])
+    }
+
+    /// A DSN with a password: not in any output, log, report, metrics file or status.
+    @Test func aPasswordNeverAppearsInAnyOutput() throws {
+        let server = try PostgresServer.shared()
+        let workspace = try Workspace.make(.postgres)
+        guard let database = workspace.marker?.dsn?.components(separatedBy: "dbname=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "'")) else {
+            Issue.record("no database in \(String(describing: workspace.marker))")
+            return
+        }
+        let role = PostgresServer.uniqueName(prefix: "loader")
+        let password = "S3cr3t-p@ss:w/o'rd"
+        try server.psql(dsn: server.dsn(database: "postgres"), sql: """
+            CREATE ROLE \(role) LOGIN PASSWORD '\(password.replacingOccurrences(of: "'", with: "''"))'; GRANT CREATE ON DATABASE \(PostgresServer.quoteIdentifier(database)) TO \(role)
+            """)
+        let dsn = server.tcpDSN(database: database, user: role, password: password)
+        try FileManager.default.createDirectory(atPath: workspace.url("landing/orders"), withIntermediateDirectories: true)
+        try workspace.write("lading.yaml", """
+            state_dir: ./state
+            warehouse:
+              driver: postgres
+              dsn: \(Workspace.yamlQuoted(dsn))
+              schema: dw
+            tables:
+              - table_name: orders
+                source_path: ./landing/orders
+
+            """)
+        try workspace.write("landing/orders/a.csv", "id,qty\n1,2\n2,x\n")
+        var outputs: [String] = []
+        func capture(_ arguments: String...) throws {
+            let result = try CLI.run(arguments + ["--config", workspace.url("lading.yaml")], in: workspace.path)
+            outputs.append(result.stdout + result.stderr)
+        }
+        try capture("run", "--log-format", "json", "--metrics-file", workspace.url("metrics.prom"))
+        try capture("status")
+        try capture("status", "--json")
+        try capture("validate-consistency")
+        try capture("validate-consistency", "--json")
+        try capture("history")
+        try capture("monitor")
+        try capture("quarantine", "list")
+        try capture("reset-state", "--dry-run")
+        try capture("force-unlock", "--yes")
+        #expect(outputs[0].contains("file loaded"), "the run worked: \(outputs[0])")
+        // A refused password: a configuration error naming the server, not the password.
+        try workspace.write("lading.yaml", (workspace.read("lading.yaml") ?? "").replacingOccurrences(of: "S3cr3t", with: "Wrong-S3cr3t"))
+        let refused = try workspace.lading("run")
+        #expect(refused.status == 78, "\(refused.stderr)")
+        #expect(refused.stderr.contains("127.0.0.1") && refused.stderr.contains(database), "\(refused.stderr)")
+        outputs.append(refused.stdout + refused.stderr)
+        let reports = try FileManager.default.contentsOfDirectory(atPath: workspace.url("state/reports"))
+            .map { workspace.read("state/reports/" + $0) ?? "" }
+        for (index, text) in (outputs + reports + [workspace.read("metrics.prom") ?? ""]).enumerated() {
+            #expect(!text.contains("S3cr3t") && !text.contains("p@ss"), "output \(index) shows the password: \(text)")
+        }
+    }
+
+    @Test func connectionFailuresAreClassifiedAndWriteNothing() throws {
+        let server = try PostgresServer.shared()
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeConfig(extra: "retry: {base_seconds: 0.01, max_seconds: 0.02, attempts_in_run: 2}\n")
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        let config = workspace.read("lading.yaml") ?? ""
+        guard let dsn = workspace.marker?.dsn else { return }
+        // Nothing listens on this port: transient, retried, then exit 1 (never 70).
+        let port = try PostgresServer.unusedPort()
+        try workspace.write("lading.yaml", config.replacingOccurrences(of: "port=\(server.port)", with: "port=\(port)"))
+        let unreachable = try workspace.lading("run")
+        #expect(unreachable.status == 1, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("cannot connect"), "\(unreachable.stderr)")
+        let status = try workspace.lading("status")
+        #expect(status.status == 1 && status.stderr.contains("cannot connect"), "status says the server is unreachable: \(status.stderr)")
+        // A database that does not exist: configuration (78).
+        try workspace.write("lading.yaml", config.replacingOccurrences(of: dsn, with: server.dsn(database: "no_such_database")))
+        let missing = try workspace.lading("run")
+        #expect(missing.status == 78, "\(missing.stderr)")
+        #expect(missing.stderr.contains("no_such_database"), "\(missing.stderr)")
+        // An unparsable DSN: configuration (78).
+        try workspace.write("lading.yaml", config.replacingOccurrences(of: dsn, with: "host='unterminated"))
+        #expect(try workspace.lading("run").status == 78)
+        // A role that may not create the schema: configuration (78), nothing written.
+        let role = PostgresServer.uniqueName(prefix: "reader")
+        try server.psql(dsn: server.dsn(database: "postgres"), sql: "CREATE ROLE \(role) LOGIN")
+        try workspace.write("lading.yaml", config.replacingOccurrences(of: "user=postgres", with: "user=\(role)"))
+        let denied = try workspace.lading("run")
+        #expect(denied.status == 78, "\(denied.stderr)")
+        #expect(try workspace.query("SELECT count(*) FROM pg_namespace WHERE nspname IN ('dw', 'lading_state')") == ["0"])
+        // The right DSN again: everything loads once.
+        try workspace.write("lading.yaml", config)
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.query("SELECT count(*) FROM orders") == ["1"])
+    }
+
+    /// The server drops lading's connections in the middle of a load (as a restart
+    /// does): the file's transaction rolls back, the transient error is retried on a
+    /// new connection, and every row lands once.
+    @Test func aDroppedConnectionMidLoadIsRetriedAndLoadsOnce() throws {
+        let server = try PostgresServer.shared()
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeLoadFixture()
+        guard let dsn = workspace.marker?.dsn else { return }
+        // The third checkpoint pauses the run for two seconds: its sessions end then.
+        let (process, out, err) = try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path,
+                                                environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "3"])
+        var waited = 0
+        while (try? workspace.query("SELECT count(*) FROM _lading_loads WHERE status = 'partial' AND checkpoint >= 300")) != ["1"] && waited < 200 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(waited < 200, "the run never reached its third checkpoint")
+        try server.psql(dsn: dsn, sql: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lading' AND pid <> pg_backend_pid()")
+        let result = CLI.finish(process, out, err)
+        if result.status != 0 {
+            // The run may end with the file FAILED (transient) when its lock session went too;
+            // the next run must heal it.
+            #expect(try workspace.lading("run").status == 0)
+        }
+        try workspace.expectInvariants()
+    }
+}
