@@ -192,4 +192,27 @@ import Glibc
         }
         try workspace.expectInvariants()
     }
+
+    /// I5 on PostgreSQL: while a run holds the database run lock, a second run and every
+    /// recovery command exit 75 and change nothing; validation reads beside it.
+    @Test func aLiveRunExcludesOtherRunsAndRecoveryCommands() throws {
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        let signals = SignalCLITests()
+        let process = try signals.start(workspace, environment: ["LADING_TEST_PAUSE_AFTER_DISCOVERY_SECONDS": "4"])
+        defer { if process.isRunning { process.terminate() } }
+        #expect(signals.wait { (try? workspace.lading("status").stdout.contains("held by")) == true }, "the run never took its lock")
+        for arguments in [["run"], ["reset-state", "--yes"], ["fix-inconsistencies"], ["quarantine", "reprocess"]] {
+            let refused = try CLI.run(arguments + ["--config", workspace.url("lading.yaml")], in: workspace.path)
+            #expect(refused.status == 75, "\(arguments): \(refused.stderr)")
+        }
+        let validation = try workspace.lading("validate-consistency", "--json")
+        #expect(validation.stdout.contains("\"running\""), "\(validation.stdout)")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try workspace.query("SELECT count(*) FROM orders") == ["1"])
+        #expect(try workspace.lading("status").stdout.contains("Lock: free"))
+        #expect(try workspace.lading("run").status == 0)
+    }
 }

@@ -24,6 +24,10 @@ public struct ConsistencyRepairer {
     }
 
     public func repair() throws -> ConsistencyReport {
+        // SPEC §9: a recovery command beside a live run exits 75, even with nothing to fix.
+        if case .held(let holder, nil) = try environment.stores.inspectRunLock(config, environment: environment) {
+            throw LockError.heldByLiveRun(holder, path: environment.stores.lockLocation(config))
+        }
         let checker = ConsistencyChecker(config: config, environment: environment)
         let before = try checker.check()
         guard before.findings.contains(where: { $0.severity == .error && $0.fixable }) else { return before }
