@@ -33,6 +33,32 @@ import Testing
         }
     }
 
+    @Test func postgresKeysAreReadAndCheckedAgainstTheDriver() throws {
+        let config = try load("""
+        warehouse:
+          driver: postgres
+          dsn: "host=db1 dbname=dw password=${PGPASS}"
+          schema: analytics
+        tables:
+          - table_name: t
+            source_path: landing/t
+        """)
+        #expect(config.warehouse.driver == .postgres)
+        #expect(config.warehouse.dsn == "host=db1 dbname=dw password=${PGPASS}", "expanded only when connecting")
+        #expect(config.warehouse.schema == "analytics" && config.warehouse.stateSchema == "lading_state" && config.warehouse.leaseSeconds == 300)
+        let sqliteWithDSN = configError("warehouse:\n  dsn: \"host=x\"\ntables:\n  - table_name: t\n    source_path: landing/t\n")
+        #expect(sqliteWithDSN?.message.contains("driver: postgres only") == true, "\(String(describing: sqliteWithDSN))")
+        let long = String(repeating: "t", count: 64)
+        let tooLong = configError("warehouse:\n  driver: postgres\ntables:\n  - table_name: \(long)\n    source_path: landing/t\n")
+        #expect(tooLong?.message.contains("at most 63 bytes") == true, "\(String(describing: tooLong))")
+        #expect(tooLong?.exitStatus == .configuration)
+        let longSchema = configError("warehouse:\n  driver: postgres\n  state_schema: \(long)\ntables:\n  - table_name: t\n    source_path: landing/t\n")
+        #expect(longSchema?.message.contains("state_schema") == true, "\(String(describing: longSchema))")
+        #expect(configError("warehouse:\n  driver: mysql\ntables:\n  - table_name: t\n    source_path: landing/t\n")?.message.contains("sqlite, postgres") == true)
+        // The same 64-byte table name is fine on SQLite.
+        #expect(try load("tables:\n  - table_name: \(long)\n    source_path: landing/t\n").tables.first?.name == long)
+    }
+
     @Test func minimalConfigGetsDefaultsAndAbsolutePaths() throws {
         let config = try load("""
         tables:
