@@ -117,4 +117,38 @@ import Testing
         // The other connection, and a new one, carry on.
         #expect(try PGConnection(conninfo: db.dsn).rows("SELECT 1") == [["1"]])
     }
+
+    /// After the server ended a session, the next statement outside a transaction runs
+    /// on a new connection with the session set up again; inside a transaction nothing
+    /// reconnects, so the rest of a rolled-back transaction fails instead of committing.
+    @Test func aLostConnectionReconnectsOnlyOutsideATransaction() throws {
+        let db = try TestDatabase()
+        let victim = try PGConnection(conninfo: db.dsn)
+        var setups = 0
+        victim.onReconnect = { connection in
+            setups += 1
+            try connection.execute("SET TimeZone = 'Asia/Tokyo'")
+        }
+        try victim.execute("CREATE TABLE t (v integer)")
+        func kill() throws {
+            let pid = try #require(try victim.rows("SELECT pg_backend_pid()").first?.first ?? nil)
+            #expect(try db.connection.rows("SELECT pg_terminate_backend($1::integer, 10000)", [pid]) == [["t"]])
+        }
+        try kill()
+        #expect(try pgError { _ = try victim.rows("SELECT 1") }.kind == .transient, "the statement that meets the closed socket fails")
+        #expect(try victim.rows("SELECT current_setting('TimeZone')") == [["Asia/Tokyo"]], "reconnected and set up again")
+        #expect(setups == 1)
+        let inside = try pgError {
+            try victim.transaction {
+                try victim.run("INSERT INTO t VALUES (1)")
+                try kill()
+                _ = try? victim.run("INSERT INTO t VALUES (2)")
+                try victim.run("INSERT INTO t VALUES (3)")
+            }
+        }
+        #expect(inside.kind == .transient || inside.kind == .unknown, "\(inside)")
+        #expect(setups == 1, "no reconnect inside the transaction")
+        #expect(try db.psql("SELECT count(*) FROM t") == "0", "nothing of the transaction committed")
+        #expect(try victim.rows("SELECT 1") == [["1"]])
+    }
 }

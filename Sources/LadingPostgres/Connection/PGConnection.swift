@@ -16,6 +16,10 @@ package final class PGConnection {
     /// nothing else on the connection meanwhile.
     var copyInProgress = false
     private var savepointDepth = 0
+    /// Transactions open through `transaction` (nested ones included).
+    private var openTransactions = 0
+    /// Runs after the connection was re-established (session settings to apply again).
+    package var onReconnect: ((PGConnection) throws -> Void)?
 
     /// Connects with a libpq connection string or URI; nil or blank uses libpq's
     /// defaults (`PGHOST`, `PGDATABASE`, `PGSERVICE`, `PGPASSWORD`, `~/.pgpass`…).
@@ -107,6 +111,8 @@ package final class PGConnection {
     /// `ROLLBACK`, so this rolls back and throws instead (SQLSTATE 25P02).
     package func transaction<T>(_ body: () throws -> T) throws -> T {
         let handle = try liveHandle()
+        openTransactions += 1
+        defer { openTransactions -= 1 }
         if PQtransactionStatus(handle) == PQTRANS_IDLE {
             return try bracket(begin: "BEGIN", commit: "COMMIT", rollBack: "ROLLBACK", body)
         }
@@ -142,6 +148,17 @@ package final class PGConnection {
         guard let handle else { throw PGError.misuse(target: target, reason: "the connection is closed") }
         guard !copyInProgress else {
             throw PGError.misuse(target: target, reason: "a COPY is in progress on this connection: finish or abort it first")
+        }
+        // The server went away (a restart, a terminated session) since the last
+        // statement: outside a transaction, connect again, so a retry of the failed work
+        // starts on a working connection. Inside one, never: the rest of a transaction
+        // the server already rolled back must fail, not commit piece by piece.
+        if PQstatus(handle) == CONNECTION_BAD, openTransactions == 0 {
+            PQreset(handle)
+            guard PQstatus(handle) == CONNECTION_OK else {
+                throw PGError.connectionFailed(target: target, kind: .transient, reason: Self.trimmed(String(cString: PQerrorMessage(handle))))
+            }
+            try onReconnect?(self)
         }
         return handle
     }

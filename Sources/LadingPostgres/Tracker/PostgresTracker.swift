@@ -24,9 +24,8 @@ public final class PostgresTracker: FileTracker {
         db = connection
         self.schema = schema
         self.clock = clock
-        try PostgresSession.prepare(db)
+        try PostgresSession.prepare(db, readOnly: readOnly)
         if readOnly {
-            try db.execute("SET default_transaction_read_only = on")
             missing = try db.rows("SELECT to_regclass($1) IS NULL", [PGName.qualified(schema, "file_processing_tracker")]).first?.first == "t"
             if !missing { try checkVersion() }
         } else {
@@ -319,8 +318,7 @@ public final class PostgresTracker: FileTracker {
     }
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try PostgresSession.reconnectIfLost(db)
-        return try db.transaction(body)
+        try db.transaction(body)
     }
 
     /// The tracker's tables answer (see `PostgresWarehouse.integrityProblems`).

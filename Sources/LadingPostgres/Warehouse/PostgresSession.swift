@@ -3,9 +3,14 @@ import LadingStore
 /// What every lading connection to PostgreSQL shares: its session settings, schema
 /// creation, and the conversions between lading's records and text parameters.
 enum PostgresSession {
-    /// UTC, so `timestamptz` values read back as UTC text whatever the server's zone.
-    static func prepare(_ db: PGConnection) throws {
-        try db.execute("SET TimeZone = 'UTC'; SET client_min_messages = warning")
+    /// UTC, so `timestamptz` values read back as UTC text whatever the server's zone;
+    /// read-only for the commands that only look. Applied again after a reconnect.
+    static func prepare(_ db: PGConnection, readOnly: Bool) throws {
+        let setup = { (db: PGConnection) throws in
+            try db.execute("SET TimeZone = 'UTC'; SET client_min_messages = warning" + (readOnly ? "; SET default_transaction_read_only = on" : ""))
+        }
+        try setup(db)
+        db.onReconnect = setup
     }
 
     /// Creates a schema and lading's tables in it when missing. Several processes may
@@ -23,14 +28,6 @@ enum PostgresSession {
     /// every other character, with NUL shown as U+2400 (␀).
     static func storable(_ text: String) -> String {
         text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{2400}") : text
-    }
-
-    /// After the server restarted or the network dropped, the next transaction starts
-    /// on a fresh connection (the failed statement's error was transient and retried).
-    static func reconnectIfLost(_ db: PGConnection) throws {
-        guard db.isBroken else { return }
-        try db.reconnect()
-        try prepare(db)
     }
 
     static func values(of run: RunRecord) -> [String?] {

@@ -20,10 +20,8 @@ public final class PostgresWarehouse: Warehouse {
     init(connection: PGConnection, schema: String, readOnly: Bool) throws {
         db = connection
         self.schema = schema
-        try PostgresSession.prepare(db)
-        if readOnly {
-            try db.execute("SET default_transaction_read_only = on")
-        } else {
+        try PostgresSession.prepare(db, readOnly: readOnly)
+        if !readOnly {
             try PostgresSession.createSchema(schema, on: db, statements: PostgresWarehouseSchema.create(schema))
         }
     }
@@ -408,8 +406,7 @@ public final class PostgresWarehouse: Warehouse {
     }
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try PostgresSession.reconnectIfLost(db)
-        return try db.transaction(body)
+        try db.transaction(body)
     }
 
     /// PostgreSQL has no `integrity_check` twin that a client can run on any server
