@@ -5,8 +5,8 @@ import Testing
 /// SPEC §6 "a repair never loses data": rows of a file are replaced only in the commit
 /// that loads its new content, and rows of a file no longer on disk are never deleted.
 @Suite struct RepairCLITests {
-    func threeFiles() throws -> Workspace {
-        let workspace = try Workspace()
+    func threeFiles(_ backend: TestBackend) throws -> Workspace {
+        let workspace = try Workspace.make(backend)
         try workspace.writeConfig(tableExtra: "    columns: {id: integer}\n")
         for (index, name) in ["a", "b", "c"].enumerated() {
             try workspace.write("landing/orders/\(name).csv", "id,name\n" + (1...10).map { "\(index * 100 + $0),\(name)\($0)\n" }.joined())
@@ -16,8 +16,9 @@ import Testing
     }
 
     /// Issue 12, defect 2: an archived file's damaged rows are listed as not fixable and kept.
-    @Test func aRepairNeverDeletesRowsOfAnArchivedFile() throws {
-        let workspace = try threeFiles()
+    @Test(arguments: TestBackend.allCases)
+    func aRepairNeverDeletesRowsOfAnArchivedFile(backend: TestBackend) throws {
+        let workspace = try threeFiles(backend)
         let c = workspace.url("landing/orders/c.csv")
         try ConsistencyCLITests.sql(workspace, "warehouse.sqlite", "INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(c)' LIMIT 5")
         try FileManager.default.createDirectory(atPath: workspace.url("archive"), withIntermediateDirectories: true)
@@ -25,38 +26,40 @@ import Testing
         let fixed = try workspace.lading("fix-inconsistencies")
         #expect(fixed.status == 1, "a finding it cannot fix: \(fixed.stdout)")
         #expect(fixed.stdout.contains("Cannot Fix Automatically: 1") && fixed.stdout.contains("put the file back"), "\(fixed.stdout)")
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders WHERE _source_file = '\(c)'") == ["15"], "rows kept")
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT status FROM _lading_loads WHERE source_file = '\(c)'") == ["complete"])
-        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT status FROM file_processing_tracker WHERE file_path = '\(c)'") == ["COMPLETED"])
+        #expect(try workspace.query("SELECT count(*) FROM orders WHERE _source_file = '\(c)'") == ["15"], "rows kept")
+        #expect(try workspace.query("SELECT status FROM _lading_loads WHERE source_file = '\(c)'") == ["complete"])
+        #expect(try workspace.trackerQuery("SELECT status FROM file_processing_tracker WHERE file_path = '\(c)'") == ["COMPLETED"])
         let reset = try workspace.lading("reset-state", "--file", c, "--yes")
         #expect(reset.status == 1 && reset.stderr.contains("no longer at its tracked path"), "\(reset.stderr)")
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["35"], "nothing changed")
+        #expect(try workspace.query("SELECT count(*) FROM orders") == ["35"], "nothing changed")
         // Back at its path, the same repair heals it.
         try FileManager.default.moveItem(atPath: workspace.url("archive/c.csv"), toPath: c)
         #expect(try workspace.lading("fix-inconsistencies").status == 0)
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(DISTINCT id) FROM orders WHERE _source_file = '\(c)'") == ["10|10"])
+        #expect(try workspace.query("SELECT count(*), count(DISTINCT id) FROM orders WHERE _source_file = '\(c)'") == ["10|10"])
     }
 
     /// Issue 12, defect 3: `--fix` of a changed file whose new content is bad keeps the old rows.
-    @Test func aFailedReloadKeepsTheOldRows() throws {
-        let workspace = try threeFiles()
+    @Test(arguments: TestBackend.allCases)
+    func aFailedReloadKeepsTheOldRows(backend: TestBackend) throws {
+        let workspace = try threeFiles(backend)
         let a = workspace.url("landing/orders/a.csv")
         try workspace.write("landing/orders/a.csv", "id,name\nx,bad\ny,bad\n")
         let fixed = try workspace.lading("validate-consistency", "--fix")
         #expect(fixed.status == 1, "\(fixed.stdout)")
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), min(name) FROM orders WHERE _source_file = '\(a)'") == ["10|a1"], "old rows kept")
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["30"])
+        #expect(try workspace.query("SELECT count(*), min(name) FROM orders WHERE _source_file = '\(a)'") == ["10|a1"], "old rows kept")
+        #expect(try workspace.query("SELECT count(*) FROM orders") == ["30"])
         // Fixed content: the reload replaces the old rows in one commit.
         try workspace.write("landing/orders/a.csv", "id,name\n7,new\n")
         #expect(try workspace.lading("reset-state", "--file", a, "--yes").status == 0)
         #expect(try workspace.lading("run").status == 0)
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id, name FROM orders WHERE _source_file = '\(a)'") == ["7|new"])
+        #expect(try workspace.query("SELECT id, name FROM orders WHERE _source_file = '\(a)'") == ["7|new"])
         #expect(try workspace.lading("validate-consistency").status == 0)
     }
 
     /// Issue 12, defect 4: a dropped table is found (`table_missing`) and reloaded.
-    @Test func aDroppedTableIsFoundAndReloaded() throws {
-        let workspace = try Workspace()
+    @Test(arguments: TestBackend.allCases)
+    func aDroppedTableIsFoundAndReloaded(backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
         try workspace.writeLoadFixture()
         #expect(try workspace.lading("run").status == 0)
         try ConsistencyCLITests.sql(workspace, "warehouse.sqlite", "DROP TABLE orders; DROP TABLE people;")
@@ -72,8 +75,9 @@ import Testing
     /// The state defect 1 left behind (a file staged twice, ledger and table agreeing on
     /// twice the rows) passed every check: `ledger_counts` now sees that the ledger read
     /// more records than the file's last record number, and `--fix` reloads it.
-    @Test func aFileLoadedTwiceWithAnAgreeingLedgerIsFound() throws {
-        let workspace = try threeFiles()
+    @Test(arguments: TestBackend.allCases)
+    func aFileLoadedTwiceWithAnAgreeingLedgerIsFound(backend: TestBackend) throws {
+        let workspace = try threeFiles(backend)
         let a = workspace.url("landing/orders/a.csv")
         try ConsistencyCLITests.sql(workspace, "warehouse.sqlite", """
             INSERT INTO orders SELECT * FROM orders WHERE _source_file = '\(a)';
@@ -82,19 +86,20 @@ import Testing
         let found = try workspace.lading("validate-consistency", "--json")
         #expect(found.status == 1 && found.stdout.contains("\"kind\" : \"ledger_counts\""), "\(found.stdout)")
         #expect(try workspace.lading("fix-inconsistencies").status == 0)
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(DISTINCT id) FROM orders WHERE _source_file = '\(a)'") == ["10|10"])
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT records_read, rows_loaded, checkpoint FROM _lading_loads WHERE source_file = '\(a)'") == ["10|10|10"])
+        #expect(try workspace.query("SELECT count(*), count(DISTINCT id) FROM orders WHERE _source_file = '\(a)'") == ["10|10"])
+        #expect(try workspace.query("SELECT records_read, rows_loaded, checkpoint FROM _lading_loads WHERE source_file = '\(a)'") == ["10|10|10"])
     }
 
     /// A table dropped after one of its files was archived: the others come back, the
     /// archived one is named as lost, never silently.
-    @Test func aDroppedTableWithAnArchivedFileSaysWhatCannotComeBack() throws {
-        let workspace = try threeFiles()
+    @Test(arguments: TestBackend.allCases)
+    func aDroppedTableWithAnArchivedFileSaysWhatCannotComeBack(backend: TestBackend) throws {
+        let workspace = try threeFiles(backend)
         try ConsistencyCLITests.sql(workspace, "warehouse.sqlite", "DROP TABLE orders")
         try FileManager.default.removeItem(atPath: workspace.url("landing/orders/b.csv"))
         let fixed = try workspace.lading("fix-inconsistencies", "--json")
         #expect(fixed.status == 1, "\(fixed.stdout)")
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["20"])
+        #expect(try workspace.query("SELECT count(*) FROM orders") == ["20"])
         #expect(fixed.stdout.contains("b.csv"), "\(fixed.stdout)")
     }
 }
@@ -116,5 +121,25 @@ import Testing
         let aside = try FileManager.default.contentsOfDirectory(atPath: workspace.url("state")).filter { $0.hasPrefix("tracker.sqlite.corrupt-") }
         #expect(aside.count == 2, "\(aside)")
         #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["1"])
+    }
+}
+
+/// The tracker schema dropped or a tracker table damaged on PostgreSQL: the ledger is
+/// the truth, validation says so, and a fix (or the next run) brings every file back as
+/// COMPLETED without loading anything twice.
+@Suite struct PostgresTrackerDamageCLITests {
+    @Test(arguments: ["DROP SCHEMA lading_state CASCADE", "DROP TABLE file_processing_tracker", "DELETE FROM file_processing_tracker"])
+    func aLostTrackerComesBackFromTheLedger(damage: String) throws {
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeLoadFixture()
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.change("state/tracker.sqlite", damage))
+        let found = try workspace.lading("validate-consistency", "--json")
+        #expect(found.status == 1 && found.stdout.contains("ledger_without_completed"), "\(found.stdout)")
+        let fixed = try workspace.lading("validate-consistency", "--fix")
+        #expect(fixed.status == 0, "\(fixed.stdout) \(fixed.stderr)")
+        let rerun = try workspace.lading("run")
+        #expect(rerun.status == 0 && rerun.stdout.contains("0 files loaded"), "nothing loads twice: \(rerun.stdout)")
+        try workspace.expectInvariants()
     }
 }
