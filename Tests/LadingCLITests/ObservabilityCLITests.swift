@@ -6,14 +6,18 @@ import Testing
 @Suite struct ObservabilityCLITests {
     /// Runs relative to now: 6 successes, 2 partial runs that quarantined, 1 failure
     /// in the last 9 hours, and an old success outside a 24-hour window.
-    func seededWorkspace(monitor: String) throws -> Workspace {
-        let workspace = try Workspace()
+    func seededWorkspace(monitor: String, backend: TestBackend) throws -> Workspace {
+        let workspace = try Workspace.make(backend)
         try workspace.writeConfig(extra: "monitor:\n" + monitor)
         #expect(try workspace.lading("run").status == 0)
         var sql = "DELETE FROM runs;"
         func run(_ id: String, hoursAgo: Double, status: String, loaded: Int, quarantined: Int, error: String? = nil) {
-            let start = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-\(Int(hoursAgo * 3600)) seconds')"
-            let end = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-\(Int(hoursAgo * 3600) - 10) seconds')"
+            func ago(_ seconds: Int) -> String {
+                backend == .sqlite ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-\(seconds) seconds')"
+                    : "to_char((now() - interval '\(seconds) seconds') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+            }
+            let start = ago(Int(hoursAgo * 3600))
+            let end = ago(Int(hoursAgo * 3600) - 10)
             sql += """
                 INSERT INTO runs (run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed, rows_loaded, rows_quarantined, error_message)
                 VALUES ('\(id)', \(start), \(end), '\(status)', 1, 'h', 2, \(status == "failed" ? 0 : 2), \(status == "success" ? 0 : 1), \(loaded), \(quarantined), \(error.map { "'\($0)'" } ?? "NULL"));
@@ -24,12 +28,7 @@ import Testing
         run("r8", hoursAgo: 8, status: "partial", loaded: 500, quarantined: 50)
         run("r9", hoursAgo: 9, status: "failed", loaded: 0, quarantined: 0, error: "disk full")
         run("r0", hoursAgo: 30, status: "success", loaded: 99, quarantined: 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [workspace.url("state/tracker.sqlite"), sql]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(try workspace.change("state/tracker.sqlite", sql))
         return workspace
     }
 
@@ -37,8 +36,9 @@ import Testing
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     }
 
-    @Test func monitorReportsRatesAndRaisesTheConfiguredAlerts() throws {
-        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n  max_quarantine_rate: 0.01\n  max_hours_since_success: 26\n")
+    @Test(arguments: TestBackend.allCases)
+    func monitorReportsRatesAndRaisesTheConfiguredAlerts(backend: TestBackend) throws {
+        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n  max_quarantine_rate: 0.01\n  max_hours_since_success: 26\n", backend: backend)
         let result = try workspace.lading("monitor", "--json")
         #expect(result.status == 1, "the quarantine rate is critical: \(result.stdout)")
         let report = json(result.stdout)
@@ -57,12 +57,13 @@ import Testing
         #expect(human.stdout.contains("CRITICAL quarantine_rate"))
     }
 
-    @Test func monitorIsQuietWhenThresholdsHoldAndCriticalWhenSuccessIsOld() throws {
-        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n  max_quarantine_rate: 0.05\n  max_hours_since_success: 26\n")
+    @Test(arguments: TestBackend.allCases)
+    func monitorIsQuietWhenThresholdsHoldAndCriticalWhenSuccessIsOld(backend: TestBackend) throws {
+        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n  max_quarantine_rate: 0.05\n  max_hours_since_success: 26\n", backend: backend)
         let quiet = try workspace.lading("monitor", "--json")
         #expect(quiet.status == 0, "\(quiet.stdout)")
         #expect(json(quiet.stdout)["status"] as? String == "ok")
-        let strict = try seededWorkspace(monitor: "  max_failure_rate: 0.2\n  max_quarantine_rate: 0.05\n  max_hours_since_success: 0.5\n")
+        let strict = try seededWorkspace(monitor: "  max_failure_rate: 0.2\n  max_quarantine_rate: 0.05\n  max_hours_since_success: 0.5\n", backend: backend)
         let alerts = (json(try strict.lading("monitor", "--json").stdout)["alerts"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(alerts == ["failure_rate", "hours_since_success"], "\(alerts)")
         // A window with no runs: no rates, but the last success is still an hour old.
@@ -71,8 +72,9 @@ import Testing
         #expect(narrow["failure_rate"] is NSNull)
     }
 
-    @Test func historyListsRunsNewestFirstWithTheirOutcome() throws {
-        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n")
+    @Test(arguments: TestBackend.allCases)
+    func historyListsRunsNewestFirstWithTheirOutcome(backend: TestBackend) throws {
+        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n", backend: backend)
         let result = try workspace.lading("history", "--limit", "3", "--json")
         #expect(result.status == 0)
         let runs = json(result.stdout)["runs"] as? [[String: Any]] ?? []
@@ -87,8 +89,9 @@ import Testing
 
 @Suite struct MetricsCLITests {
     /// The metrics file has SPEC §8's series and passes `promtool check metrics`.
-    @Test func theMetricsFileIsValidPrometheusText() throws {
-        let workspace = try Workspace()
+    @Test(arguments: TestBackend.allCases)
+    func theMetricsFileIsValidPrometheusText(backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
         try workspace.writeConfig(tables: ["orders", "we\"ird"], extra: "max_bad_record_ratio: 0.5\n")
         try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n2\n3,ok\n")
         let result = try workspace.lading("run", "--metrics-file", "metrics/lading.prom")

@@ -53,9 +53,9 @@ import Glibc
 
     /// SIGINT in the middle of a staged append and SIGTERM between SCD2 files: exit
     /// 130/143, lock released, and the rerun gives every row exactly once.
-    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
-    func aSignalMidLoadThenARerun(signal: Int32, expected: Int32) throws {
-        let workspace = try Workspace()
+    @Test(arguments: [(SIGINT, Int32(130), TestBackend.sqlite), (SIGTERM, Int32(143), .sqlite), (SIGTERM, Int32(143), .postgres)])
+    func aSignalMidLoadThenARerun(signal: Int32, expected: Int32, backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
         try workspace.writeLoadFixture()
         var big = "order_id,amount,note\n"
         for index in 0..<60_000 { big += "\(900_000 + index),1.5,\"big \(index)\"\n" }
@@ -64,7 +64,7 @@ import Glibc
         // lands in the middle of a staged load on any machine.
         let process = try start(workspace, environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "20"])
         #expect(wait { workspace.read("stderr.log")?.contains("test pause at checkpoint") == true })
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM _lading_loads WHERE status = 'partial'") == ["1"])
+        #expect(try workspace.query("SELECT count(*) FROM _lading_loads WHERE status = 'partial'") == ["1"])
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == expected, "\(workspace.read("stderr.log") ?? "")")
@@ -73,7 +73,7 @@ import Glibc
         #expect(history.stdout.contains("\"failed\"") || history.stdout.contains("\"interrupted\""), "\(history.stdout)")
         #expect(try workspace.lading("run").status == 0)
         try workspace.expectInvariants(completeLoads: 9)
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(DISTINCT order_id) FROM orders WHERE note LIKE 'big %'") == ["60000|60000"])
+        #expect(try workspace.query("SELECT count(*), count(DISTINCT order_id) FROM orders WHERE note LIKE 'big %'") == ["60000|60000"])
     }
 }
 
