@@ -215,4 +215,35 @@ import Glibc
         #expect(try workspace.lading("status").stdout.contains("Lock: free"))
         #expect(try workspace.lading("run").status == 0)
     }
+
+    /// Fencing (SPEC §9, I5): a run whose lock session ended (`force-unlock`, a
+    /// terminated session) commits nothing more once another run holds the lock; it
+    /// says "lock lost" and exits 1, and every row lands once.
+    @Test(arguments: ["force-unlock", "terminate"])
+    func aRunThatLostItsLockCannotCommit(how: String) throws {
+        let server = try PostgresServer.shared()
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeLoadFixture()
+        guard let dsn = workspace.marker?.dsn else { return }
+        let signals = SignalCLITests()
+        let first = try signals.start(workspace, environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "3"])
+        defer { if first.isRunning { first.terminate() } }
+        #expect(signals.wait { (try? workspace.query("SELECT count(*) FROM _lading_loads WHERE status = 'partial' AND checkpoint >= 300")) == ["1"] },
+                "the first run never reached its third checkpoint")
+        if how == "force-unlock" {
+            #expect(try workspace.lading("force-unlock", "--yes").status == 0)
+        } else {
+            try server.psql(dsn: dsn, sql: """
+                SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """)
+        }
+        let second = try workspace.lading("run")
+        #expect(second.status == 0, "\(second.stderr)")
+        first.waitUntilExit()
+        let log = workspace.read("stderr.log") ?? ""
+        #expect(first.terminationStatus == 1 && log.contains("lock lost"), "\(first.terminationStatus): \(log)")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.expectInvariants()
+    }
 }

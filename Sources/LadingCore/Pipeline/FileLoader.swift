@@ -119,6 +119,10 @@ struct FileLoader {
                                rowsQuarantined: result.rowsQuarantined, bytesRead: result.bytesRead, durationSeconds: seconds,
                                rowsPerSecond: seconds > 0 ? Double(result.rowsLoaded) / seconds : 0, resumed: result.resumed,
                                scd2: result.scd2)
+        } catch let error as LockError {
+            // Fenced (SPEC §9): the lock is someone else's now, and so is this file.
+            log.error("lock lost: stopping without touching the file's state", metadata: ["error": "\(error.message)"])
+            throw error
         } catch let error as LoadError {
             if case .interrupted = error {
                 try? tracker.releaseOrphan(table: table.name, file: file.path, deadRunID: runID)

@@ -123,7 +123,7 @@ public struct RunPipeline {
         switch error {
         case .heldByLiveRun(let info, _): holder = info.holderDescription
         case .unreadableAndRecent: holder = "a run that is writing its lock file"
-        case .io: return
+        case .io, .lost: return
         }
         // Without a tracker yet there is no history to count in, and a refused run
         // changes nothing.

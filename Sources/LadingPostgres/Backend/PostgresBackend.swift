@@ -62,12 +62,19 @@ public struct PostgresBackend: StoreBackend {
         try exists(config, schema: config.warehouse.stateSchema, table: "file_processing_tracker")
     }
 
+    /// Which held run lock (and fence) a warehouse or tracker of this process belongs to.
+    private func identity(_ config: LadingConfig) -> String {
+        (config.warehouse.dsn ?? "") + "\u{1F}" + config.warehouse.stateSchema
+    }
+
     public func openWarehouse(_ config: LadingConfig, readOnly: Bool) throws -> any Warehouse {
-        try PostgresWarehouse(connection: try connect(config), schema: config.warehouse.schema, readOnly: readOnly)
+        try PostgresWarehouse(connection: try connect(config), schema: config.warehouse.schema, readOnly: readOnly,
+                              fence: readOnly ? nil : PostgresFence.current(for: identity(config)))
     }
 
     public func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
-        try PostgresTracker(connection: try connect(config), schema: config.warehouse.stateSchema, clock: clock, readOnly: readOnly)
+        try PostgresTracker(connection: try connect(config), schema: config.warehouse.stateSchema, clock: clock, readOnly: readOnly,
+                            fence: readOnly ? nil : PostgresFence.current(for: identity(config)))
     }
 
     /// A tracker schema whose tables cannot be read is renamed aside, never dropped.
@@ -84,7 +91,8 @@ public struct PostgresBackend: StoreBackend {
     public func limitWarehouseSize(_ warehouse: any Warehouse, pages: Int) throws {}
 
     public func acquireRunLock(_ config: LadingConfig, runID: String, environment: Environment, logger: Logger) throws -> any RunGuard {
-        try PostgresRunLock.acquire(connection: try connect(config), stateSchema: config.warehouse.stateSchema, location: lockLocation(config),
+        try PostgresRunLock.acquire(connection: try connect(config), identity: identity(config), stateSchema: config.warehouse.stateSchema,
+                                    location: lockLocation(config),
                                     runID: runID, timeoutMinutes: config.timeoutMinutes, environment: environment, logger: logger)
     }
 

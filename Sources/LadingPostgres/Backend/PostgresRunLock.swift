@@ -12,6 +12,7 @@ final class PostgresRunLock: RunGuard {
     private let db: PGConnection
     private let key: (Int32, Int32)
     private let logger: Logger
+    private let identity: String
 
     /// The two 32-bit halves of the lock: a constant for lading, a hash of the schema.
     static func key(for stateSchema: String) -> (Int32, Int32) {
@@ -23,7 +24,7 @@ final class PostgresRunLock: RunGuard {
         return (0x4C41, Int32(bitPattern: hash & 0x7FFF_FFFF))
     }
 
-    static func acquire(connection: PGConnection, stateSchema: String, location: String, runID: String, timeoutMinutes: Double,
+    static func acquire(connection: PGConnection, identity: String, stateSchema: String, location: String, runID: String, timeoutMinutes: Double,
                         environment: Environment, logger: Logger) throws -> PostgresRunLock {
         let key = Self.key(for: stateSchema)
         try PostgresSession.createSchema(stateSchema, on: connection, statements: [Self.holderTable(stateSchema)])
@@ -40,17 +41,23 @@ final class PostgresRunLock: RunGuard {
                 timeout_at = excluded.timeout_at, run_id = excluded.run_id
             """, [String(environment.process.processID), environment.process.hostname, Timestamp.iso8601(now),
                   Timestamp.iso8601(now.addingTimeInterval(timeoutMinutes * 60)), runID])
+        // Transactions of an earlier holder that passed their fence check finish first.
+        try PostgresFence.drain(connection, key: key)
+        let pid = try connection.rows("SELECT pg_backend_pid()").first?.first.flatMap { $0 } ?? ""
+        PostgresFence.register(PostgresFence(lockPID: pid, key: key, location: location), for: identity)
         FaultPoint.afterLockWritten.hit()
-        return PostgresRunLock(db: connection, key: key, logger: logger)
+        return PostgresRunLock(db: connection, key: key, logger: logger, identity: identity)
     }
 
-    private init(db: PGConnection, key: (Int32, Int32), logger: Logger) {
+    private init(db: PGConnection, key: (Int32, Int32), logger: Logger, identity: String) {
         self.db = db
         self.key = key
         self.logger = logger
+        self.identity = identity
     }
 
     func release() {
+        PostgresFence.unregister(identity)
         FaultPoint.beforeLockRelease.hit()
         do {
             _ = try db.rows("SELECT pg_advisory_unlock($1::int4, $2::int4)", [String(key.0), String(key.1)])

@@ -12,6 +12,9 @@ public final class PostgresTracker: FileTracker {
     /// A read-only open of a database where no run created the tracker yet: every read
     /// is empty, as with a missing SQLite tracker file.
     private let missing: Bool
+    /// Checked before each writing transaction commits (nil for read-only opens).
+    private let fence: PostgresFence?
+    private var depth = 0
     public var location: String { "schema \"\(schema)\" of \(db.target)" }
 
     static let columns = """
@@ -20,9 +23,10 @@ public final class PostgresTracker: FileTracker {
         records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at
         """
 
-    init(connection: PGConnection, schema: String, clock: any WallClock, readOnly: Bool) throws {
+    init(connection: PGConnection, schema: String, clock: any WallClock, readOnly: Bool, fence: PostgresFence?) throws {
         db = connection
         self.schema = schema
+        self.fence = fence
         self.clock = clock
         try PostgresSession.prepare(db, readOnly: readOnly)
         if readOnly {
@@ -318,7 +322,23 @@ public final class PostgresTracker: FileTracker {
     }
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try db.transaction(body)
+        depth += 1
+        defer { depth -= 1 }
+        let outermost = depth == 1
+        do {
+            return try db.transaction {
+                let result = try body()
+                if outermost { try fence?.check(db) }
+                return result
+            }
+        } catch let error as LockError {
+            throw error
+        } catch {
+            // A failure of a fenced run (its staging dropped by the run that took its
+            // files over, a transition refused) is reported as the lost lock it comes from.
+            if outermost, let fence { try fence.checkStillHeld(db) }
+            throw error
+        }
     }
 
     /// The tracker's tables answer (see `PostgresWarehouse.integrityProblems`).

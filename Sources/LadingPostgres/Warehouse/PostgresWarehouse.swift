@@ -15,11 +15,15 @@ import LadingSupport
 public final class PostgresWarehouse: Warehouse {
     let db: PGConnection
     let schema: String
+    /// Checked before each writing transaction commits (nil for read-only opens).
+    private let fence: PostgresFence?
+    private var depth = 0
     public var location: String { "schema \"\(schema)\" of \(db.target)" }
 
-    init(connection: PGConnection, schema: String, readOnly: Bool) throws {
+    init(connection: PGConnection, schema: String, readOnly: Bool, fence: PostgresFence?) throws {
         db = connection
         self.schema = schema
+        self.fence = fence
         try PostgresSession.prepare(db, readOnly: readOnly)
         if !readOnly {
             try PostgresSession.createSchema(schema, on: db, statements: PostgresWarehouseSchema.create(schema))
@@ -406,7 +410,23 @@ public final class PostgresWarehouse: Warehouse {
     }
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try db.transaction(body)
+        depth += 1
+        defer { depth -= 1 }
+        let outermost = depth == 1
+        do {
+            return try db.transaction {
+                let result = try body()
+                if outermost { try fence?.check(db) }
+                return result
+            }
+        } catch let error as LockError {
+            throw error
+        } catch {
+            // A failure of a fenced run (its staging dropped by the run that took its
+            // files over, a transition refused) is reported as the lost lock it comes from.
+            if outermost, let fence { try fence.checkStillHeld(db) }
+            throw error
+        }
     }
 
     /// PostgreSQL has no `integrity_check` twin that a client can run on any server

@@ -7,6 +7,10 @@ public enum LockError: LadingError {
     case unreadableAndRecent(path: String, detail: String)
     /// The lock file or its folder could not be created or written.
     case io(path: String, operation: String, errno: Int32)
+    /// The lock this run held is gone (its session ended: `force-unlock`, a terminated
+    /// session, a server restart): the run stops before committing anything more, and
+    /// leaves its files to whoever holds the lock now (fencing, SPEC §9).
+    case lost(path: String, detail: String)
 
     public var message: String {
         switch self {
@@ -16,6 +20,8 @@ public enum LockError: LadingError {
             return "the lock file \(path) is not a valid lading lock (\(detail)) and is younger than timeout_minutes, so a run may still be starting; try again later, or remove it with 'lading force-unlock' if no run is active"
         case .io(let path, let operation, let code):
             return "cannot \(operation) the lock file \(path): \(String(cString: strerror(code)))"
+        case .lost(let path, let detail):
+            return "lock lost: this run no longer holds \(path) (\(detail)); it committed nothing more and stopped, and the next run (or the one holding the lock now) takes its files over"
         }
     }
 
@@ -23,13 +29,14 @@ public enum LockError: LadingError {
         switch self {
         case .heldByLiveRun, .unreadableAndRecent: return .lockHeld
         case .io: return .ioError
+        case .lost: return .completedWithFailures
         }
     }
 
     public var kind: ErrorKind {
         switch self {
         case .heldByLiveRun, .unreadableAndRecent: return .transient
-        case .io: return .system
+        case .io, .lost: return .system
         }
     }
 }
