@@ -1,4 +1,7 @@
 import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// One PostgreSQL connection, the sole owner of a libpq `PGconn`.
@@ -153,7 +156,9 @@ package final class PGConnection {
         // statement: outside a transaction, connect again, so a retry of the failed work
         // starts on a working connection. Inside one, never: the rest of a transaction
         // the server already rolled back must fail, not commit piece by piece.
-        if PQstatus(handle) == CONNECTION_BAD, openTransactions == 0 {
+        // Reading what the server sent meanwhile (a non-blocking read) finds a session it
+        // ended while this one was idle (idle_session_timeout, a terminated backend).
+        if openTransactions == 0, PQstatus(handle) == CONNECTION_BAD || Self.serverClosed(handle) {
             PQreset(handle)
             guard PQstatus(handle) == CONNECTION_OK else {
                 throw PGError.connectionFailed(target: target, kind: .transient, reason: Self.trimmed(String(cString: PQerrorMessage(handle))))
@@ -161,6 +166,16 @@ package final class PGConnection {
             try onReconnect?(self)
         }
         return handle
+    }
+
+    /// True when the server closed an idle session: libpq reads what it sent (its
+    /// goodbye), then a peek at the socket sees the end of the stream.
+    private static func serverClosed(_ handle: OpaquePointer) -> Bool {
+        if PQconsumeInput(handle) == 0 || PQstatus(handle) == CONNECTION_BAD { return true }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return true }
+        var byte: UInt8 = 0
+        return recv(socket, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0
     }
 
     /// The error for a failed result (or a nil one: libpq could not even send), with
