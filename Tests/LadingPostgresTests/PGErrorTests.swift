@@ -155,4 +155,18 @@ import Testing
         #expect(try db.psql("SELECT count(*) FROM t") == "0", "nothing of the transaction committed")
         #expect(try victim.rows("SELECT 1") == [["1"]])
     }
+
+    /// Adversarial finding F3: an unencoded `@` or `/` in a URI's password makes libpq
+    /// split the URI in the wrong place, and pieces of the password land in the host,
+    /// port or database it reports; none of them may reach a message.
+    @Test(arguments: ["ab/cd@efgh", "Pa@ss:w0rd", "Tr0ub4dor&3@x", "s3cret/with@sl"])
+    func piecesOfAPasswordNeverReachAConnectionError(password: String) throws {
+        let server = try PostgresServer.shared()
+        let error = try pgError { _ = try PGConnection(conninfo: "postgresql://loader:\(password)@127.0.0.1:\(server.port)/postgres") }
+        let text = error.description
+        for piece in password.split(whereSeparator: { "/@:&".contains($0) }) where piece.count >= 3 {
+            #expect(!text.contains(piece), "'\(piece)' of the password shows in: \(text)")
+        }
+        #expect(!text.contains(password))
+    }
 }

@@ -58,7 +58,8 @@ package final class PGConnection {
         guard PQstatus(connection) == CONNECTION_OK else {
             let reason = PGDSN.scrub(Self.trimmed(String(cString: PQerrorMessage(connection))), dsn: dsn)
             PQfinish(connection)
-            throw PGError.connectionFailed(target: target, kind: PGErrorKind(connectFailure: reason), reason: reason)
+            throw PGError.connectionFailed(target: PGDSN.shownTarget(target, dsn: dsn), kind: PGErrorKind(connectFailure: reason),
+                                           reason: PGDSN.shownReason(reason, dsn: dsn))
         }
         let encoding = PQparameterStatus(connection, "client_encoding").map { String(cString: $0) } ?? "unknown"
         guard encoding == "UTF8" else {

@@ -82,6 +82,31 @@ package enum PGDSN {
         return result
     }
 
+    /// A DSN with a password in it that libpq could not use may have been split at the
+    /// wrong place (an unencoded `@` or `/` in a URI's password puts pieces of it in the
+    /// host, port or database): only values the masked DSN shows are named then.
+    package static func shownTarget(_ target: PGTarget, dsn: String) -> PGTarget {
+        guard !passwordSpans(Array(dsn.utf8)).isEmpty else { return target }
+        let visible = masked(dsn)
+        func shown(_ value: String) -> String { value.isEmpty || visible.contains(value) ? value : "?" }
+        return PGTarget(host: shown(target.host), port: shown(target.port), database: shown(target.database), user: shown(target.user))
+    }
+
+    /// libpq's connection option names, which its messages quote and which are no secret.
+    private static let optionNames: Set<String> = ["host", "hostaddr", "port", "dbname", "user", "password", "sslmode",
+                                                   "connect_timeout", "application_name", "options", "service"]
+
+    /// libpq's connection complaint for such a DSN: every quoted excerpt the masked DSN
+    /// does not show is hidden, since it may hold a piece of the password.
+    package static func shownReason(_ reason: String, dsn: String) -> String {
+        guard !passwordSpans(Array(dsn.utf8)).isEmpty else { return reason }
+        let visible = masked(dsn)
+        let parts = reason.split(separator: "\"", omittingEmptySubsequences: false).map(String.init)
+        return parts.enumerated().map { index, part in
+            index % 2 == 1 && !part.isEmpty && !visible.contains(part) && !optionNames.contains(part) ? "***" : part
+        }.joined(separator: "\"")
+    }
+
     // MARK: - Finding passwords
 
     /// Byte ranges of password values, in order and not overlapping.
