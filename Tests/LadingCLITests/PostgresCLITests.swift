@@ -246,4 +246,44 @@ import Glibc
         #expect(try workspace.lading("run").status == 0)
         try workspace.expectInvariants()
     }
+
+    /// Adversarial findings F5 and F7: a file column named like a PostgreSQL system
+    /// column is renamed (as one named like an audit column is); a column name over
+    /// 63 bytes fails its file with a data error, never silently cut.
+    @Test func systemColumnNamesAreRenamedAndLongColumnNamesFailTheFile() throws {
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeConfig(tables: ["orders", "wide"])
+        try workspace.write("landing/orders/a.csv", "id,xmin,ctid,TableOid\n1,2,3,4\n")
+        let long = String(repeating: "c", count: 64)
+        try workspace.write("landing/wide/a.csv", "id,\(long)\n1,2\n")
+        let run = try workspace.lading("run")
+        #expect(run.status == 1, "\(run.stdout)")
+        #expect(try workspace.query("SELECT id, xmin_2, ctid_2 FROM orders") == ["1|2|3"])
+        #expect(run.stdout.contains("63"), "\(run.stdout)")
+        #expect(try workspace.trackerQuery("SELECT error_type FROM file_processing_tracker WHERE table_name = 'wide'") == ["data"])
+    }
+
+    /// Adversarial findings F6 and F8: a role given only prepared schemas needs no CREATE
+    /// on the database; a read-only database stops the run with 74 (as a read-only disk).
+    @Test func preparedSchemasNeedNoDatabasePrivilegeAndAReadOnlyDatabaseIs74() throws {
+        let server = try PostgresServer.shared()
+        let workspace = try Workspace.make(.postgres)
+        guard let dsn = workspace.marker?.dsn else { return }
+        let role = PostgresServer.uniqueName(prefix: "limited")
+        try server.psql(dsn: dsn, sql: """
+            CREATE ROLE \(role) LOGIN; CREATE SCHEMA dw AUTHORIZATION \(role); CREATE SCHEMA lading_state AUTHORIZATION \(role)
+            """)
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        let config = workspace.read("lading.yaml") ?? ""
+        try workspace.write("lading.yaml", config.replacingOccurrences(of: "user=postgres", with: "user=\(role)"))
+        let limited = try workspace.lading("run")
+        #expect(limited.status == 0, "\(limited.stderr)")
+        try workspace.write("lading.yaml", config)
+        let database = (dsn.components(separatedBy: "dbname=").last ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        try server.psql(dsn: dsn, sql: "ALTER DATABASE \(database) SET default_transaction_read_only = on")
+        try workspace.write("landing/orders/b.csv", "id\n2\n")
+        let readOnly = try workspace.lading("run")
+        #expect(readOnly.status == 74, "\(readOnly.stderr)")
+    }
 }

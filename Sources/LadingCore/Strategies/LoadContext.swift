@@ -56,7 +56,7 @@ public struct LoadContext {
         }
         let plan = ColumnPlan.make(readerColumns: columns, existing: existing, declared: table.columns,
                                    inferred: { needsSample ? inference.type(of: $0) : nil },
-                                   observed: { mayWiden ? inference.observedType(of: $0) : nil }, reserved: reserved)
+                                   observed: { mayWiden ? inference.observedType(of: $0) : nil }, reserved: reserved + warehouse.reservedColumnNames)
         if !plan.widened.isEmpty, table.schemaEvolution == .fail {
             throw LoadError.schemaChanged(file: path, table: table.name, newColumns: plan.widened.map { "\($0.name) as \($0.type.rawValue)" })
         }
@@ -123,7 +123,7 @@ extension LoadContext {
             throw LoadError.schemaChanged(file: file, table: table.name, newColumns: names)
         }
         let extra = ColumnPlan.make(readerColumns: plan.names + names, existing: [], declared: table.columns,
-                                    inferred: { _ in nil }, reserved: reserved)
+                                    inferred: { _ in nil }, reserved: reserved + warehouse.reservedColumnNames)
         for index in plan.names.count..<extra.names.count {
             plan.names.append(extra.names[index])
             plan.types.append(extra.types[index])

@@ -1,3 +1,4 @@
+import Foundation
 import LadingSupport
 
 /// SPEC §9 and §7: a refused password, a missing database or role, or a DSN that does
@@ -5,7 +6,10 @@ import LadingSupport
 /// connection is transient (retried, then exit 1); a full disk on the server stops the
 /// run (74). Never 70: the server's trouble is not lading's bug.
 extension PGError: LadingError {
-    package var message: String { description }
+    /// One line (SPEC §8 logs): libpq's multi-line hints and SQL excerpts are joined.
+    package var message: String {
+        description.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
 
     package var exitStatus: ExitStatus {
         if isIOFailure { return .ioError }
@@ -22,10 +26,10 @@ extension PGError: LadingError {
         }
     }
 
-    /// 53100 disk full, 53xxx out of resources, 58030 I/O error: every later write
-    /// would meet them too.
+    /// 53100 disk full, 58030 I/O error, 25006 a read-only database (or a standby):
+    /// every later write would meet them too (74, as a full or read-only disk on SQLite).
     package var isIOFailure: Bool {
         guard let state = sqlState else { return false }
-        return state == "53100" || state == "58030"
+        return state == "53100" || state == "58030" || state == "25006"
     }
 }

@@ -21,6 +21,10 @@ package enum PGErrorKind: String, Sendable, CaseIterable {
         switch sqlState {
         case "57P01", "57P02", "57P03", "40001", "40P01", "55P03": self = .transient
         case "42501", "3D000", "3F000": self = .configuration
+        // 25006: a read-only database or a hot standby; 54000: a row or a statement
+        // above the server's limits (a file too wide): the data's fault.
+        case "25006": self = .system
+        case "54000": self = .data
         default:
             switch sqlState.prefix(2) {
             case "08": self = .transient

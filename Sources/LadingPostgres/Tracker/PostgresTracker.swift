@@ -341,10 +341,24 @@ public final class PostgresTracker: FileTracker {
         }
     }
 
-    /// The tracker's tables answer (see `PostgresWarehouse.integrityProblems`).
+    /// Every tracker table with every column lading reads: a table dropped or altered by
+    /// hand makes the tracker damaged, so it is set aside and rebuilt from the ledger
+    /// (SPEC §7), as a SQLite tracker file that fails its integrity check is.
     public func integrityProblems() throws -> [String]? {
         guard !missing else { return nil }
-        _ = try db.rows("SELECT count(*) FROM \(files)")
-        return nil
+        var found: [String: Set<String>] = [:]
+        for row in try db.rows("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1", [schema]) {
+            found[row[0] ?? "", default: []].insert(row[1] ?? "")
+        }
+        var problems: [String] = []
+        for (table, columns) in PostgresTrackerSchema.requiredColumns.sorted(by: { $0.key < $1.key }) {
+            guard let present = found[table] else {
+                problems.append("table \(table) is missing")
+                continue
+            }
+            let lacking = columns.filter { !present.contains($0) }
+            if !lacking.isEmpty { problems.append("table \(table) lacks \(lacking.joined(separator: ", "))") }
+        }
+        return problems.isEmpty ? nil : problems
     }
 }

@@ -1,7 +1,18 @@
+import Foundation
+
 /// The tracker's tables in `state_schema` (SPEC §9), the columns of the SQLite tracker's
 /// schema version 3. A `schema_version` row lets later versions migrate.
 enum PostgresTrackerSchema {
     static let currentVersion = 3
+
+    /// The columns each table must have for the tracker to be usable.
+    static let requiredColumns: [String: [String]] = [
+        "file_processing_tracker": PostgresTracker.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
+        "runs": PostgresWarehouse.runColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } + ["seq"],
+        "run_files": ["run_id", "table_name", "file_path", "status", "records_read", "rows_loaded", "rows_quarantined", "error_type", "error_message", "scd2"],
+        "circuit_breakers": ["table_name", "opened_at", "consecutive_failures", "run_id"],
+        "schema_version": ["version"],
+    ]
 
     static func create(_ schema: String) -> [String] {
         let q = { PGName.qualified(schema, $0) }

@@ -19,7 +19,11 @@ enum PostgresSession {
     static func createSchema(_ schema: String, on db: PGConnection, statements: [String]) throws {
         try db.transaction {
             try db.run("SELECT pg_advisory_xact_lock(hashtext($1))", ["lading schema " + schema])
-            try db.execute("CREATE SCHEMA IF NOT EXISTS \(PGName.quote(schema))")
+            // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
+            // exists: a role given only a prepared schema must not need it.
+            if try db.rows("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", [schema]).first?.first != "t" {
+                try db.execute("CREATE SCHEMA \(PGName.quote(schema))")
+            }
             for statement in statements { try db.execute(statement) }
         }
     }

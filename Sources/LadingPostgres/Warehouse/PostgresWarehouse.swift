@@ -19,6 +19,8 @@ public final class PostgresWarehouse: Warehouse {
     private let fence: PostgresFence?
     private var depth = 0
     public var location: String { "schema \"\(schema)\" of \(db.target)" }
+    /// PostgreSQL's system columns: a table cannot have a column of these names.
+    public var reservedColumnNames: [String] { ["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"] }
 
     init(connection: PGConnection, schema: String, readOnly: Bool, fence: PostgresFence?) throws {
         db = connection
@@ -132,6 +134,7 @@ public final class PostgresWarehouse: Warehouse {
     }
 
     public func ensureTable(_ table: String, columns: [TableConfig.Column], scd2: SCD2Layout?) throws {
+        try checkNames(columns, of: table)
         let existing = try self.columns(of: table)
         if !(try tableExists(table)) {
             let total = columns.count + (scd2 == nil ? 0 : 3) + WarehouseNames.auditColumns.count
@@ -245,6 +248,13 @@ public final class PostgresWarehouse: Warehouse {
         // Plain, not UNLOGGED: a checkpoint points at these rows, and an unlogged table is
         // emptied by a server crash.
         try db.execute("CREATE TABLE \(q(name)) AS SELECT * FROM \(q(table)) WHERE false")
+    }
+
+    /// A column name PostgreSQL would cut (and so could merge with another) fails the file.
+    private func checkNames(_ columns: [TableConfig.Column], of table: String) throws {
+        if let long = columns.first(where: { $0.name.utf8.count > PGName.maxBytes }) {
+            throw WarehouseError.columnNameTooLong(table: table, column: long.name, limit: PGName.maxBytes)
+        }
     }
 
     public func addColumns(_ columns: [TableConfig.Column], to staging: String) throws {

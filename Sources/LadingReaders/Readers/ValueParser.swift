@@ -166,9 +166,16 @@ public enum ValueParser {
         return hour < 24 && minute < 60 && second < 60 && isValidDate(year, month, day)
     }
 
+    /// The first and last instants whose UTC text has a four-digit year from 0001: an
+    /// offset can move `0001-01-01T00:00:00+01:00` into year 0, which PostgreSQL rejects
+    /// and ISO 8601 readers disagree on, so such a value is a bad record on every backend.
+    private static let firstInstant = Timestamp.epochSeconds(year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0)
+    private static let lastInstant = Timestamp.epochSeconds(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59)
+
     private static func format(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
-                               fraction: [UInt8]?, offsetSeconds: Int) -> String {
+                               fraction: [UInt8]?, offsetSeconds: Int) -> String? {
         let epoch = Timestamp.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) - offsetSeconds
+        guard epoch >= firstInstant, epoch <= lastInstant else { return nil }
         var text = Timestamp.iso8601(seconds: epoch, nanoseconds: 0, fractionDigits: 0)
         if let fraction {
             text.removeLast()

@@ -19,6 +19,8 @@ import LadingStore
 public final class SQLiteWarehouse: Warehouse {
     public let path: String
     public var location: String { path }
+    /// SQLite lets a table column shadow `rowid`.
+    public var reservedColumnNames: [String] { [] }
     let db: Connection
     /// Binds batches straight from their arena; kept so its audit buffer is reused.
     private let inserter = BatchInserter()

@@ -17,6 +17,10 @@ public protocol Warehouse: LedgerStore {
 
     // MARK: Tables and the column catalog
 
+    /// Column names the database keeps for itself (PostgreSQL's `xmin`, `ctid`, ...): a
+    /// file column of that name is renamed like one named after an audit column.
+    var reservedColumnNames: [String] { get }
+
     /// Column names and lading types of a target table, in order (empty when unknown).
     func columns(of table: String) throws -> [TableConfig.Column]
     /// Creates the target table, or adds the given new columns to it (NULL in earlier

@@ -38,6 +38,11 @@ import Testing
         #expect(with("2026-11-01 10:15:00.5+02:00") { ValueParser.timestamp($0) } == "2026-11-01T08:15:00.500000Z")
         #expect(with("2026-11-01") { ValueParser.timestamp($0) } == "2026-11-01T00:00:00Z")
         #expect(with("2026-13-01T00:00:00Z") { ValueParser.timestamp($0) } == nil)
+        // An offset moving an instant out of years 0001–9999 makes it a bad record
+        // (PostgreSQL has no year 0; issue 14 adversarial finding F4).
+        #expect(with("0001-01-01T00:00:00+01:00") { ValueParser.timestamp($0) } == nil)
+        #expect(with("0001-01-01T01:00:00+01:00") { ValueParser.timestamp($0) } == "0001-01-01T00:00:00Z")
+        #expect(with("9999-12-31T23:00:00-02:00") { ValueParser.timestamp($0) } == nil)
     }
 
     /// The loader stores a canonical timestamp as it is; that must be exactly what the
