@@ -27,7 +27,7 @@ struct ForceUnlockCommand: ParsableCommand {
             let description: String
             switch state {
             case .absent:
-                Output.print("No lock file at \(lockPath); nothing to do.")
+                Output.print("No lock held at \(lockPath); nothing to do.")
                 return .success
             case .held(let info, let staleReason):
                 description = "Lock \(lockPath) held by \(info.holderDescription): " + (staleReason.map { "stale (\($0))" } ?? "ALIVE — removing it lets a second run start beside it")
