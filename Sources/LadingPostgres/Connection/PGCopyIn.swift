@@ -114,7 +114,7 @@ package final class PGCopyIn {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let length = min(bytes.count - offset, 64 * 1024 * 1024)
+            let length = min(bytes.count - offset, Self.flushThreshold)
             let sent = (base + offset).withMemoryRebound(to: CChar.self, capacity: length) {
                 PQputCopyData(handle, $0, Int32(length))
             }

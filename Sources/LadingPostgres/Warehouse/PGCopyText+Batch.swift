@@ -3,8 +3,8 @@ import LadingStore
 extension PGCopyText {
     /// One row of a batch in COPY text format: its cells (missing trailing cells NULL, as
     /// a record shorter than the header gives), then `trailing` fields already encoded
-    /// (the audit values, or an SCD2 stage's line number).
-    mutating func appendRow(of batch: RecordBatch, _ row: Int, width: Int, trailing: [[UInt8]]) {
+    /// (the audit values), then the record's line number when asked (an SCD2 stage's).
+    mutating func appendRow(of batch: RecordBatch, _ row: Int, width: Int, trailing: [[UInt8]], line: Int? = nil) {
         var written = 0
         for cell in batch.cells(ofRow: row) {
             switch cell.kind {
@@ -24,6 +24,7 @@ extension PGCopyText {
             written += 1
         }
         for field in trailing { field.withUnsafeBytes { appendField($0) } }
+        if let line { appendInteger(Int64(line)) }
         endRow()
     }
 

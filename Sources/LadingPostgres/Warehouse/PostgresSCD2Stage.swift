@@ -33,10 +33,8 @@ final class PostgresSCD2Stage: SCD2Stage {
 
     func insert(_ batch: RecordBatch, width: Int) throws {
         guard batch.rowCount > 0 else { return }
-        try warehouse.copy(into: stage, columns: Array(columns.prefix(width)) + ["_line"]) { text in
-            for row in 0..<batch.rowCount {
-                text.appendRow(of: batch, row, width: width, trailing: [Array(String(batch.rowLines[row]).utf8)])
-            }
+        try warehouse.copy(into: stage, columns: Array(columns.prefix(width)) + ["_line"], rowCount: batch.rowCount) { text, row in
+            text.appendRow(of: batch, row, width: width, trailing: [], line: batch.rowLines[row])
         }
     }
 

@@ -267,17 +267,25 @@ public final class PostgresWarehouse: Warehouse {
         guard batch.rowCount > 0 else { return }
         let names = columns + (audit == nil ? [] : WarehouseNames.auditColumns)
         let trailing = audit.map { $0.values.map { Array($0.utf8) } } ?? []
-        try copy(into: q(table), columns: names) { text in
-            for row in 0..<batch.rowCount { text.appendRow(of: batch, row, width: columns.count, trailing: trailing) }
+        try copy(into: q(table), columns: names, rowCount: batch.rowCount) { text, row in
+            text.appendRow(of: batch, row, width: columns.count, trailing: trailing)
         }
     }
 
-    /// One `COPY … FROM STDIN`, streamed in slices so a large batch never sits in memory twice.
-    func copy(into target: String, columns: [String], rows: (inout PGCopyText) throws -> Void) throws {
+    /// One `COPY … FROM STDIN`, streamed in slices of about `PGCopyIn.flushThreshold`
+    /// bytes as they are encoded, so the server inserts while the rest is encoded and a
+    /// large batch never sits in memory twice.
+    func copy(into target: String, columns: [String], rowCount: Int, row: (inout PGCopyText, Int) throws -> Void) throws {
         let stream = try db.beginCopy("COPY \(target) (\(columns.map(PGName.quote).joined(separator: ", "))) FROM STDIN")
         do {
             var text = PGCopyText()
-            try rows(&text)
+            for index in 0..<rowCount {
+                try row(&text, index)
+                if text.count >= PGCopyIn.flushThreshold {
+                    try stream.send(text)
+                    text.removeAll()
+                }
+            }
             try stream.send(text)
             _ = try stream.finish()
         } catch {
