@@ -101,6 +101,12 @@ def main():
             return folder
         run_cmd = lambda side: lambda folder: [tool(side, "lading"), "run", "--config", os.path.join(folder, "lading.yaml"), "--log-level", "error"]
         paired("5,000 small files, first run", max(2, args.rounds // 2), run_cmd("base"), run_cmd("head"), small_setup)
+        # The no-op rerun: each build reruns over its own completed state, many times.
+        loaded = {side: small_setup(side) for side in bins}
+        for side in bins:
+            run_rss(run_cmd(side)(loaded[side]))
+        paired("5,000 small files, no-op rerun", args.rounds * 2, lambda _: run_cmd("base")(loaded["base"]),
+               lambda _: run_cmd("head")(loaded["head"]))
     if args.only in (None, "load"):
         run_cmd = lambda side: lambda folder: [tool(side, "lading"), "run", "--config", os.path.join(folder, "lading.yaml"), "--log-level", "error"]
         for label, path, pattern in [("load 1M x 10 csv", wide, "wide.csv"), ("load same, gzip", wide + ".gz", "wide.csv.gz"),
