@@ -52,9 +52,12 @@ soak: deps-test
 	$(SWIFT) build --product lading
 	python3 Tests/nights/random_nights.py --bin .build/debug/lading --seed-start $(SOAK_SEED) --soak-seconds $(SOAK_SECONDS)
 
+# The PostgreSQL rows start a private cluster (deps-test installs the server);
+# `make bench BENCH_FLAGS=--no-postgres` leaves them out.
+BENCH_FLAGS ?=
 bench: deps-test build
 	$(SWIFT) build -c release --product lading-bench
-	python3 bench/bench.py --bin $(BIN_DIR)
+	python3 bench/bench.py --bin $(BIN_DIR) $(BENCH_FLAGS)
 
 clean:
 	rm -rf .build state warehouse.sqlite warehouse.sqlite-wal warehouse.sqlite-shm warehouse.sqlite-journal

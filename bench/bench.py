@@ -2,10 +2,12 @@
 """make bench: lading's throughput side by side with standard tools, same data, same run.
 
 Prints ratios (never a bare time): each lading figure next to its reference
-(sqlite3 .import, wc -l, gzip -dc, sha256sum) measured moments apart on the same files.
+(sqlite3 .import, wc -l, gzip -dc, sha256sum, psql) measured moments apart on the same files.
 Data is generated into bench-data/ (git-ignored) once and reused.
 """
 import argparse, gzip, json, os, random, shutil, subprocess, sys, time
+
+from pg_cluster import PostgresCluster
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "bench-data")
@@ -208,16 +210,132 @@ def load_bench(lading, wide, cols):
     print(f"gzip load takes {times['same, gzip']/times['1M rows x 10 cols csv']:.2f}x the plain file's time")
 
 
+# The bench's 1M-row file with the types lading infers for it (SQLite append row), declared
+# so that lading's PostgreSQL table and psql's reference table are typed alike (SPEC §9).
+WIDE_COLUMNS = [("id", "integer"), ("customer", "text"), ("amount", "real"), ("quantity", "integer"),
+                ("price", "real"), ("status", "text"), ("city", "text"), ("note", "text"),
+                ("created", "timestamp"), ("flag", "boolean")]
+PG_TYPES = {"integer": "bigint", "real": "double precision", "text": "text", "boolean": "boolean",
+            "date": "date", "timestamp": "timestamptz"}
+
+
+def pg_config(folder, cluster, database, source, pattern, table_yaml="", table="t"):
+    path = os.path.join(folder, "lading.yaml")
+    with open(path, "w") as f:
+        f.write(f"state_dir: ./state\nbatch_size: 10000\nwarehouse:\n  driver: postgres\n  dsn: \"{cluster.dsn(database)}\"\n"
+                f"tables:\n  - table_name: {table}\n    source_path: {source}\n    file_pattern: \"{pattern}\"\n{table_yaml}")
+    return path
+
+
+def pg_load_bench(lading, cluster, wide):
+    """lading's typed append against psql's \\copy into a table of the same PostgreSQL types;
+    each run on a fresh database, after a CHECKPOINT, so no run pays for the one before."""
+    print("== PostgreSQL: loading vs psql \\copy (same file, same server, fresh database each; best of 3 runs each side) ==", flush=True)
+    declared = "    columns:\n" + "".join(f"      {name}: {kind}\n" for name, kind in WIDE_COLUMNS)
+    typed = ", ".join(f"{name} {PG_TYPES[kind]}" for name, kind in WIDE_COLUMNS)
+    ours, ref, counts = [], [], set()
+    for _ in range(3):  # alternate the two sides, keep each one's best run
+        folder = fresh("pg-load")
+        source = os.path.join(folder, "landing")
+        os.makedirs(source)
+        os.link(wide, os.path.join(source, os.path.basename(wide)))
+        database = cluster.fresh_database("lading_load")
+        cfg = pg_config(folder, cluster, database, source, "wide.csv", declared)
+        ours.append(run_rss([lading, "run", "--config", cfg, "--log-level", "error"]))
+        counts.add(cluster.psql(database, "SELECT count(*) FROM public.t"))
+        database = cluster.fresh_database("psql_load", f"CREATE TABLE t ({typed})")
+        ref.append(run_rss(cluster.psql_command(database, f"\\copy t from '{wide}' csv header")))
+        counts.add(cluster.psql(database, "SELECT count(*) FROM t"))
+    cluster.drop_databases(everything=True)
+    (t_ours, rss_ours), (t_ref, _) = min(ours), min(ref)
+    if len(counts) != 1:
+        sys.exit(f"PostgreSQL load: lading and psql loaded different row counts: {sorted(counts)}")
+    n = int(counts.pop())
+    print(f"{'1M rows x 10 cols csv':<26} lading {t_ours:6.2f}s {n/t_ours:10.0f} rows/s peak {rss_ours:5.0f} MiB | psql \\copy {t_ref:6.2f}s {n/t_ref:10.0f} rows/s | ratio {t_ours/t_ref:.2f}x ({n} rows; target <= 1.3x)", flush=True)
+    return t_ours / t_ref
+
+
+PG_SCD2_SQL = """
+BEGIN;
+CREATE TEMP TABLE stage ({stage}) ON COMMIT DROP;
+\\copy stage from '{path}' csv header
+CREATE INDEX ON stage (id);
+ANALYZE stage;
+UPDATE dim t SET end_date = '{day}', is_current = false
+    WHERE t.is_current AND NOT EXISTS (SELECT 1 FROM stage s WHERE s.id = t.id);
+UPDATE dim t SET end_date = '{day}', is_current = false FROM stage s
+    WHERE t.is_current AND s.id = t.id AND ({changed});
+INSERT INTO dim ({columns}, _source_file, _load_timestamp, _batch_id, effective_date, end_date, is_current)
+    SELECT {columns}, '{file}', now(), 'plain-sql', '{day}', NULL, true FROM stage s
+    WHERE NOT EXISTS (SELECT 1 FROM dim t WHERE t.is_current AND t.id = s.id);
+COMMIT;
+"""
+
+
+def pg_scd2_bench(lading, cluster):
+    """One daily file applied to the 200,000-key table lading loaded from the first snapshot:
+    each run, lading's and plain SQL's, on its own copy (CREATE DATABASE ... TEMPLATE) of
+    that loaded database, so both start from the same table, tracker and ledger."""
+    print("== PostgreSQL SCD2: daily file 1 (5% changed, 1% new, 0.5% deleted, deletes: close) on the 200,000 keys loaded from "
+          "the first snapshot; vs the same set-based SQL in psql (best of 3 runs each side, fresh copy each) ==", flush=True)
+    days = scd2_data()
+    folder = fresh("pg-scd2")
+    landing = os.path.join(folder, "landing")
+    os.makedirs(landing)
+    os.link(days[0], os.path.join(landing, os.path.basename(days[0])))
+    table_yaml = "    loading_strategy: scd2\n    primary_keys: [id]\n    scd2_deletes: close\n"
+
+    def config_for(database):
+        return pg_config(folder, cluster, database, landing, "*.csv", table_yaml, table="dim")
+
+    base = cluster.fresh_database("scd2_loaded", keep=True)
+    cfg = config_for(base)
+    run([lading, "run", "--config", cfg, "--log-level", "error"])
+    data = [line.split("|") for line in cluster.psql(base, """
+        SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'public.dim'::regclass
+        AND attnum > 0 AND NOT attisdropped AND attname NOT IN
+        ('_source_file', '_load_timestamp', '_batch_id', 'effective_date', 'end_date', 'is_current') ORDER BY attnum""").splitlines()]
+    names = [name for name, _ in data]
+    path = days[1]
+    os.link(path, os.path.join(landing, os.path.basename(path)))
+    script = os.path.join(folder, "plain.sql")
+    with open(script, "w") as f:
+        f.write(PG_SCD2_SQL.format(
+            stage=", ".join(f"{n} {t}" for n, t in data), path=path, day="2026-11-02", file=os.path.basename(path),
+            columns=", ".join(names), changed=" OR ".join(f"s.{n} IS DISTINCT FROM t.{n}" for n in names if n != "id")))
+    count = "SELECT count(*), count(*) FILTER (WHERE is_current) FROM dim"
+    ours, ref, results = [], [], set()
+    for _ in range(3):  # alternate the two sides, keep each one's best run
+        database = cluster.fresh_database("lading_scd2", template=base)
+        config_for(database)
+        ours.append(run_rss([lading, "run", "--config", cfg, "--log-level", "error"]))
+        results.add(("lading", cluster.psql(database, count)))
+        database = cluster.fresh_database("psql_scd2", template=base)
+        ref.append(run_rss(cluster.psql_command(database, script=script)))
+        results.add(("plain SQL", cluster.psql(database, count)))
+    cluster.drop_databases(everything=True)
+    (t_ours, rss_ours), (t_ref, _) = min(ours), min(ref)
+    versions = dict(results)
+    if len(results) != 2 or len(set(versions.values())) != 1:
+        sys.exit(f"PostgreSQL SCD2: lading and plain SQL disagree (versions|current): {sorted(results)}")
+    print(f"{'daily file 1':<18} lading {t_ours:6.2f}s peak {rss_ours:4.0f} MiB | plain SQL in psql {t_ref:6.2f}s | ratio {t_ours/t_ref:.2f}x "
+          f"(target <= 1.5x; versions|current after it: {versions['lading']} on both)", flush=True)
+    return t_ours / t_ref
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
-    parser.add_argument("--only", choices=["scd2", "load"], help="run one section")
+    parser.add_argument("--only", choices=["scd2", "load", "postgres"], help="run one section")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL rows (they start a private cluster)")
     args = parser.parse_args()
     lading = os.path.join(args.bin, "lading")
     if args.only == "scd2":
         return scd2_bench(lading)
     if args.only == "load":
         return load_bench(lading, *generate()[:2])
+    if args.only == "postgres":
+        return postgres_bench(lading, generate()[0])
     bench = os.path.join(args.bin, "lading-bench")
     wide, cols, jsonl, small, blobs = generate()
     rows = []
@@ -257,6 +375,16 @@ def main():
 
     load_bench(lading, wide, cols)
     scd2_bench(lading)
+    if not args.no_postgres:
+        postgres_bench(lading, wide)
+
+
+def postgres_bench(lading, wide):
+    """The PostgreSQL rows, on a private cluster started here and stopped even on failure."""
+    with PostgresCluster() as cluster:
+        print(f"== PostgreSQL {cluster.version}: a private cluster, default durability (fsync on, synchronous_commit on) ==", flush=True)
+        pg_load_bench(lading, cluster, wide)
+        pg_scd2_bench(lading, cluster)
 
 
 if __name__ == "__main__":
