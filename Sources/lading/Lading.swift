@@ -1,7 +1,5 @@
 import ArgumentParser
-import LadingSupport
 import LadingConfiguration
-import LadingStore
 import LadingSQLite
 
 @main

@@ -1,4 +1,3 @@
-import LadingSupport
 
 /// The column types of SPEC §3. SQLite stores `date` and `timestamp` as ISO-8601 text
 /// and `boolean` as 1/0.

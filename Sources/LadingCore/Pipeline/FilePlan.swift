@@ -1,6 +1,5 @@
 import LadingSupport
 import LadingConfiguration
-import LadingReaders
 import LadingStore
 
 /// What a run will do with one discovered file, decided from discovery and the tracker.

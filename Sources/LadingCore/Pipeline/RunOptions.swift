@@ -1,7 +1,4 @@
-import LadingSupport
 import LadingConfiguration
-import LadingReaders
-import LadingStore
 
 /// What `lading run` was asked to do.
 public struct RunOptions: Sendable {

@@ -1,4 +1,3 @@
-import LadingSupport
 import LadingConfiguration
 
 /// The header rule of SPEC §3, one name at a time: a name stays exactly as written,

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import LadingSupport
 import LadingConfiguration
 
 /// The byte window both text readers parse from.

@@ -1,4 +1,3 @@
-import LadingSupport
 import LadingConfiguration
 
 /// Byte-level checks run on every record, so they are written for speed: a word-wise

@@ -1,4 +1,3 @@
-import LadingSupport
 import LadingConfiguration
 import LadingReaders
 import LadingStore

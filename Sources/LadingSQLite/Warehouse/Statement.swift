@@ -1,5 +1,4 @@
 import CSQLite
-import LadingSupport
 import LadingConfiguration
 import LadingReaders
 import LadingStore

@@ -1,6 +1,5 @@
 import LadingSupport
 import LadingConfiguration
-import LadingReaders
 import LadingStore
 
 /// lading's own tables in the warehouse (SPEC §5).

@@ -1,7 +1,6 @@
 import Foundation
 import LadingSupport
 import LadingConfiguration
-import LadingReaders
 
 /// The content of the lock file (SPEC §4), as JSON.
 public struct LockInfo: Codable, Sendable, Equatable {

@@ -1,7 +1,6 @@
 import Foundation
 import LadingSupport
 import LadingConfiguration
-import LadingReaders
 
 /// What the lock file says right now, for `status`, `force-unlock` and validation.
 public enum LockState: Sendable, Equatable {

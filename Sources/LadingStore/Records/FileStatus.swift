@@ -1,6 +1,5 @@
 import LadingSupport
 import LadingConfiguration
-import LadingReaders
 
 /// The closed set of tracker states (SPEC §4). Only the named transitions of
 /// `Tracker` move a file between them.

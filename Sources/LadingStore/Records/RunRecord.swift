@@ -1,6 +1,5 @@
 import LadingSupport
 import LadingConfiguration
-import LadingReaders
 
 /// One row of `runs`: what a run did, for `status`, `history` and `monitor`.
 public struct RunRecord: Sendable, Equatable, Codable {

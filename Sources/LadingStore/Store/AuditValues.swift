@@ -1,6 +1,5 @@
 import LadingSupport
 import LadingConfiguration
-import LadingReaders
 
 /// The audit columns' values (SPEC §5): the same for every row a file loads.
 public struct AuditValues: Sendable, Equatable {

@@ -1,6 +1,4 @@
-import LadingSupport
 import LadingConfiguration
-import LadingReaders
 
 /// The columns lading adds to an SCD2 table and the keys its current-version index
 /// covers (SPEC §5), as a backend needs them to create and check the table.

@@ -1,6 +1,5 @@
 import LadingSupport
 import LadingConfiguration
-import LadingReaders
 
 /// Names SPEC §5 gives lading's own objects in every warehouse, whatever the backend.
 public enum WarehouseNames {
