@@ -29,6 +29,8 @@ public struct PostgresBackend: StoreBackend {
             } catch let error as PGError where error.category == .transient && attempt + 1 < config.retry.attemptsInRun {
                 let delay = min(config.retry.maxSeconds, config.retry.baseSeconds * pow(2, Double(attempt)))
                 attempt += 1
+                Logger(label: "lading").warning("cannot connect to PostgreSQL, retrying", metadata: [
+                    "attempt": "\(attempt + 1)", "of": "\(config.retry.attemptsInRun)", "delay_seconds": "\(delay)", "error": "\(error.message)"])
                 sleeper.sleep(seconds: delay)
                 if SignalMonitor.pending != nil { throw error }
             }
