@@ -18,9 +18,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "Least severe log level shown: trace, debug, info, notice, warning, error, critical.")
     var logLevel: LogLevelOption = .info
 
+    /// The command's logger; also the process-wide default, so libraries that log
+    /// on their own (the PostgreSQL backend's connection retries) write the same lines.
     func makeLogger() -> Logger {
         let format = logFormat.format
         let level = logLevel.level
+        LoggingBootstrap.once { label in StderrLogHandler(label: label, format: format, level: level) }
         return Logger(label: "lading") { label in StderrLogHandler(label: label, format: format, level: level) }
     }
 
@@ -39,4 +42,15 @@ enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
 enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
     case trace, debug, info, notice, warning, error, critical
     var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
+}
+
+/// `LoggingSystem.bootstrap` may run once per process.
+enum LoggingBootstrap {
+    nonisolated(unsafe) private static var done = false
+
+    static func once(_ factory: @escaping @Sendable (String) -> any LogHandler) {
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap(factory)
+    }
 }
