@@ -69,7 +69,7 @@ final class PostgresSCD2Stage: SCD2Stage {
         let start = "s.\(PGName.quote(column))"
         let effective = "t.\(PGName.quote(layout.validFrom))"
         return try db.rows("""
-            SELECT s._line, \(start)::text, \(effective)::text FROM \(stage) s JOIN \(target) t
+            SELECT s._line, \(start)::text, \(PostgresSession.isoText(effective)) FROM \(stage) s JOIN \(target) t
             ON t.\(current) AND \(keyMatch("t", "s"))
             WHERE \(start)::timestamptz <= \(effective) AND (\(changed(tracking, "s", "t")))
             """).map { (Int($0[0] ?? "") ?? 0, $0[1], $0[2]) }

@@ -34,6 +34,12 @@ enum PostgresSession {
         text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{2400}") : text
     }
 
+    /// A `timestamptz` expression as lading's UTC text (`2026-01-01T00:00:00.000000Z`),
+    /// for messages that name SCD2 dates as they read on SQLite.
+    static func isoText(_ expression: String) -> String {
+        "to_char((\(expression)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    }
+
     static func values(of run: RunRecord) -> [String?] {
         [run.runID, run.startedAt, run.finishedAt, run.status, String(run.pid), run.hostname, String(run.filesDiscovered),
          String(run.filesLoaded), String(run.filesFailed), String(run.rowsLoaded), String(run.rowsQuarantined), run.errorMessage.map(storable)]

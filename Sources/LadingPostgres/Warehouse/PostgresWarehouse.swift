@@ -323,7 +323,7 @@ public final class PostgresWarehouse: Warehouse {
         let start = PGName.quote(layout.validFrom), end = PGName.quote(layout.validTo)
         // One row per key: its first overlap.
         let overlapping = """
-            SELECT DISTINCT ON (\(keys)) \(keys), \(start)::text, next_start::text FROM (
+            SELECT DISTINCT ON (\(keys)) \(keys), \(PostgresSession.isoText(start)), \(PostgresSession.isoText("next_start")) FROM (
                 SELECT \(keys), \(start), \(end), lead(\(start)) OVER (PARTITION BY \(keys) ORDER BY \(start), ctid) AS next_start FROM \(q(table))) v
             WHERE next_start IS NOT NULL AND (\(end) IS NULL OR \(end) > next_start)
             ORDER BY \(keys), \(start)
