@@ -80,15 +80,28 @@ public struct StatusReport: Sendable, Codable {
     public var held: [String: String] = [:]
     /// Why the tracker cannot be read (status still shows the lock at 3 a.m.).
     public var trackerDamage: String?
+    /// Why the databases cannot be reached (SPEC §9: status says so and shows what it can).
+    public var unreachable: String?
 
     enum CodingKeys: String, CodingKey {
         case lock, tables
-        case circuitBreakers = "circuit_breakers_open", held, trackerDamage = "tracker_damage"
+        case circuitBreakers = "circuit_breakers_open", held, trackerDamage = "tracker_damage", unreachable
         case trackerPath = "tracker_path"
         case trackerExists = "tracker_exists"
         case lastRun = "last_run"
         case failedFiles = "failed_files"
         case changedFiles = "changed_files"
+    }
+
+    /// What status can say when the server does not answer: where it looked, why it
+    /// failed, and the configured tables (their counts are unknown).
+    public static func unreachable(config: LadingConfig, environment: Environment, reason: String) -> StatusReport {
+        let lock = Lock(present: false, path: environment.stores.lockLocation(config), pid: nil, hostname: nil, since: nil, timeoutAt: nil,
+                        runID: nil, state: "unknown", alive: false, detail: "the database cannot be reached")
+        var report = StatusReport(lock: lock, trackerPath: environment.stores.trackerLocation(config), trackerExists: false,
+                                  tables: [], lastRun: nil, failedFiles: [], changedFiles: [])
+        report.unreachable = reason + " (configured tables: " + config.tables.map(\.name).joined(separator: ", ") + ")"
+        return report
     }
 
     /// Reads everything without writing: status must be safe beside a live run.
@@ -164,6 +177,7 @@ public struct StatusReport: Sendable, Codable {
     /// The human rendering.
     public func text() -> String {
         var lines: [String] = []
+        if let unreachable { return "Database: UNREACHABLE: \(unreachable); lock, files and runs are unknown until it answers" }
         switch lock.state {
         case "absent": lines.append("Lock: free (\(lock.path))")
         case "alive": lines.append("Lock: held by pid \(lock.pid ?? 0) on \(lock.hostname ?? "?") since \(lock.since ?? "?") (alive, run \(lock.runID ?? "?"), expires \(lock.timeoutAt ?? "?"))")
