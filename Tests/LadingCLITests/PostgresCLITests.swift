@@ -286,4 +286,25 @@ import Glibc
         let readOnly = try workspace.lading("run")
         #expect(readOnly.status == 74, "\(readOnly.stderr)")
     }
+
+    /// Second adversarial pass: a server that ends idle sessions must not end the run
+    /// lock's session (its run would stop with "lock lost" every time); and two
+    /// pipelines cannot share one state schema.
+    @Test func anIdleSessionTimeoutKeepsTheLockAndAStateSchemaHasOneOwner() throws {
+        let server = try PostgresServer.shared()
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeLoadFixture()
+        guard let dsn = workspace.marker?.dsn else { return }
+        let database = (dsn.components(separatedBy: "dbname=").last ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        try server.psql(dsn: dsn, sql: "ALTER DATABASE \(database) SET idle_session_timeout = '1s'")
+        // The run pauses two seconds at a checkpoint: longer than the timeout.
+        let run = try workspace.lading("run", environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "3"])
+        #expect(run.status == 0, "\(run.stderr)")
+        try workspace.expectInvariants()
+        // Another pipeline, another schema, the same default state schema: refused.
+        let config = workspace.read("lading.yaml") ?? ""
+        try workspace.write("lading.yaml", config.replacingOccurrences(of: "schema: \"dw\"", with: "schema: \"other\""))
+        let shared = try workspace.lading("run")
+        #expect(shared.status == 78 && shared.stderr.contains("already tracks"), "\(shared.stderr)")
+    }
 }

@@ -115,7 +115,7 @@ public struct QuarantineReprocessor {
         let (reader, initialPlan) = try context.openWithPlan(path: scratch, reserved: WarehouseNames.auditColumns)
         var plan = initialPlan
         if !plan.newColumns.isEmpty, table.schemaEvolution == .fail {
-            throw LoadError.schemaChanged(file: file, table: table.name, newColumns: plan.newColumns.map(\.name))
+            throw LoadError.schemaChanged(file: file, table: table.name, changes: plan.newColumns.map { "new column \($0.name)" })
         }
         var pending = plan.newColumns
         var batch = RecordBatch()

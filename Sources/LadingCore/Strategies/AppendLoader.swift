@@ -61,7 +61,7 @@ public final class AppendLoader {
         widening = plan.widened
         loadingFile = file.path
         if !plan.newColumns.isEmpty, table.schemaEvolution == .fail, try warehouse.tableExists(table.name) {
-            throw LoadError.schemaChanged(file: file.path, table: table.name, newColumns: plan.newColumns.map(\.name))
+            throw LoadError.schemaChanged(file: file.path, table: table.name, changes: plan.newColumns.map { "new column \($0.name)" })
         }
         var batch = RecordBatch()
         defer { batch.free() }

@@ -58,7 +58,8 @@ public struct LoadContext {
                                    inferred: { needsSample ? inference.type(of: $0) : nil },
                                    observed: { mayWiden ? inference.observedType(of: $0) : nil }, reserved: reserved + warehouse.reservedColumnNames)
         if !plan.widened.isEmpty, table.schemaEvolution == .fail {
-            throw LoadError.schemaChanged(file: path, table: table.name, newColumns: plan.widened.map { "\($0.name) as \($0.type.rawValue)" })
+            throw LoadError.schemaChanged(file: path, table: table.name,
+                                          changes: plan.widened.map { "\($0.name) widened to \($0.type.rawValue)" } + plan.newColumns.map { "new column \($0.name)" })
         }
         return (reader, plan)
     }
@@ -120,7 +121,7 @@ extension LoadContext {
     func extend(_ plan: inout ColumnPlan, with reader: RecordReader, pending: inout [TableConfig.Column], file: String, reserved: [String]) throws {
         let names = Array(reader.columnNames[plan.names.count...])
         if table.schemaEvolution == .fail, try warehouse.tableExists(table.name) {
-            throw LoadError.schemaChanged(file: file, table: table.name, newColumns: names)
+            throw LoadError.schemaChanged(file: file, table: table.name, changes: names.map { "new column \($0)" })
         }
         let extra = ColumnPlan.make(readerColumns: plan.names + names, existing: [], declared: table.columns,
                                     inferred: { _ in nil }, reserved: reserved + warehouse.reservedColumnNames)

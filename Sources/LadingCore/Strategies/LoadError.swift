@@ -10,7 +10,8 @@ import LadingStore
 public enum LoadError: LadingError {
     /// `wholeFile`: false when reading stopped early (a ratio of 0 allows no bad record).
     case tooManyBadRecords(file: String, bad: Int, read: Int, allowed: Double, examples: [String], wholeFile: Bool)
-    case schemaChanged(file: String, table: String, newColumns: [String])
+    /// `changes`: "new column b", "a widened to real".
+    case schemaChanged(file: String, table: String, changes: [String])
     case duplicateKey(file: String, key: String, firstLine: Int, secondLine: Int)
     case missingKeyColumn(file: String, column: String)
     case tooManyDeletes(file: String, closing: Int, current: Int, allowed: Double)
@@ -36,8 +37,8 @@ public enum LoadError: LadingError {
             let counts = wholeFile ? "\(bad) of its \(read) records are bad, above max_bad_record_ratio \(allowed)"
                 : "\(bad) bad record(s) in its first \(read) records, and max_bad_record_ratio \(allowed) allows none (reading stopped there)"
             return "\(file): \(counts); nothing of the file was loaded. First problems: \(examples.joined(separator: "; "))"
-        case .schemaChanged(let file, let table, let columns):
-            return "\(file) has columns that table '\(table)' lacks (\(columns.joined(separator: ", "))) and schema_evolution is 'fail'; add them to the table or set schema_evolution: add_columns"
+        case .schemaChanged(let file, let table, let changes):
+            return "\(file) needs schema changes to table '\(table)' (\(changes.joined(separator: ", "))) and schema_evolution is 'fail'; change the table or declare the columns, or set schema_evolution: add_columns"
         case .duplicateKey(let file, let key, let first, let second):
             return "\(file): the key \(key) appears twice (lines \(first) and \(second)); an SCD2 file must have one row per key, nothing of it was applied"
         case .missingKeyColumn(let file, let column):

@@ -48,7 +48,7 @@ public final class SCD2Loader {
             throw LoadError.missingKeyColumn(file: file.path, column: column)
         }
         if !plan.newColumns.isEmpty, table.schemaEvolution == .fail, try warehouse.tableExists(table.name) {
-            throw LoadError.schemaChanged(file: file.path, table: table.name, newColumns: plan.newColumns.map(\.name))
+            throw LoadError.schemaChanged(file: file.path, table: table.name, changes: plan.newColumns.map { "new column \($0.name)" })
         }
         var pending = plan.newColumns
         var widening = plan.widened

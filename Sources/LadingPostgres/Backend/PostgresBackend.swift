@@ -75,7 +75,8 @@ public struct PostgresBackend: StoreBackend {
     }
 
     public func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
-        try PostgresTracker(connection: try connect(config), schema: config.warehouse.stateSchema, clock: clock, readOnly: readOnly,
+        try PostgresTracker(connection: try connect(config), schema: config.warehouse.stateSchema, warehouseSchema: config.warehouse.schema,
+                            clock: clock, readOnly: readOnly,
                             fence: readOnly ? nil : PostgresFence.current(for: identity(config)))
     }
 

@@ -27,6 +27,11 @@ final class PostgresRunLock: RunGuard {
     static func acquire(connection: PGConnection, identity: String, stateSchema: String, location: String, runID: String, timeoutMinutes: Double,
                         environment: Environment, logger: Logger) throws -> PostgresRunLock {
         let key = Self.key(for: stateSchema)
+        // The lock session sits idle for the whole run: a server-wide (or database)
+        // idle_session_timeout must not end it, and with it the lock. (PostgreSQL
+        // before 14 has no such setting; the failed SET changes nothing.)
+        try? connection.execute("SET idle_session_timeout = 0")
+        try? connection.execute("SET idle_in_transaction_session_timeout = 0")
         try PostgresSession.createSchema(stateSchema, on: connection, statements: [Self.holderTable(stateSchema)])
         let taken = try connection.rows("SELECT pg_try_advisory_lock($1::int4, $2::int4)", [String(key.0), String(key.1)]).first?.first == "t"
         guard taken else {

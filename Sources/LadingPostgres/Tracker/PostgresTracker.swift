@@ -23,7 +23,7 @@ public final class PostgresTracker: FileTracker {
         records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at
         """
 
-    init(connection: PGConnection, schema: String, clock: any WallClock, readOnly: Bool, fence: PostgresFence?) throws {
+    init(connection: PGConnection, schema: String, warehouseSchema: String, clock: any WallClock, readOnly: Bool, fence: PostgresFence?) throws {
         db = connection
         self.schema = schema
         self.fence = fence
@@ -31,16 +31,44 @@ public final class PostgresTracker: FileTracker {
         try PostgresSession.prepare(db, readOnly: readOnly)
         if readOnly {
             missing = try db.rows("SELECT to_regclass($1) IS NULL", [PGName.qualified(schema, "file_processing_tracker")]).first?.first == "t"
-            if !missing { try checkVersion() }
+            guard !missing else { return }
+            try checkVersion()
+            try checkUsable()
+            try checkOwner(warehouseSchema, claim: false)
         } else {
             missing = false
             try PostgresSession.createSchema(schema, on: db, statements: PostgresTrackerSchema.create(schema))
+            try checkUsable()
             try db.transaction {
+                for statement in PostgresTrackerSchema.indexes(schema) { try db.execute(statement) }
                 if try db.rows("SELECT version FROM \(q("schema_version"))").isEmpty {
                     try db.run("INSERT INTO \(q("schema_version")) (version) VALUES ($1)", [String(PostgresTrackerSchema.currentVersion)])
                 }
             }
             try checkVersion()
+            try checkOwner(warehouseSchema, claim: true)
+        }
+    }
+
+    /// A tracker whose tables someone dropped or altered is damaged (SPEC §7): it is set
+    /// aside and rebuilt from the ledger by the caller.
+    private func checkUsable() throws {
+        if let problems = try integrityProblems() {
+            throw TrackerError.corrupt(path: location, detail: problems.joined(separator: "; "))
+        }
+    }
+
+    /// The first pipeline to use this state schema owns it; another one (another
+    /// `schema`) is refused with a configuration error instead of mixing their files.
+    private func checkOwner(_ warehouseSchema: String, claim: Bool) throws {
+        let owner = q("owner")
+        guard try db.rows("SELECT to_regclass($1) IS NOT NULL", [owner]).first?.first == "t" else { return }
+        if let existing = try db.rows("SELECT warehouse_schema FROM \(owner) LIMIT 1").first?.first ?? nil {
+            guard existing == warehouseSchema else {
+                throw PostgresBackendError.stateSchemaShared(stateSchema: schema, owner: existing, schema: warehouseSchema)
+            }
+        } else if claim {
+            try db.run("INSERT INTO \(owner) (warehouse_schema) VALUES ($1)", [warehouseSchema])
         }
     }
 

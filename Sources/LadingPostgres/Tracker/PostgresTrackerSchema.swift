@@ -14,10 +14,22 @@ enum PostgresTrackerSchema {
         "schema_version": ["version"],
     ]
 
+    /// Indexes, created once the tables passed their integrity check (an index over a
+    /// column someone dropped cannot be created, and must not stop the rebuild).
+    static func indexes(_ schema: String) -> [String] {
+        [
+            "CREATE INDEX IF NOT EXISTS file_processing_tracker_status ON \(PGName.qualified(schema, "file_processing_tracker")) (status, table_name)",
+            "CREATE INDEX IF NOT EXISTS runs_started ON \(PGName.qualified(schema, "runs")) (started_at)",
+        ]
+    }
+
     static func create(_ schema: String) -> [String] {
         let q = { PGName.qualified(schema, $0) }
         return [
             "CREATE TABLE IF NOT EXISTS \(q("schema_version")) (version integer NOT NULL)",
+            // The warehouse schema this tracker belongs to: two pipelines in one database
+            // must not share a tracker (their table names would mix).
+            "CREATE TABLE IF NOT EXISTS \(q("owner")) (warehouse_schema text NOT NULL)",
             """
             CREATE TABLE IF NOT EXISTS \(q("file_processing_tracker")) (
                 table_name text NOT NULL,
@@ -42,7 +54,6 @@ enum PostgresTrackerSchema {
                 PRIMARY KEY (table_name, file_path)
             )
             """,
-            "CREATE INDEX IF NOT EXISTS file_processing_tracker_status ON \(q("file_processing_tracker")) (status, table_name)",
             """
             CREATE TABLE IF NOT EXISTS \(q("runs")) (
                 seq bigserial,
@@ -60,7 +71,6 @@ enum PostgresTrackerSchema {
                 error_message text
             )
             """,
-            "CREATE INDEX IF NOT EXISTS runs_started ON \(q("runs")) (started_at)",
             """
             CREATE TABLE IF NOT EXISTS \(q("circuit_breakers")) (
                 table_name text PRIMARY KEY,
