@@ -53,8 +53,18 @@ struct RunCommand: ParsableCommand {
                 pipeline.progress = { line in FileHandle.standardError.write(Data(("progress: " + line + "\n").utf8)) }
             }
             let cwd = FileManager.default.currentDirectoryPath
-            let summary = try pipeline.run(RunOptions(tables: tables, dryRun: dryRun, maxFiles: maxFiles),
+            let summary: RunSummary
+            do {
+                summary = try pipeline.run(RunOptions(tables: tables, dryRun: dryRun, maxFiles: maxFiles),
                                            reportPath: report.map { Paths.absolute($0, relativeTo: cwd) })
+            } catch let error as LadingError where error.kind == .transient && !dryRun && metricsFile != nil {
+                // A server that did not answer: the metrics say so rather than keep the
+                // previous run's values (best effort; the error is what the run reports).
+                if let metricsFile, (try? environment.stores.warehouseExists(config)) == nil {
+                    try? MetricsWriter.write(PrometheusMetrics.render(reachable: false), to: Paths.absolute(metricsFile, relativeTo: cwd))
+                }
+                throw error
+            }
             if let metricsFile, !dryRun {
                 try MetricsWriter.write(summary: summary, config: config, environment: environment,
                                         to: Paths.absolute(metricsFile, relativeTo: cwd))

@@ -98,7 +98,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let text = workspace.read("metrics/lading.prom") ?? ""
         for line in ["lading_rows_loaded_total{table=\"orders\"} 2", "lading_rows_quarantined_total{table=\"orders\"} 1",
-                     "lading_files{table=\"orders\",status=\"COMPLETED\"} 1", "lading_circuit_breaker_open{table=\"we\\\"ird\"} 0", "lading_runs_total{outcome=\"success\"} 1", "lading_runs_total{outcome=\"refused\"} 0"] {
+                     "lading_files{table=\"orders\",status=\"COMPLETED\"} 1", "lading_circuit_breaker_open{table=\"we\\\"ird\"} 0", "lading_runs_total{outcome=\"success\"} 1", "lading_runs_total{outcome=\"refused\"} 0", "lading_warehouse_reachable 1"] {
             #expect(text.contains(line), "\(line) missing from:\n\(text)")
         }
         #expect(text.contains("lading_run_duration_seconds ") && text.contains("lading_last_success_timestamp_seconds "))

@@ -140,8 +140,9 @@ import Glibc
         // Nothing listens on this port: transient, retried, then exit 1 (never 70).
         let port = try PostgresServer.unusedPort()
         try workspace.write("lading.yaml", config.replacingOccurrences(of: "port=\(server.port)", with: "port=\(port)"))
-        let unreachable = try workspace.lading("run")
+        let unreachable = try workspace.lading("run", "--metrics-file", "m.prom")
         #expect(unreachable.status == 1, "\(unreachable.stderr)")
+        #expect(workspace.read("m.prom")?.contains("lading_warehouse_reachable 0") == true, "the metrics say the warehouse is unreachable")
         #expect(unreachable.stderr.contains("cannot connect"), "\(unreachable.stderr)")
         let status = try workspace.lading("status")
         #expect(status.status == 1 && status.stdout.contains("UNREACHABLE") && status.stdout.contains("orders"), "status says the server is unreachable: \(status.stdout)")

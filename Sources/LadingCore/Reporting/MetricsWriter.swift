@@ -13,6 +13,7 @@ public enum MetricsWriter {
         var text = PrometheusMetrics.render(summary: summary, fileCounts: counts, lastSuccess: lastSuccess,
                                             tables: config.tables.map(\.name), openBreakers: Set(try tracker.openBreakers().keys))
         text += PrometheusMetrics.render(runOutcomes: try tracker.runCountsByStatus())
+        text += PrometheusMetrics.render(reachable: true)
         try write(text, to: path)
     }
 

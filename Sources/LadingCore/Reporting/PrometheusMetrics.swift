@@ -59,6 +59,14 @@ public enum PrometheusMetrics {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// 1 when the last command reached the warehouse and tracker, 0 when it could not
+    /// (a PostgreSQL server that did not answer): the one series written then, so an
+    /// alert sees the outage instead of the previous run's values.
+    public static func render(reachable: Bool) -> String {
+        "# HELP lading_warehouse_reachable Whether the last command could reach the warehouse and tracker.\n"
+            + "# TYPE lading_warehouse_reachable gauge\nlading_warehouse_reachable \(reachable ? 1 : 0)\n"
+    }
+
     static func escape(_ label: String) -> String {
         label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
