@@ -243,42 +243,45 @@ import Glibc
         try workspace.expectInvariants()
     }
 
-    @Test func resetStateOfOneFileReloadsExactlyThatFile() throws {
-        let workspace = try loadedWorkspace()
+    @Test(arguments: TestBackend.allCases)
+    func resetStateOfOneFileReloadsExactlyThatFile(backend: TestBackend) throws {
+        let workspace = try loadedWorkspace(backend)
         let batches = "SELECT _source_file, min(_batch_id) FROM orders GROUP BY _source_file ORDER BY 1"
-        let before = try workspace.sqlite("warehouse.sqlite", batches)
+        let before = try workspace.query(batches)
         let reset = try workspace.lading("reset-state", "--file", "landing/orders/orders_2.csv", "--yes")
         #expect(reset.status == 0, "\(reset.stderr)")
         // The rows stay until the run that loads the file again replaces them in one commit.
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders WHERE _source_file LIKE '%orders_2.csv'") == ["730"])
+        #expect(try workspace.query("SELECT count(*) FROM orders WHERE _source_file LIKE '%orders_2.csv'") == ["730"])
         let run = try workspace.lading("run", "--json")
         #expect(run.stdout.contains("\"rows_loaded\" : 730"), "\(run.stdout)")
-        let after = try workspace.sqlite("warehouse.sqlite", batches)
+        let after = try workspace.query(batches)
         #expect(zip(before, after).filter { $0 != $1 }.map(\.0).count == 1)
         #expect(zip(before, after).first { $0 != $1 }?.0.contains("orders_2.csv") == true)
         try workspace.expectInvariants()
     }
 
-    @Test func resetStateWithoutATerminalNeedsYes() throws {
-        let workspace = try loadedWorkspace()
-        let tracker = try workspace.sqlite("state/tracker.sqlite", "SELECT file_path, status FROM file_processing_tracker")
+    @Test(arguments: TestBackend.allCases)
+    func resetStateWithoutATerminalNeedsYes(backend: TestBackend) throws {
+        let workspace = try loadedWorkspace(backend)
+        let tracker = try workspace.trackerQuery("SELECT file_path, status FROM file_processing_tracker")
         let refused = try workspace.lading("reset-state")
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("--yes"))
-        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT file_path, status FROM file_processing_tracker") == tracker)
+        #expect(try workspace.trackerQuery("SELECT file_path, status FROM file_processing_tracker") == tracker)
     }
 
-    @Test func resetFailedOnlyGivesAFailedFileAnotherChance() throws {
-        let workspace = try Workspace()
+    @Test(arguments: TestBackend.allCases)
+    func resetFailedOnlyGivesAFailedFileAnotherChance(backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
         try workspace.writeConfig()
         try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n2\n")
         #expect(try workspace.lading("run").status == 1)
         #expect(try workspace.lading("validate-consistency").status == 1, "a data error is not retried: exhausted")
         try workspace.write("landing/orders/a.csv", "id,name\n1,ok\n2,ok\n")
         #expect(try workspace.lading("reset-state", "--failed-only", "--yes").status == 0)
-        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT status, retry_count FROM file_processing_tracker") == ["FAILED|0"])
+        #expect(try workspace.trackerQuery("SELECT status, retry_count FROM file_processing_tracker") == ["FAILED|0"])
         #expect(try workspace.lading("run").status == 0)
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["2"])
+        #expect(try workspace.query("SELECT count(*) FROM orders") == ["2"])
         #expect(try workspace.lading("validate-consistency").status == 0)
     }
 

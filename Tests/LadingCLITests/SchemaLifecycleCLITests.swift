@@ -27,6 +27,29 @@ import Testing
         #expect(try workspace.lading("validate-consistency").status == 0)
     }
 
+    /// The same widenings on PostgreSQL: `ALTER COLUMN … TYPE … USING` in place, values
+    /// kept (as PostgreSQL renders them) and nothing quarantined.
+    @Test func anInferredColumnWidensOnPostgreSQLToo() throws {
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id,amount,day,code\n1,5,2026-11-01,7\n2,6,2026-11-02,8\n")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.write("landing/orders/b.csv", "id,amount,day,code\n3,6.4,2026-11-03T08:00:00Z,007\n4,,,x\n")
+        let run = try workspace.lading("run")
+        #expect(run.status == 0 && run.stderr.contains("widened an inferred column"), "\(run.stdout)\(run.stderr)")
+        #expect(try workspace.query(Self.types) == ["id|integer", "amount|real", "day|timestamp", "code|text"])
+        #expect(try workspace.query("""
+            SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'dw' AND table_name = 'orders'
+            AND column_name IN ('amount', 'day', 'code') ORDER BY ordinal_position
+            """) == ["amount|double precision", "day|timestamp with time zone", "code|text"])
+        #expect(try workspace.query("""
+            SELECT id, coalesce(CAST(amount AS TEXT), '-'), coalesce(to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '-'), coalesce(code, '-')
+            FROM orders ORDER BY id
+            """) == ["1|5|2026-11-01T00:00:00Z|7", "2|6|2026-11-02T00:00:00Z|8", "3|6.4|2026-11-03T08:00:00Z|007", "4|-|-|x"])
+        #expect(try workspace.query("SELECT count(*) FROM _lading_quarantine") == ["0"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
     @Test func withSchemaEvolutionFailAWideningFailsTheFile() throws {
         let workspace = try Workspace()
         try workspace.writeConfig(extra: "schema_evolution: fail\n")
@@ -108,22 +131,25 @@ import Testing
         #expect(try workspace.lading("quarantine", "reprocess").status == 78)
     }
 
-    @Test func reinferRebuildsTheTableWithTypesInferredAgain() throws {
-        let workspace = try Workspace()
+    @Test(arguments: TestBackend.allCases)
+    func reinferRebuildsTheTableWithTypesInferredAgain(backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
         try workspace.writeConfig(tableExtra: "    columns: {code: text}\n")
         try workspace.write("landing/orders/a.csv", "id,code,amount\n1,7,5\n2,8,6\n")
         try workspace.write("landing/orders/b.csv", "id,code,amount\n3,9,7\n")
         #expect(try workspace.lading("run").status == 0)
-        #expect(try workspace.sqlite("warehouse.sqlite", Self.types) == ["id|integer", "code|text", "amount|integer"])
+        #expect(try workspace.query(Self.types) == ["id|integer", "code|text", "amount|integer"])
         // The operator drops the declaration and wants the inferred types back.
         let config = workspace.read("lading.yaml") ?? ""
         try workspace.write("lading.yaml", config.replacingOccurrences(of: "    columns: {code: text}\n", with: ""))
         let reset = try workspace.lading("reset-state", "--table", "orders", "--reinfer", "--yes")
         #expect(reset.status == 0, "\(reset.stderr)")
-        #expect(try workspace.sqlite("warehouse.sqlite", Self.types) == ["id|integer", "code|integer", "amount|integer"])
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT id, code, typeof(code) FROM orders ORDER BY id") == ["1|7|integer", "2|8|integer", "3|9|integer"])
+        #expect(try workspace.query(Self.types) == ["id|integer", "code|integer", "amount|integer"])
+        let codeType = backend == .sqlite ? "typeof(code)" : "pg_typeof(code)"
+        #expect(try workspace.query("SELECT id, code, \(codeType) FROM orders ORDER BY id")
+                == ["1|7|", "2|8|", "3|9|"].map { $0 + (backend == .sqlite ? "integer" : "bigint") })
         #expect(try workspace.lading("run").status == 0)
-        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*) FROM orders") == ["3"])
+        #expect(try workspace.query("SELECT count(*) FROM orders") == ["3"])
         #expect(try workspace.lading("validate-consistency").status == 0)
     }
 }
