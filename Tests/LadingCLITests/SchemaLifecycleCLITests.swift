@@ -57,7 +57,7 @@ import Testing
         #expect(try workspace.lading("run").status == 0)
         try workspace.write("landing/orders/b.csv", "id,amount\n2,6.4\n")
         let run = try workspace.lading("run")
-        #expect(run.status == 1 && run.stdout.contains("amount as real"), "\(run.stdout)")
+        #expect(run.status == 1 && run.stdout.contains("amount widened to real"), "\(run.stdout)")
         #expect(try workspace.sqlite("warehouse.sqlite", Self.types) == ["id|integer", "amount|integer"])
     }
 
