@@ -308,4 +308,26 @@ import Glibc
         let shared = try workspace.lading("run")
         #expect(shared.status == 78 && shared.stderr.contains("already tracks"), "\(shared.stderr)")
     }
+
+    /// A real server restart in the middle of a multi-batch load (on a cluster of its
+    /// own): the run stops without half-writing anything (its lock session ended with
+    /// the restart, so it is fenced), and the next run resumes and loads every row once.
+    @Test func aServerRestartMidLoadLeavesNothingHalfWritten() throws {
+        let server = try PostgresServer.dedicated()
+        let workspace = try Workspace.make(.postgres, server: server)
+        try workspace.writeLoadFixture()
+        let signals = SignalCLITests()
+        let run = try signals.start(workspace, environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "3"])
+        defer { if run.isRunning { run.terminate() } }
+        #expect(signals.wait { (try? workspace.query("SELECT count(*) FROM _lading_loads WHERE status = 'partial' AND checkpoint >= 300")) == ["1"] },
+                "the run never reached its third checkpoint")
+        try server.restart()
+        run.waitUntilExit()
+        let log = workspace.read("stderr.log") ?? ""
+        #expect(run.terminationStatus == 1, "\(run.terminationStatus): \(log)")
+        #expect(!log.contains("internal error"), "\(log)")
+        let rerun = try workspace.lading("run")
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        try workspace.expectInvariants()
+    }
 }

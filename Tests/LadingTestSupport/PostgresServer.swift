@@ -128,7 +128,22 @@ public final class PostgresServer: Sendable {
     nonisolated(unsafe) private static var started: Result<PostgresServer, any Error>?
     nonisolated(unsafe) private static var nameCounter = 0
     /// Read by the exit handler, which must not take the lock (another thread may hold it at exit).
-    nonisolated(unsafe) private static var folderToStop: String?
+    nonisolated(unsafe) private static var foldersToStop: [String] = []
+    nonisolated(unsafe) private static var exitHandlerSet = false
+
+    /// A cluster of its own, for a test that restarts or stops its server (the shared
+    /// one serves tests running in parallel). Stopped at exit like the shared one.
+    public static func dedicated() throws -> PostgresServer {
+        lock.lock()
+        defer { lock.unlock() }
+        return try start()
+    }
+
+    /// `pg_ctl restart -m fast`: every session ends, as in a server restart at night.
+    public func restart() throws {
+        try Self.runChecked([binDirectory + "/pg_ctl", "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60",
+                             "-m", "fast", "restart"], asPostgresUser: getuid() == 0, folder: folder, what: "pg_ctl restart")
+    }
 
     private static func start() throws -> PostgresServer {
         let bin = try findBinDirectory()
@@ -136,8 +151,11 @@ public final class PostgresServer: Sendable {
         let folder = "/tmp/lading-pg-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o700])
-        folderToStop = folder
-        atexit { PostgresServer.stopAtExit() }
+        foldersToStop.append(folder)
+        if !exitHandlerSet {
+            exitHandlerSet = true
+            atexit { PostgresServer.stopAtExit() }
+        }
         try Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: folder + "/owner.pid"))
         let password = "su-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let passwordFile = folder + "/superuser-password"
@@ -227,7 +245,10 @@ public final class PostgresServer: Sendable {
     /// exit handler should not start processes. Waits for `postmaster.pid` to go (the
     /// postmaster removes it last), then removes the folder.
     private static func stopAtExit() {
-        guard let folder = folderToStop else { return }
+        for folder in foldersToStop { stop(folder) }
+    }
+
+    private static func stop(_ folder: String) {
         let pidFile = folder + "/data/postmaster.pid"
         if let text = ChildProcess.readText(pidFile),
            let line = text.split(separator: "\n").first, let pid = Int32(line), pid > 0 {

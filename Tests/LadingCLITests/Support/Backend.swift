@@ -21,10 +21,11 @@ struct BackendMarker: Codable {
 extension Workspace {
     /// A workspace whose configs point at `backend`; on PostgreSQL a database of its own,
     /// `schema` for the target tables (a hostile name when a test asks for one).
-    static func make(_ backend: TestBackend, schema: String = "dw", stateSchema: String = "lading_state") throws -> Workspace {
+    static func make(_ backend: TestBackend, schema: String = "dw", stateSchema: String = "lading_state",
+                     server: PostgresServer? = nil) throws -> Workspace {
         let workspace = try Workspace()
         if backend == .postgres {
-            let dsn = try PostgresServer.shared().makeDatabase()
+            let dsn = try (server ?? PostgresServer.shared()).makeDatabase()
             let marker = BackendMarker(backend: backend.rawValue, dsn: dsn, schema: schema, stateSchema: stateSchema)
             try workspace.write(".backend.json", String(decoding: try JSONEncoder().encode(marker), as: UTF8.self))
         }
@@ -81,6 +82,7 @@ extension Workspace {
     var rowid: String { backend == .sqlite ? "rowid" : "ctid" }
 
     private func psqlRows(dsn: String, schema: String, _ sql: String) throws -> [String] {
+        // Any cluster's psql reaches any of them: the DSN names the socket and port.
         let text = try PostgresServer.shared().psql(dsn: dsn, sql: "SET search_path TO \(PostgresServer.quoteIdentifier(schema)); " + sql)
         return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
     }
