@@ -4,7 +4,6 @@ import LadingCore
 import LadingSupport
 import LadingConfiguration
 import LadingStore
-import LadingSQLite
 
 /// Turns lading's typed errors into SPEC §2 exit codes. swift-argument-parser exits 1
 /// for any other error, so every command body runs through here.

@@ -4,7 +4,6 @@ import LadingCore
 import LadingSupport
 import LadingConfiguration
 import LadingStore
-import LadingSQLite
 
 struct ForceUnlockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,7 +5,6 @@ import Logging
 import LadingSupport
 import LadingConfiguration
 import LadingStore
-import LadingSQLite
 
 /// Flags every command takes.
 struct GlobalOptions: ParsableArguments {

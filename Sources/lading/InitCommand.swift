@@ -4,7 +4,6 @@ import LadingCore
 import LadingSupport
 import LadingConfiguration
 import LadingStore
-import LadingSQLite
 
 /// `lading init`: a first config from the files themselves (SPEC §2). The drafting is
 /// `StarterConfigGenerator` in LadingCore; this command only resolves paths, writes

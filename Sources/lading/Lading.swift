@@ -1,6 +1,5 @@
 import ArgumentParser
 import LadingConfiguration
-import LadingSQLite
 
 @main
 struct Lading: ParsableCommand {

@@ -3,7 +3,6 @@ import LadingCore
 import LadingSupport
 import LadingConfiguration
 import LadingStore
-import LadingSQLite
 
 struct QuarantineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

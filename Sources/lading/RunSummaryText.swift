@@ -2,7 +2,6 @@ import LadingCore
 import LadingSupport
 import LadingConfiguration
 import LadingStore
-import LadingSQLite
 
 /// The human end-of-run summary.
 enum RunSummaryText {

@@ -3,7 +3,6 @@ import LadingCore
 import LadingSupport
 import LadingConfiguration
 import LadingStore
-import LadingSQLite
 
 struct ValidateConsistencyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -44,7 +44,7 @@ struct StarterConfigRenderer {
             "# lock_file: ./state/lading.lock         # default: <state_dir>/lading.lock",
             "",
             "warehouse:",
-            line("  driver: sqlite", "embedded SQLite (the only driver for now)"),
+            line("  driver: sqlite", "embedded SQLite; or postgres with dsn, schema, state_schema (README)"),
             line("  path: ./warehouse.sqlite", "default: ./warehouse.sqlite"),
             line("  busy_timeout_seconds: 30", "wait this long for another connection's lock, then the file fails (transient, retried)"),
             "",
