@@ -101,7 +101,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "lading-bench",
-            dependencies: ["LadingCore", "LadingReaders", "LadingConfiguration", "LadingSupport", "LadingStore", "LadingSQLite"]
+            dependencies: ["LadingCore", "LadingReaders", "LadingConfiguration", "LadingSupport", "LadingStore"]
         ),
         // Temporary folders, fixture paths and the private PostgreSQL server shared by the test targets.
         .target(

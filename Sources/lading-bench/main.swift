@@ -4,7 +4,6 @@ import LadingSupport
 import LadingConfiguration
 import LadingReaders
 import LadingStore
-import LadingSQLite
 
 /// Measurement helper for `make bench`: runs one stage of lading in isolation (parsing,
 /// hashing) so the benchmark can say where the time goes. Not installed, not a product.
