@@ -131,7 +131,8 @@ import Testing
     @Test(arguments: [("DROP SCHEMA lading_state CASCADE", "ledger_without_completed"), ("DROP TABLE file_processing_tracker", "ledger_without_completed"),
                       ("DELETE FROM file_processing_tracker", "ledger_without_completed"),
                       ("ALTER TABLE file_processing_tracker DROP COLUMN retry_count", "tracker_integrity"), ("DROP TABLE runs", "tracker_integrity"),
-                      ("ALTER TABLE file_processing_tracker DROP COLUMN status", "tracker_integrity")])
+                      ("ALTER TABLE file_processing_tracker DROP COLUMN status", "tracker_integrity"),
+                      ("ALTER TABLE file_processing_tracker ALTER COLUMN file_path TYPE bytea USING convert_to(file_path, 'UTF8')", "tracker_integrity")])
     func aLostTrackerComesBackFromTheLedger(damage: String, finding: String) throws {
         let workspace = try Workspace.make(.postgres)
         try workspace.writeLoadFixture()

@@ -374,9 +374,9 @@ public final class PostgresTracker: FileTracker {
     /// (SPEC §7), as a SQLite tracker file that fails its integrity check is.
     public func integrityProblems() throws -> [String]? {
         guard !missing else { return nil }
-        var found: [String: Set<String>] = [:]
-        for row in try db.rows("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1", [schema]) {
-            found[row[0] ?? "", default: []].insert(row[1] ?? "")
+        var found: [String: [String: String]] = [:]
+        for row in try db.rows("SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1", [schema]) {
+            found[row[0] ?? "", default: [:]][row[1] ?? ""] = row[2] ?? ""
         }
         var problems: [String] = []
         for (table, columns) in PostgresTrackerSchema.requiredColumns.sorted(by: { $0.key < $1.key }) {
@@ -384,8 +384,12 @@ public final class PostgresTracker: FileTracker {
                 problems.append("table \(table) is missing")
                 continue
             }
-            let lacking = columns.filter { !present.contains($0) }
+            let lacking = columns.keys.sorted().filter { present[$0] == nil }
             if !lacking.isEmpty { problems.append("table \(table) lacks \(lacking.joined(separator: ", "))") }
+            let retyped = columns.keys.sorted().filter { present[$0] != nil && present[$0] != columns[$0] }
+            if !retyped.isEmpty {
+                problems.append("table \(table): " + retyped.map { "\($0) is \(present[$0] ?? "?"), not \(columns[$0] ?? "?")" }.joined(separator: ", "))
+            }
         }
         return problems.isEmpty ? nil : problems
     }

@@ -5,13 +5,28 @@ import Foundation
 enum PostgresTrackerSchema {
     static let currentVersion = 3
 
-    /// The columns each table must have for the tracker to be usable.
-    static let requiredColumns: [String: [String]] = [
-        "file_processing_tracker": PostgresTracker.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
-        "runs": PostgresWarehouse.runColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } + ["seq"],
-        "run_files": ["run_id", "table_name", "file_path", "status", "records_read", "rows_loaded", "rows_quarantined", "error_type", "error_message", "scd2"],
-        "circuit_breakers": ["table_name", "opened_at", "consecutive_failures", "run_id"],
-        "schema_version": ["version"],
+    /// The columns each table must have, with their types (`information_schema`'s
+    /// `data_type`), for the tracker to be usable: a column dropped, renamed or retyped
+    /// by hand makes it damaged.
+    static let requiredColumns: [String: [String: String]] = [
+        "file_processing_tracker": [
+            "table_name": "text", "file_path": "text", "file_size": "bigint", "file_modified_time": "text", "content_sha256": "text",
+            "status": "text", "processing_start_time": "text", "processing_end_time": "text", "error_message": "text",
+            "error_type": "text", "retry_count": "integer", "records_read": "bigint", "rows_loaded": "bigint",
+            "rows_quarantined": "bigint", "batch_id": "text", "run_id": "text", "change_detected": "text", "created_at": "text",
+            "updated_at": "text",
+        ],
+        "runs": [
+            "seq": "bigint", "run_id": "text", "started_at": "text", "finished_at": "text", "status": "text", "pid": "integer",
+            "hostname": "text", "files_discovered": "integer", "files_loaded": "integer", "files_failed": "integer",
+            "rows_loaded": "bigint", "rows_quarantined": "bigint", "error_message": "text",
+        ],
+        "run_files": [
+            "run_id": "text", "table_name": "text", "file_path": "text", "status": "text", "records_read": "bigint",
+            "rows_loaded": "bigint", "rows_quarantined": "bigint", "error_type": "text", "error_message": "text", "scd2": "text",
+        ],
+        "circuit_breakers": ["table_name": "text", "opened_at": "text", "consecutive_failures": "integer", "run_id": "text"],
+        "schema_version": ["version": "integer"],
     ]
 
     /// Indexes, created once the tables passed their integrity check (an index over a
