@@ -147,3 +147,21 @@ import Testing
         try workspace.expectInvariants()
     }
 }
+
+/// The random nights on PostgreSQL (seed 2573): two tracker rebuilds within one second
+/// keep both damaged copies, as on SQLite.
+@Suite struct PostgresTrackerRebuildCLITests {
+    @Test func twoRebuildsWithinOneSecondKeepBothDamagedCopies() throws {
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        #expect(try workspace.lading("run").status == 0)
+        for damage in ["ALTER TABLE file_processing_tracker RENAME COLUMN retry_count TO tries", "ALTER TABLE file_processing_tracker DROP COLUMN updated_at"] {
+            #expect(try workspace.change("state/tracker.sqlite", damage))
+            let run = try workspace.lading("run")
+            #expect(run.status == 0, "\(damage): \(run.stderr)")
+        }
+        #expect(try workspace.query("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'lading\\_state\\_corrupt\\_%'") == ["2"])
+        #expect(try workspace.query("SELECT count(*) FROM orders") == ["1"])
+    }
+}

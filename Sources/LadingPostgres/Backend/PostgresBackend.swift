@@ -84,7 +84,14 @@ public struct PostgresBackend: StoreBackend {
     public func setTrackerAside(_ config: LadingConfig, stamp: String) throws -> String {
         let db = try connect(config)
         defer { db.close() }
-        let aside = PGName.physical(config.warehouse.stateSchema + "_corrupt_" + stamp)
+        // Never over an earlier damaged copy (two rebuilds within one second), as on SQLite.
+        let base = config.warehouse.stateSchema + "_corrupt_" + stamp
+        var aside = PGName.physical(base)
+        var suffix = 2
+        while try db.rows("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", [aside]).first?.first == "t" {
+            aside = PGName.physical(base + "_\(suffix)")
+            suffix += 1
+        }
         try db.execute("ALTER SCHEMA \(PGName.quote(config.warehouse.stateSchema)) RENAME TO \(PGName.quote(aside))")
         return "schema \"\(aside)\""
     }
