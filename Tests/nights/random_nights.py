@@ -14,6 +14,18 @@ in a temporary folder per night (kept on failure, or with --keep).
     python3 Tests/nights/random_nights.py --bin BIN --seeds 1,2,3 [--steps 25]
     python3 Tests/nights/random_nights.py --bin BIN --seed-start 100 --count 50
     python3 Tests/nights/random_nights.py --bin BIN --soak-seconds 600
+    python3 Tests/nights/random_nights.py --bin BIN --backend postgres --fixed
+
+With --backend postgres (nights_backends.py) the process starts one private cluster
+(initdb/pg_ctl as the postgres user when root, a unix socket in its /tmp/lading-pg-nights-*
+folder, fsync off), gives each night its own database (schema dw, state schema
+lading_state), and stops the cluster at exit. What differs from SQLite: the tracker
+damage is a dropped schema or table, a column dropped, renamed or retyped, or its rows
+deleted; kills are timed on changes to the cluster's WAL files; hand damage addresses
+rows by ctid; and one more step, force_unlock, runs `force-unlock --yes` beside a live
+run (the run lock is a session advisory lock: the run must say "lock lost" and exit 1
+unless its last write was already committed). A failing night's database is dumped as
+warehouse.pg_dump.sql into its kept folder.
 
 Kill timings are wall-clock, so a seed reproduces the same actions but not
 always the same interleaving with the killed process; the printed action log
