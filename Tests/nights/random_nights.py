@@ -899,6 +899,7 @@ class Night:
     # matches a deleted or garbled tracker file is a dropped schema or table, or a column
     # dropped, renamed or retyped (README: a table dropped or altered by hand makes the
     # tracker damaged; it is set aside and rebuilt from the ledger), or its rows deleted.
+    PG_TRACKER_DAMAGE = ["drop-schema", "drop-table", "drop-column", "rename-column", "retype-column", "delete-rows"]
     PG_TRACKER_TABLES = ["file_processing_tracker", "runs", "run_files", "circuit_breakers", "schema_version"]
     PG_TRACKER_COLUMNS = ["status", "content_sha256", "file_path", "updated_at", "retry_count", "error_message"]
 
@@ -906,7 +907,10 @@ class Night:
         st = self.backend.state_db(self)
         if not st.query("SELECT 1 FROM pg_namespace WHERE nspname = ?", (self.backend.STATE,)):
             return self.note("tracker: none yet")
-        how = self.rng.choice(["drop-schema", "drop-table", "drop-column", "rename-column", "retype-column", "delete-rows"])
+        hows = [h for h in self.PG_TRACKER_DAMAGE if f"tracker:{h}" not in self.without]
+        if not hows:
+            return self.note("tracker: every damage kind left out (--without)")
+        how = self.rng.choice(hows)
         table = "file_processing_tracker"
         if how == "drop-schema":
             sql = f'DROP SCHEMA "{self.backend.STATE}" CASCADE'
@@ -1455,7 +1459,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep every night's folder")
     ap.add_argument("--without", type=lambda s: [x for x in s.split(",") if x], default=[],
                     help="step kinds never drawn, e.g. link,kill_run (to look past a known failure); "
-                         "kinds: " + ",".join(n for n, _ in Night.STEP_WEIGHTS))
+                         "kinds: " + ",".join(n for n, _ in Night.STEP_WEIGHTS + Night.PG_STEP_WEIGHTS)
+                         + "; on postgres also a kind of tracker damage: "
+                         + ",".join("tracker:" + h for h in Night.PG_TRACKER_DAMAGE))
     ap.add_argument("--verbose", action="store_true", help="print each action as it happens")
     ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
                     help="the warehouse: sqlite (default), or postgres on one private cluster this process "
