@@ -45,12 +45,14 @@ test: deps-test
 	@# Random operator nights through the real binary: a fixed set of seeds (issue 12).
 	python3 Tests/nights/random_nights.py --bin .build/debug/lading --fixed
 
-# Longer random nights: SOAK_SECONDS (default one hour) of new seeds from SOAK_SEED.
+# Longer random nights: SOAK_SECONDS (default one hour) of new seeds from SOAK_SEED, on
+# SOAK_BACKEND's warehouse (sqlite, or postgres on a private cluster the harness starts).
 SOAK_SECONDS ?= 3600
 SOAK_SEED ?= 1000
+SOAK_BACKEND ?= sqlite
 soak: deps-test
 	$(SWIFT) build --product lading
-	python3 Tests/nights/random_nights.py --bin .build/debug/lading --seed-start $(SOAK_SEED) --soak-seconds $(SOAK_SECONDS)
+	python3 Tests/nights/random_nights.py --bin .build/debug/lading --backend $(SOAK_BACKEND) --seed-start $(SOAK_SEED) --soak-seconds $(SOAK_SECONDS)
 
 # The PostgreSQL rows start a private cluster (deps-test installs the server);
 # `make bench BENCH_FLAGS=--no-postgres` leaves them out.

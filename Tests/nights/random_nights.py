@@ -14,6 +14,18 @@ in a temporary folder per night (kept on failure, or with --keep).
     python3 Tests/nights/random_nights.py --bin BIN --seeds 1,2,3 [--steps 25]
     python3 Tests/nights/random_nights.py --bin BIN --seed-start 100 --count 50
     python3 Tests/nights/random_nights.py --bin BIN --soak-seconds 600
+    python3 Tests/nights/random_nights.py --bin BIN --backend postgres --fixed
+
+With --backend postgres (nights_backends.py) the process starts one private cluster
+(initdb/pg_ctl as the postgres user when root, a unix socket in its /tmp/lading-pg-nights-*
+folder, fsync off), gives each night its own database (schema dw, state schema
+lading_state), and stops the cluster at exit. What differs from SQLite: the tracker
+damage is a dropped schema or table, a column dropped, renamed or retyped, or its rows
+deleted; kills are timed on changes to the cluster's WAL files; hand damage addresses
+rows by ctid; and one more step, force_unlock, runs `force-unlock --yes` beside a live
+run (the run lock is a session advisory lock: the run must say "lock lost" and exit 1
+unless its last write was already committed). A failing night's database is dumped as
+warehouse.pg_dump.sql into its kept folder.
 
 Kill timings are wall-clock, so a seed reproduces the same actions but not
 always the same interleaving with the killed process; the printed action log
@@ -64,13 +76,14 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
 from collections import Counter
+
+from nights_backends import DBError, IntegrityError, PostgresBackend, SqliteBackend
 
 FIXED_SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]
 
@@ -159,8 +172,10 @@ class PFile:
 # --------------------------------------------------------------------------
 
 class Night:
-    def __init__(self, seed: int, binary: str, steps: int, keep: bool, verbose: bool = False, without=()):
+    def __init__(self, seed: int, binary: str, steps: int, keep: bool, verbose: bool = False, without=(),
+                 backend=None):
         self.seed = seed
+        self.backend = backend or SqliteBackend()
         self.rng = random.Random(seed)
         self.bin = binary
         self.steps = steps
@@ -168,7 +183,6 @@ class Night:
         self.verbose = verbose
         self.dir = tempfile.mkdtemp(prefix=f"nights-{seed}-")
         self.cfg = os.path.join(self.dir, "lading.yaml")
-        self.wh = os.path.join(self.dir, "warehouse.sqlite")
         self.state = os.path.join(self.dir, "state")
         self.log: list[str] = []
         self.files: list[PFile] = []
@@ -194,9 +208,7 @@ class Night:
         lines = [
             "state_dir: ./state",
             "warehouse:",
-            "  driver: sqlite",
-            "  path: ./warehouse.sqlite",
-            "  busy_timeout_seconds: 5",
+        ] + self.backend.setup(self) + [
             "retry_attempts: 3",
             "timeout_minutes: 60",
             "batch_size: 50",
@@ -235,7 +247,7 @@ class Night:
         ] + [f"      {c}: {ty}" for c, ty in SCD_COLS]
         with open(self.cfg, "w") as f:
             f.write("\n".join(lines) + "\n")
-        self.note(f"config: scd2_deletes={self.scd_deletes}")
+        self.note(f"config: scd2_deletes={self.scd_deletes}" + (f", backend {self.backend.name}" if self.backend.name != "sqlite" else ""))
 
     def note(self, s):
         self.log.append(f"{self.steps_done:>3} {s}")
@@ -243,10 +255,11 @@ class Night:
             print(f"  [{self.seed}] {self.log[-1]}", flush=True)
 
     # ------------------------------------------------------------ lading CLI
-    def lading(self, args, kill_after=None, kill_on_change=None, timeout=180):
+    def lading(self, args, kill_after=None, kill_on_change=None, timeout=180, meanwhile=None):
         """Run `lading ARGS`; with kill_after, SIGKILL it after that many seconds; with
         kill_on_change=(n, extra), SIGKILL it `extra` seconds after the n-th change seen in the
-        warehouse or tracker files (stat only, no lock taken), which spreads kills over a load."""
+        warehouse or tracker files (stat only, no lock taken; on PostgreSQL the WAL files),
+        which spreads kills over a load; with meanwhile, call meanwhile(process) once it started."""
         self.counter["cmd"] += 1
         n = self.counter["cmd"]
         base = os.path.join(self.dir, "logs", f"{n:03d}-{args[0]}")
@@ -256,22 +269,14 @@ class Night:
             p = subprocess.Popen([self.bin] + args + ["--config", self.cfg], cwd=self.dir,
                                  stdout=out, stderr=err, env=env)
             killed = False
+            if meanwhile is not None:
+                meanwhile(p)
             if kill_on_change is not None:
                 n, extra = kill_on_change
-                watch = [self.wh, self.wh + "-journal"] + self.tracker_paths()[:2]
-
-                def sig():
-                    out = []
-                    for w in watch:
-                        try:
-                            st = os.stat(w)
-                            out.append((st.st_mtime_ns, st.st_size))
-                        except OSError:
-                            out.append(None)
-                    return out
-                last, seen = sig(), 0
+                sig = self.backend.signature
+                last, seen = sig(self), 0
                 while p.poll() is None and time.monotonic() - t0 < 60:
-                    cur = sig()
+                    cur = sig(self)
                     if cur != last:
                         seen, last = seen + 1, cur
                         if seen >= n:
@@ -297,7 +302,8 @@ class Night:
         if not killed and rc == 70:
             msg = self.tail(base + ".err")
             sig = next((k for k in ("File exists", "no such table", "not a database", "integrity", "disk I/O",
-                                    "UNIQUE constraint", "locked") if k in msg), "other")
+                                    "UNIQUE constraint", "locked", "duplicate key", "does not exist",
+                                    "lock lost", "terminat") if k in msg), "other")
             raise Failure(f"exit-70:{args[0]}:{sig}", f"`lading {' '.join(args)}` exited 70 (internal error): " + msg)
         if not killed and rc == 75:
             raise Failure("exit-75", f"`lading {' '.join(args)}` exited 75 (lock held) with no live run: "
@@ -451,14 +457,12 @@ class Night:
 
     # ------------------------------------------------------- warehouse reads
     def wh_connect(self):
-        if not os.path.exists(self.wh):
-            return None
-        con = sqlite3.connect(self.wh, timeout=30)
-        return con
+        """The warehouse through the backend (None while a SQLite warehouse does not exist)."""
+        return self.backend.connect(self)
 
     @staticmethod
     def table_exists(con, name):
-        return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+        return con.table_exists(name)
 
     def append_rows(self, con, table):
         """{_source_file: Counter(data tuples)}"""
@@ -466,7 +470,7 @@ class Night:
         if con is None or not self.table_exists(con, table):
             return out
         cols = ", ".join(f'"{c}"' for c, _ in APPEND_TABLES[table]["cols"])
-        for row in con.execute(f'SELECT {cols}, _source_file FROM "{table}"'):
+        for row in con.query(f'SELECT {cols}, _source_file FROM "{table}"'):
             out.setdefault(row[-1], Counter())[tuple(row[:-1])] += 1
         return out
 
@@ -475,10 +479,7 @@ class Night:
         out = {}
         if con is None or not self.table_exists(con, "_lading_loads"):
             return out
-        cur = con.execute("SELECT * FROM _lading_loads")
-        names = [d[0] for d in cur.description]
-        for row in cur:
-            d = dict(zip(names, row))
+        for d in con.query_dicts("SELECT * FROM _lading_loads"):
             out[(d["table_name"], d["source_file"])] = d
         return out
 
@@ -487,7 +488,7 @@ class Night:
         out: dict = {}
         if con is None or not self.table_exists(con, "_lading_quarantine"):
             return out
-        for t, sf, line in con.execute(
+        for t, sf, line in con.query(
                 "SELECT table_name, source_file, line_number FROM _lading_quarantine WHERE reprocessed_at IS NULL"):
             out.setdefault((t, sf), Counter())[line] += 1
         return out
@@ -583,8 +584,7 @@ class Night:
     def scd_rows(self, con):
         if con is None or not self.table_exists(con, SCD):
             return None
-        return con.execute(
-            f'SELECT k, v, w, note, effective_date, end_date, is_current, _source_file FROM "{SCD}"').fetchall()
+        return con.query(self.backend.scd_select(SCD))
 
     def check_scd_shape(self, con, where):
         rows = self.scd_rows(con)
@@ -791,25 +791,22 @@ class Night:
             if not self.table_exists(con, table):
                 return self.note(f"damage: {table} does not exist")
             if table == SCD:
-                rows = con.execute(f'SELECT rowid, k, is_current FROM "{SCD}"').fetchall()
+                rows = con.query(f'SELECT {con.rowid} AS rid, k, is_current FROM "{SCD}"')
                 if not rows:
                     return self.note("damage: scd2 table empty")
                 pick = r.choice(rows)
                 try:
-                    con.execute(f'INSERT INTO "{SCD}" SELECT * FROM "{SCD}" WHERE rowid = ?', (pick[0],))
-                    con.commit()
-                except sqlite3.IntegrityError:
-                    con.rollback()
+                    con.execute(f'INSERT INTO "{SCD}" SELECT * FROM "{SCD}" WHERE {con.rowid} = ?', (pick[0],))
+                except IntegrityError:
                     closed = [x for x in rows if x[2] != 1]
                     if not closed:
                         return self.note(f"damage {SCD}: duplicate blocked by unique index, no closed version")
                     pick = r.choice(closed)
-                    con.execute(f'INSERT INTO "{SCD}" SELECT * FROM "{SCD}" WHERE rowid = ?', (pick[0],))
-                    con.commit()
+                    con.execute(f'INSERT INTO "{SCD}" SELECT * FROM "{SCD}" WHERE {con.rowid} = ?', (pick[0],))
                 self.scd_flagged = True
                 self.mark_scd_unrecoverable()
                 return self.note(f"damage {SCD}: duplicated version row of key {pick[1]} (current={pick[2]}) by hand")
-            srcs = [x[0] for x in con.execute(f'SELECT DISTINCT _source_file FROM "{table}"')]
+            srcs = [x[0] for x in con.query(f'SELECT DISTINCT _source_file FROM "{table}"')]
             # One hand damage per file until it is repaired: deleting k rows and later
             # duplicating k others keeps the file's row count, and SPEC 6 checks counts
             # (validate-consistency has no content checksum per file; a known limit).
@@ -817,17 +814,16 @@ class Night:
             if not srcs:
                 return self.note(f"damage: {table} empty")
             src = r.choice(sorted(srcs))
-            rowids = [x[0] for x in con.execute(f'SELECT rowid FROM "{table}" WHERE _source_file = ?', (src,))]
+            rowids = [x[0] for x in con.query(f'SELECT {con.rowid} AS rid FROM "{table}" WHERE _source_file = ?', (src,))]
             k = r.randint(1, max(1, min(5, len(rowids))))
             chosen = r.sample(rowids, k)
             marks = ",".join("?" * k)
             if r.random() < 0.5:
-                con.execute(f'DELETE FROM "{table}" WHERE rowid IN ({marks})', chosen)
+                con.execute(f'DELETE FROM "{table}" WHERE {con.rowid} IN ({marks})', chosen)
                 what = "deleted"
             else:
-                con.execute(f'INSERT INTO "{table}" SELECT * FROM "{table}" WHERE rowid IN ({marks})', chosen)
+                con.execute(f'INSERT INTO "{table}" SELECT * FROM "{table}" WHERE {con.rowid} IN ({marks})', chosen)
                 what = "duplicated"
-            con.commit()
         finally:
             con.close()
         pf = self.by_path.get(src)
@@ -859,7 +855,6 @@ class Night:
             if not self.table_exists(con, table):
                 return self.note(f"drop: {table} does not exist")
             con.execute(f'DROP TABLE "{table}"')
-            con.commit()
             self.dropped.add(table)
         finally:
             con.close()
@@ -874,10 +869,11 @@ class Night:
         self.note(f"drop table {table} by hand")
 
     def tracker_paths(self):
-        p = os.path.join(self.state, "tracker.sqlite")
-        return [p, p + "-wal", p + "-shm"]
+        return self.backend.tracker_paths(self)
 
     def step_tracker(self):
+        if self.backend.name == "postgres":
+            return self.step_tracker_pg()
         p = self.tracker_paths()[0]
         if not os.path.exists(p):
             return self.note("tracker: none yet")
@@ -898,6 +894,93 @@ class Night:
                 f.seek(off)
                 f.write(junk)
         self.note(f"tracker: garbled tracker.sqlite ({how}, was {size} bytes)")
+
+    # PostgreSQL's tracker is a schema of the warehouse database: the hand damage that
+    # matches a deleted or garbled tracker file is a dropped schema or table, or a column
+    # dropped, renamed or retyped (README: a table dropped or altered by hand makes the
+    # tracker damaged; it is set aside and rebuilt from the ledger), or its rows deleted.
+    PG_TRACKER_DAMAGE = ["drop-schema", "drop-table", "drop-column", "rename-column", "retype-column", "delete-rows"]
+    PG_TRACKER_TABLES = ["file_processing_tracker", "runs", "run_files", "circuit_breakers", "schema_version"]
+    PG_TRACKER_COLUMNS = ["status", "content_sha256", "file_path", "updated_at", "retry_count", "error_message"]
+
+    def step_tracker_pg(self):
+        st = self.backend.state_db(self)
+        if not st.query("SELECT 1 FROM pg_namespace WHERE nspname = ?", (self.backend.STATE,)):
+            return self.note("tracker: none yet")
+        hows = [h for h in self.PG_TRACKER_DAMAGE if f"tracker:{h}" not in self.without]
+        if not hows:
+            return self.note("tracker: every damage kind left out (--without)")
+        how = self.rng.choice(hows)
+        table = "file_processing_tracker"
+        if how == "drop-schema":
+            sql = f'DROP SCHEMA "{self.backend.STATE}" CASCADE'
+        elif how == "drop-table":
+            table = self.rng.choice(self.PG_TRACKER_TABLES)
+            sql = f'DROP TABLE "{table}"'
+        elif how == "delete-rows":
+            sql = f'DELETE FROM "{table}"'
+        else:
+            col = self.rng.choice(self.PG_TRACKER_COLUMNS)
+            sql = {"drop-column": f'ALTER TABLE "{table}" DROP COLUMN "{col}" CASCADE',
+                   "rename-column": f'ALTER TABLE "{table}" RENAME COLUMN "{col}" TO "{col}_old"',
+                   "retype-column": f'ALTER TABLE "{table}" ALTER COLUMN "{col}" TYPE bytea USING convert_to("{col}"::text, \'UTF8\')'}[how]
+        try:
+            st.execute(sql)
+        except DBError as e:
+            return self.note(f"tracker: {how} refused by the server ({str(e)[-160:]})")
+        self.note(f"tracker: {sql} by hand")
+
+    def step_force_unlock(self):
+        """PostgreSQL only: `force-unlock --yes` beside a live run. The run lock is a session
+        advisory lock; README: the run then logs "lock lost", commits nothing more and exits 1,
+        and the next run resumes its files (nothing loads twice: the invariants)."""
+        delay = round(self.rng.uniform(0, self.work_estimate), 3)
+        fu = {}
+
+        def unlock(proc):
+            # Again while the run lives and no lock was found yet (it may not hold it yet):
+            # force-unlock takes about as long to start as a small run takes.
+            time.sleep(delay)
+            while proc.poll() is None and fu.get("tries", 0) < 5:
+                fu["tries"] = fu.get("tries", 0) + 1
+                fu["result"] = self.lading(["force-unlock", "--yes"])
+                if "Lock removed" in self.tail(fu["result"][3] + ".out"):
+                    break
+        rc, _, dt, base = self.lading(["run", "--no-progress"], meanwhile=unlock)
+        if "result" not in fu:
+            return self.note(f"force-unlock after {delay:.3f}s: the run had already exited {rc}")
+        frc, _, _, fbase = fu["result"]
+        try:
+            fout = open(fbase + ".out").read()
+        except OSError:
+            fout = ""
+        removed = "Lock removed" in fout
+        err = self.tail(base + ".err", 10 ** 7)
+        if frc != 0:
+            raise Failure(f"force-unlock-exit-{frc}", f"`lading force-unlock --yes` beside a run exited {frc}: " + self.tail(fbase + ".err"))
+        lost = "lock lost" in err
+        after_last_commit = False
+        if removed and not lost:
+            # The lock may go after the run's last write: its run record in the warehouse
+            # (written last, fenced like every write) then shows it finished, and the run
+            # ends with its own outcome. Otherwise it must say "lock lost" and exit 1.
+            run_id = next((w.split("=", 1)[1] for w in err.split() if w.startswith("run_id=")), None)
+            con = self.wh_connect()
+            done = run_id and con.table_exists("_lading_runs") and con.query(
+                "SELECT 1 FROM _lading_runs WHERE run_id = ? AND finished_at IS NOT NULL", (run_id,))
+            if not done:
+                raise Failure("force-unlock-not-fenced", f"force-unlock --yes ended the run's lock ({fout.strip()!r}), "
+                              f"yet the run exited {rc} without \"lock lost\" and its run record {run_id} in _lading_runs "
+                              f"is not finished (README: it logs \"lock lost\", commits nothing more and exits 1): "
+                              + self.tail(base + '.err'))
+            after_last_commit = True
+        if lost and rc != 1:
+            raise Failure("force-unlock-lost-exit", f"the run logged \"lock lost\" and exited {rc}, not 1: " + self.tail(base + ".err"))
+        if rc not in (0, 1):
+            raise Failure(f"run-exit-{rc}", f"`lading run` exited {rc}: " + self.tail(base + ".err"))
+        self.note(f"force-unlock --yes {delay:.3f}s into a run (x{fu['tries']}): " + ("lock removed" if removed else "no lock held")
+                  + f"; the run exited {rc} ({dt:.2f}s)" + (", lock lost" if lost else "")
+                  + (", after its last commit" if after_last_commit else ""))
 
     def step_chmod(self):
         cands = self.present_files()
@@ -980,6 +1063,9 @@ class Night:
         ("fix", 5), ("kill_fix", 2), ("kill_reset", 1), ("reset_table", 3), ("reset_file", 4), ("validate", 2),
     ]
 
+    # Steps only PostgreSQL has (appended, so SQLite nights draw as before).
+    PG_STEP_WEIGHTS = [("force_unlock", 3)]
+
     def do_step(self, name):
         {
             "add": self.step_add, "add_poison": self.step_add_poison, "add_late": self.step_add_late_scd,
@@ -989,15 +1075,16 @@ class Night:
             "fix": self.step_fix, "kill_fix": lambda: self.step_kill("fix"),
             "kill_reset": lambda: self.step_kill("reset"),
             "reset_table": self.step_reset_table, "reset_file": self.step_reset_file,
-            "validate": self.step_validate,
+            "validate": self.step_validate, "force_unlock": self.step_force_unlock,
         }[name]()
 
     def play(self):
         self.setup()
         for _ in range(self.rng.randint(2, 4)):
             self.step_add()
-        names = [n for n, _ in self.STEP_WEIGHTS if n not in self.without]
-        weights = [w for n, w in self.STEP_WEIGHTS if n not in self.without]
+        kinds = self.STEP_WEIGHTS + (self.PG_STEP_WEIGHTS if self.backend.name == "postgres" else [])
+        names = [n for n, _ in kinds if n not in self.without]
+        weights = [w for n, w in kinds if n not in self.without]
         for i in range(self.steps):
             self.steps_done = i + 1
             kind = self.rng.choices(names, weights)[0]
@@ -1042,16 +1129,7 @@ class Night:
         self.final_checks(findings, rc)
 
     def tracker_status(self):
-        p = self.tracker_paths()[0]
-        out = {}
-        try:
-            con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=10)
-            for t, fp, st, err in con.execute("SELECT table_name, file_path, status, error_message FROM file_processing_tracker"):
-                out[(t, fp)] = (st, err)
-            con.close()
-        except sqlite3.Error:
-            pass
-        return out
+        return {(t, fp): (st, err) for t, fp, st, err in self.backend.tracker_rows(self)}
 
     def final_checks(self, findings, vrc):
         con = self.wh_connect()
@@ -1332,8 +1410,8 @@ class Night:
 
 # --------------------------------------------------------------------------
 
-def run_night(seed, args):
-    night = Night(seed, args.bin, args.steps, args.keep, args.verbose, args.without)
+def run_night(seed, args, backend):
+    night = Night(seed, args.bin, args.steps, args.keep, args.verbose, args.without, backend)
     t0 = time.monotonic()
     try:
         night.play()
@@ -1341,11 +1419,14 @@ def run_night(seed, args):
         # Name the hand damage a failure may come from, so causes group together.
         if e.table is not None and e.table in night.dropped and not e.category.startswith("link"):
             e.category += "[a table was dropped]"
+        backend.teardown(night, failed=True)
         report_failure(night, e.category, e.detail)
         return False, night, e.category
     except Exception as e:  # a harness error is a failure too, loudly labelled
+        backend.teardown(night, failed=True)
         report_failure(night, "harness-error", traceback.format_exc())
         return False, night, "harness-error"
+    backend.teardown(night, failed=False)
     dt = time.monotonic() - t0
     print(f"night {seed}: ok ({night.steps_done} steps, {dt:.1f}s)", flush=True)
     if not args.keep:
@@ -1356,11 +1437,13 @@ def run_night(seed, args):
 def report_failure(night, category, message):
     print(f"\n=== night {night.seed} FAILED [{category}] at step {night.steps_done} ===", flush=True)
     print(f"check: {message}")
-    print(f"folder (kept): {night.dir}")
+    print(f"folder (kept): {night.dir}" + (" (the database as warehouse.pg_dump.sql)" if night.backend.name == "postgres" else ""))
     print("action log:")
     for line in night.log:
         print(f"  {line}")
     extra = f" --without {','.join(sorted(night.without))}" if night.without else ""
+    if night.backend.name != "sqlite":
+        extra += f" --backend {night.backend.name}"
     print(f"reproduce: python3 {sys.argv[0]} --bin {night.bin} --seeds {night.seed} --steps {night.steps}{extra}", flush=True)
 
 
@@ -1376,21 +1459,41 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep every night's folder")
     ap.add_argument("--without", type=lambda s: [x for x in s.split(",") if x], default=[],
                     help="step kinds never drawn, e.g. link,kill_run (to look past a known failure); "
-                         "kinds: " + ",".join(n for n, _ in Night.STEP_WEIGHTS))
+                         "kinds: " + ",".join(n for n, _ in Night.STEP_WEIGHTS + Night.PG_STEP_WEIGHTS)
+                         + "; on postgres also a kind of tracker damage: "
+                         + ",".join("tracker:" + h for h in Night.PG_TRACKER_DAMAGE))
     ap.add_argument("--verbose", action="store_true", help="print each action as it happens")
+    ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
+                    help="the warehouse: sqlite (default), or postgres on one private cluster this process "
+                         "starts (a database per night) and stops at exit")
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
     if args.steps is None:
         args.steps = 60 if args.fixed else 25
     if not os.access(args.bin, os.X_OK):
         ap.error(f"--bin {args.bin} is not an executable")
+    backend = PostgresBackend() if args.backend == "postgres" else SqliteBackend()
+
+    def terminated(number, _frame):
+        raise KeyboardInterrupt(f"signal {number}")
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, terminated)
+    try:
+        backend.start()
+        run_nights(args, backend)
+    finally:
+        backend.stop()
+
+
+def run_nights(args, backend):
     failures = []
     nights = steps = 0
+    t0 = time.monotonic()
     if args.soak_seconds:
         deadline = time.monotonic() + args.soak_seconds
         seed = args.seed_start if args.seed_start is not None else int(time.time()) % 1_000_000
         while time.monotonic() < deadline:
-            ok, night, cat = run_night(seed, args)
+            ok, night, cat = run_night(seed, args, backend)
             nights += 1
             if ok:
                 steps += night.steps_done
@@ -1407,13 +1510,14 @@ def main():
         else:
             seeds = FIXED_SEEDS
         for seed in seeds:
-            ok, night, cat = run_night(seed, args)
+            ok, night, cat = run_night(seed, args, backend)
             nights += 1
             if ok:
                 steps += night.steps_done
             else:
                 failures.append((seed, cat))
-    print(f"\n{nights - len(failures)} of {nights} nights passed ({steps} steps in passing nights)")
+    print(f"\n{nights - len(failures)} of {nights} nights passed ({steps} steps in passing nights; "
+          f"backend {backend.name}, {time.monotonic() - t0:.0f}s)")
     if failures:
         print("failed: " + ", ".join(f"{s} [{c}]" for s, c in failures))
         by_cat: dict = {}
