@@ -70,3 +70,37 @@ final class PostgresFence: @unchecked Sendable {
         return held[identity]
     }
 }
+
+/// The transactions of one fenced connection (the warehouse's or the tracker's): the
+/// outermost one checks the fence just before it commits, and a failure inside a run
+/// that lost its lock is reported as the lost lock it comes from (its staging dropped
+/// by the run that took its files over, a transition refused).
+final class PostgresTransactions {
+    private let db: PGConnection
+    /// Nil for read-only opens: nothing to fence.
+    private let fence: PostgresFence?
+    private var depth = 0
+
+    init(db: PGConnection, fence: PostgresFence?) {
+        self.db = db
+        self.fence = fence
+    }
+
+    func run<T>(_ body: () throws -> T) throws -> T {
+        depth += 1
+        defer { depth -= 1 }
+        let outermost = depth == 1
+        do {
+            return try db.transaction {
+                let result = try body()
+                if outermost { try fence?.check(db) }
+                return result
+            }
+        } catch let error as LockError {
+            throw error
+        } catch {
+            if outermost, let fence { try fence.checkStillHeld(db) }
+            throw error
+        }
+    }
+}

@@ -12,9 +12,8 @@ public final class PostgresTracker: FileTracker {
     /// A read-only open of a database where no run created the tracker yet: every read
     /// is empty, as with a missing SQLite tracker file.
     private let missing: Bool
-    /// Checked before each writing transaction commits (nil for read-only opens).
-    private let fence: PostgresFence?
-    private var depth = 0
+    /// Fenced before each writing transaction commits (SPEC §9).
+    private let transactions: PostgresTransactions
     public var location: String { "schema \"\(schema)\" of \(db.target)" }
 
     static let columns = """
@@ -26,7 +25,7 @@ public final class PostgresTracker: FileTracker {
     init(connection: PGConnection, schema: String, warehouseSchema: String, clock: any WallClock, readOnly: Bool, fence: PostgresFence?) throws {
         db = connection
         self.schema = schema
-        self.fence = fence
+        transactions = PostgresTransactions(db: connection, fence: fence)
         self.clock = clock
         try PostgresSession.prepare(db, readOnly: readOnly)
         if readOnly {
@@ -349,25 +348,7 @@ public final class PostgresTracker: FileTracker {
         }
     }
 
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        depth += 1
-        defer { depth -= 1 }
-        let outermost = depth == 1
-        do {
-            return try db.transaction {
-                let result = try body()
-                if outermost { try fence?.check(db) }
-                return result
-            }
-        } catch let error as LockError {
-            throw error
-        } catch {
-            // A failure of a fenced run (its staging dropped by the run that took its
-            // files over, a transition refused) is reported as the lost lock it comes from.
-            if outermost, let fence { try fence.checkStillHeld(db) }
-            throw error
-        }
-    }
+    public func transaction<T>(_ body: () throws -> T) throws -> T { try transactions.run(body) }
 
     /// Every tracker table with every column lading reads: a table dropped or altered by
     /// hand makes the tracker damaged, so it is set aside and rebuilt from the ledger

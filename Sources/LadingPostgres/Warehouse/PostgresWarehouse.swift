@@ -15,9 +15,8 @@ import LadingSupport
 public final class PostgresWarehouse: Warehouse {
     let db: PGConnection
     let schema: String
-    /// Checked before each writing transaction commits (nil for read-only opens).
-    private let fence: PostgresFence?
-    private var depth = 0
+    /// Fenced before each writing transaction commits (SPEC §9).
+    private let transactions: PostgresTransactions
     public var location: String { "schema \"\(schema)\" of \(db.target)" }
     /// PostgreSQL's system columns: a table cannot have a column of these names.
     public var reservedColumnNames: [String] { ["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"] }
@@ -25,7 +24,7 @@ public final class PostgresWarehouse: Warehouse {
     init(connection: PGConnection, schema: String, readOnly: Bool, fence: PostgresFence?) throws {
         db = connection
         self.schema = schema
-        self.fence = fence
+        transactions = PostgresTransactions(db: connection, fence: fence)
         try PostgresSession.prepare(db, readOnly: readOnly)
         if !readOnly {
             try PostgresSession.createSchema(schema, on: db, statements: PostgresWarehouseSchema.create(schema))
@@ -427,25 +426,7 @@ public final class PostgresWarehouse: Warehouse {
         return try db.rows("SELECT \(Self.runColumns) FROM \(runsTable) ORDER BY started_at").map(PostgresSession.runRecord)
     }
 
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        depth += 1
-        defer { depth -= 1 }
-        let outermost = depth == 1
-        do {
-            return try db.transaction {
-                let result = try body()
-                if outermost { try fence?.check(db) }
-                return result
-            }
-        } catch let error as LockError {
-            throw error
-        } catch {
-            // A failure of a fenced run (its staging dropped by the run that took its
-            // files over, a transition refused) is reported as the lost lock it comes from.
-            if outermost, let fence { try fence.checkStillHeld(db) }
-            throw error
-        }
-    }
+    public func transaction<T>(_ body: () throws -> T) throws -> T { try transactions.run(body) }
 
     /// PostgreSQL has no `integrity_check` twin that a client can run on any server
     /// (`amcheck` needs an extension and superuser grants): lading checks that the server
