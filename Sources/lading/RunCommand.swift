@@ -56,10 +56,10 @@ struct RunCommand: ParsableCommand {
             do {
                 summary = try pipeline.run(RunOptions(tables: tables, dryRun: dryRun, maxFiles: maxFiles),
                                            reportPath: report.map { Paths.absolute($0, relativeTo: cwd) })
-            } catch let error as LadingError where error.kind == .transient && !dryRun && metricsFile != nil {
+            } catch let error as LadingError where error.isUnreachable && !dryRun {
                 // A server that did not answer: the metrics say so rather than keep the
                 // previous run's values (best effort; the error is what the run reports).
-                if let metricsFile, (try? environment.stores.warehouseExists(config)) == nil {
+                if let metricsFile {
                     try? MetricsWriter.write(PrometheusMetrics.render(reachable: false), to: Paths.absolute(metricsFile, relativeTo: cwd))
                 }
                 throw error

@@ -19,16 +19,15 @@ struct StatusCommand: ParsableCommand {
         try ExitMapping.run {
             let environment = Environment.live
             let config = try global.loadConfig(environment: environment)
+            let report: StatusReport
             do {
-                let report = try StatusReport.gather(config: config, environment: environment)
-                if json { try Output.json(report) } else { Output.print(report.text()) }
-                return .success
-            } catch let error as LadingError where error.kind == .transient {
+                report = try StatusReport.gather(config: config, environment: environment)
+            } catch let error as LadingError where error.isUnreachable {
                 // SPEC §9: an unreachable server is said plainly, with what is known; exit 1.
-                let report = StatusReport.unreachable(config: config, environment: environment, reason: error.message)
-                if json { try Output.json(report) } else { Output.print(report.text()) }
-                return .completedWithFailures
+                report = StatusReport.unreachable(config: config, environment: environment, reason: error.message)
             }
+            if json { try Output.json(report) } else { Output.print(report.text()) }
+            return report.unreachable == nil ? .success : .completedWithFailures
         }
     }
 }

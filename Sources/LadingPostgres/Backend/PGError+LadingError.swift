@@ -26,6 +26,13 @@ extension PGError: LadingError {
         }
     }
 
+    /// A connection that failed to open, for a reason that may pass (not a refused
+    /// password or a missing database: those are configuration errors).
+    package var isUnreachable: Bool {
+        if case .connectionFailed(_, let kind, _) = self { return kind == .transient }
+        return false
+    }
+
     /// 53100 disk full, 58030 I/O error, 25006 a read-only database (or a standby):
     /// every later write would meet them too (74, as a full or read-only disk on SQLite).
     package var isIOFailure: Bool {

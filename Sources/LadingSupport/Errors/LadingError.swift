@@ -11,6 +11,9 @@ public protocol LadingError: Error, CustomStringConvertible {
     /// True when the storage under a database failed (full disk, read-only, I/O): every
     /// later write would meet it too, so the run stops (exit 74).
     var isIOFailure: Bool { get }
+    /// True when the warehouse's server could not be reached at all (a connection
+    /// refused or timed out), as opposed to a failure once connected.
+    var isUnreachable: Bool { get }
 }
 
 extension LadingError {
@@ -19,4 +22,5 @@ extension LadingError {
     /// tracker is then rebuilt from the ledger instead of failing the command.
     public var isCorruption: Bool { false }
     public var isIOFailure: Bool { false }
+    public var isUnreachable: Bool { false }
 }
