@@ -28,6 +28,7 @@ public final class PostgresWarehouse: Warehouse {
         try PostgresSession.prepare(db, readOnly: readOnly)
         if !readOnly {
             try PostgresSession.createSchema(schema, on: db, statements: PostgresWarehouseSchema.create(schema))
+            bookkeepingSeen = true
         }
     }
 
@@ -38,7 +39,14 @@ public final class PostgresWarehouse: Warehouse {
     private var runsTable: String { q(WarehouseNames.runs) }
 
     /// Whether lading's own tables exist (a read-only open of a fresh database has none).
-    private func bookkeepingExists() throws -> Bool { try tableExists(WarehouseNames.ledger) }
+    /// Once seen, or created by a writing open, they are not looked up again: every
+    /// ledger read would otherwise pay a round trip for it.
+    private var bookkeepingSeen = false
+
+    private func bookkeepingExists() throws -> Bool {
+        if !bookkeepingSeen { bookkeepingSeen = try tableExists(WarehouseNames.ledger) }
+        return bookkeepingSeen
+    }
 
     // MARK: - Ledger
 
