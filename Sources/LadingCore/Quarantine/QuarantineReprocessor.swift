@@ -120,7 +120,7 @@ public struct QuarantineReprocessor {
         var pending = plan.newColumns
         var batch = RecordBatch()
         defer { batch.free() }
-        _ = try context.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending, skipThrough: 0, file: file)
+        _ = try context.filler(file: file).fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending)
         let bad = Dictionary(batch.badRecords.map { ($0.recordNumber, $0) }, uniquingKeysWith: { a, _ in a })
         var outcome = Outcome(table: table.name, file: file)
         outcome.dryRun = dryRun

@@ -63,17 +63,21 @@ public final class AppendLoader {
         if !plan.newColumns.isEmpty, table.schemaEvolution == .fail, try warehouse.tableExists(table.name) {
             throw LoadError.schemaChanged(file: file.path, table: table.name, changes: plan.newColumns.map { "new column \($0.name)" })
         }
-        var batch = RecordBatch()
-        defer { batch.free() }
         var pendingColumns = plan.newColumns
         var firstBatch = true
         var examples: [BadRecord] = []
+        let prefetcher = BatchPrefetcher(filler: try context.filler(file: file.path, skipThrough: resumeAfter), reader: reader, plan: plan)
+        prefetcher.start()
+        defer { prefetcher.finish() }
 
         do {
             while true {
                 if let signal = context.interruption() { throw LoadError.interrupted(signal: signal) }
-                batch.reset()
-                let finished = try context.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pendingColumns, skipThrough: resumeAfter, file: file.path)
+                let filled = try prefetcher.next()
+                let batch = filled.batch
+                defer { prefetcher.recycle(filled.batch) }
+                let finished = filled.finished
+                filled.advance(&plan, pending: &pendingColumns)
                 result.recordsRead += Int64(batch.records)
                 result.rowsLoaded += Int64(batch.rowCount)
                 result.rowsQuarantined += Int64(batch.badRecords.count)
@@ -82,8 +86,8 @@ public final class AppendLoader {
                 if finished || table.maxBadRecordRatio == 0 {
                     try context.enforceBadRecordRatio(result, examples: examples, file: file.path, wholeFile: finished)
                 }
-                result.bytesRead = reader.bytesConsumed
-                if finished { result.contentSHA256 = reader.contentSHA256 ?? sha256 }
+                result.bytesRead = filled.bytesConsumed
+                if finished { result.contentSHA256 = filled.contentSHA256 ?? sha256 }
                 if firstBatch && finished && !staged {
                     try warehouse.transaction {
                         try applySchema(&pendingColumns, staging: nil)
@@ -123,7 +127,7 @@ public final class AppendLoader {
                 if finished {
                     // SPEC §4: recorded as read. Rows staged before a resume came from the
                     // bytes its checkpoints hashed; if the file changed since, start over.
-                    if result.resumed, let read = reader.contentSHA256, let checkpointed = sha256, read != checkpointed {
+                    if result.resumed, let read = filled.contentSHA256, let checkpointed = sha256, read != checkpointed {
                         throw LoadError.changedWhileLoading(file: file.path)
                     }
                     try warehouse.transaction {

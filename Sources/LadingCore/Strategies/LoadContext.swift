@@ -79,59 +79,14 @@ extension LoadContext {
         widened.removeAll()
     }
 
-    /// Reads up to `batch_size` records into the batch; true when the file is done.
-    func fill(_ batch: inout RecordBatch, reader: RecordReader, plan: inout ColumnPlan,
-                      pendingColumns: inout [TableConfig.Column], skipThrough: Int64, file: String, reserved: [String] = WarehouseNames.auditColumns, nonNullColumns: [Int] = []) throws -> Bool {
-        while batch.records < batchSize {
-            let event = try reader.next()
-            switch event {
-            case .end:
-                return true
-            case .bad(let bad):
-                if Int64(bad.recordNumber) <= skipThrough { continue }
-                batch.badRecords.append(bad)
-            case .record:
-                if Int64(reader.recordNumber) <= skipThrough { continue }
-                if reader.fieldCount > plan.names.count {
-                    try extend(&plan, with: reader, pending: &pendingColumns, file: file, reserved: reserved)
-                }
-                if let missing = nonNullColumns.first(where: { reader.field($0) == nil }) {
-                    batch.badRecords.append(BadRecord(recordNumber: reader.recordNumber, lineNumber: reader.lineNumber, raw: reader.rawRecord(),
-                                                      errorType: "null_key", reason: "primary key column '\(plan.names[missing])' is NULL"))
-                } else {
-                    batch.beginRow(line: reader.lineNumber)
-                    for index in 0..<reader.fieldCount {
-                        if let problem = ValueConverter.append(reader.field(index), as: plan.types[index], column: plan.names[index], into: &batch) {
-                            batch.abandonRow()
-                            batch.badRecords.append(BadRecord(recordNumber: reader.recordNumber, lineNumber: reader.lineNumber,
-                                                              raw: reader.rawRecord(), errorType: "type_conversion", reason: problem))
-                            break
-                        }
-                    }
-                }
-            }
-            batch.records += 1
-            batch.lastRecordNumber = reader.recordNumber
-            batch.lastLineNumber = reader.lineNumber
-        }
-        return false
+    /// The rules for reading `file`'s batches, fixed before its first record so that
+    /// reading never has to ask the warehouse (and can run on another thread).
+    func filler(file: String, skipThrough: Int64 = 0, reserved: [String] = WarehouseNames.auditColumns,
+                nonNullColumns: [Int] = []) throws -> BatchFiller {
+        BatchFiller(table: table, batchSize: batchSize, file: file, skipThrough: skipThrough,
+                    reserved: reserved + warehouse.reservedColumnNames, tableExists: try warehouse.tableExists(table.name),
+                    nonNullColumns: nonNullColumns)
     }
-
-    /// A JSON Lines key first seen after the sample: a new text column.
-    func extend(_ plan: inout ColumnPlan, with reader: RecordReader, pending: inout [TableConfig.Column], file: String, reserved: [String]) throws {
-        let names = Array(reader.columnNames[plan.names.count...])
-        if table.schemaEvolution == .fail, try warehouse.tableExists(table.name) {
-            throw LoadError.schemaChanged(file: file, table: table.name, changes: names.map { "new column \($0)" })
-        }
-        let extra = ColumnPlan.make(readerColumns: plan.names + names, existing: [], declared: table.columns,
-                                    inferred: { _ in nil }, reserved: reserved + warehouse.reservedColumnNames)
-        for index in plan.names.count..<extra.names.count {
-            plan.names.append(extra.names[index])
-            plan.types.append(extra.types[index])
-            pending.append(.init(name: extra.names[index], type: extra.types[index]))
-        }
-    }
-
 
     /// I2 with `max_bad_record_ratio`: a file whose share of bad records is above it
     /// fails whole, naming its first problems.

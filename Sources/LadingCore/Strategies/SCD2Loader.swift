@@ -59,9 +59,6 @@ public final class SCD2Loader {
            try warehouse.ledgerRows(table: table.name).contains(where: { $0.sourceFile != file.path && $0.status == .complete }) {
             throw LoadError.widenByReplay(columns: widening)
         }
-        var batch = RecordBatch()
-        defer { batch.free() }
-
         let keyIndexes = table.primaryKeys.compactMap { key in lowered.firstIndex(of: key.lowercased()) }
         try warehouse.transaction {
             try context.applyWidening(&widening, file: file.path)
@@ -69,9 +66,16 @@ public final class SCD2Loader {
             let stage = try warehouse.makeSCD2Stage(for: table.name, layout: layout,
                                                     columns: plan.names.indices.map { .init(name: plan.names[$0], type: plan.types[$0]) })
             var allBad: [BadRecord] = []
+            let prefetcher = BatchPrefetcher(filler: try context.filler(file: file.path, reserved: reserved, nonNullColumns: keyIndexes),
+                                             reader: reader, plan: plan)
+            prefetcher.start()
+            defer { prefetcher.finish() }
             while true {
-                batch.reset()
-                let finished = try context.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending, skipThrough: 0, file: file.path, reserved: reserved, nonNullColumns: keyIndexes)
+                let filled = try prefetcher.next()
+                let batch = filled.batch
+                defer { prefetcher.recycle(filled.batch) }
+                let finished = filled.finished
+                filled.advance(&plan, pending: &pending)
                 if !pending.isEmpty {
                     try stage.addColumns(pending)
                     try ensureTable(&pending)
@@ -80,12 +84,14 @@ public final class SCD2Loader {
                 allBad.append(contentsOf: batch.badRecords)
                 try stage.insert(batch, width: plan.names.count)
                 result.recordsRead += Int64(batch.records)
-                if finished { break }
+                result.bytesRead = filled.bytesConsumed
+                if finished {
+                    result.contentSHA256 = filled.contentSHA256 ?? sha256
+                    break
+                }
             }
             result.rowsQuarantined = Int64(allBad.count)
             result.rowsLoaded = result.recordsRead - result.rowsQuarantined
-            result.bytesRead = reader.bytesConsumed
-            result.contentSHA256 = reader.contentSHA256 ?? sha256
             try stage.finishStaging()
             if let duplicate = try stage.firstDuplicateKey() {
                 let key = duplicate.key.map { $0 ?? "NULL" }.joined(separator: ", ")

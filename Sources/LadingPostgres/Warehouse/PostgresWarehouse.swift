@@ -78,6 +78,13 @@ public final class PostgresWarehouse: Warehouse {
     }
 
     public func writeLedger(_ row: LedgerRow) throws {
+        if row.status == .partial, row.stagingTable != nil {
+            // A checkpoint commits its staged rows and this row together, so one lost in a
+            // server crash takes both with it and the load resumes from the checkpoint
+            // before: it need not wait for the disk. Every later commit that matters (the
+            // file's final one, the tracker's) is synchronous and flushes the WAL before it.
+            try db.execute("SET LOCAL synchronous_commit TO OFF")
+        }
         try db.run("""
             INSERT INTO \(ledgerTable) (\(Self.ledgerColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
             ON CONFLICT (table_name, source_file) DO UPDATE SET batch_id = excluded.batch_id, content_sha256 = excluded.content_sha256,

@@ -1,0 +1,144 @@
+import Foundation
+import LadingConfiguration
+import LadingReaders
+import LadingStore
+
+/// Reads and converts batch n+1 on a second thread while the caller writes batch n, so
+/// parsing and the warehouse use both cores (DESIGN §6).
+///
+/// The caller sees exactly the sequence of batches, and the error, that reading in its
+/// own thread would give: batches arrive in order, a reading error arrives in place of
+/// the batch it stopped, and nothing reaches the warehouse from here. Checkpoints and
+/// fault points therefore keep their meaning: the only difference is that the next
+/// batch may already be in memory when the current one commits, and a crash loses it as
+/// it loses any uncommitted batch. Two batches exist at most (one being written, one
+/// being read), so memory stays bounded by `batch_size`.
+final class BatchPrefetcher: @unchecked Sendable {
+    /// One batch as read, with the plan as it stood after it.
+    struct Filled {
+        var batch: RecordBatch
+        /// The reader reached the end of the file with this batch.
+        var finished: Bool
+        /// Table column per reader column, as of this batch (JSON Lines keys can add some).
+        var names: [String]
+        var types: [ColumnType]
+        /// Columns first seen in this batch: the table (and staging) gains them before it is written.
+        var newColumns: [TableConfig.Column]
+        var bytesConsumed: Int64
+        var contentSHA256: String?
+
+        /// Brings the caller's plan to this batch: its column names and types, and the
+        /// columns the table must gain before the batch is written.
+        func advance(_ plan: inout ColumnPlan, pending: inout [TableConfig.Column]) {
+            plan.names = names
+            plan.types = types
+            pending += newColumns
+        }
+    }
+
+    /// A caller asked for a batch after the last one: a bug in the caller, reported, not trapped.
+    struct ReadPastEnd: Error, CustomStringConvertible {
+        var description: String { "internal error: a batch was requested after the end of the file" }
+    }
+
+    private let filler: BatchFiller
+    private let reader: RecordReader
+    private var plan: ColumnPlan
+    // Everything below is guarded by `condition`.
+    private let condition = NSCondition()
+    private var ready: [Result<Filled, any Error>] = []
+    private var spare: [RecordBatch]
+    private var cancelled = false
+    private var running = false
+
+    init(filler: BatchFiller, reader: RecordReader, plan: ColumnPlan) {
+        self.filler = filler
+        self.reader = reader
+        self.plan = plan
+        spare = [RecordBatch(), RecordBatch()]
+    }
+
+    /// Starts reading. Call `finish()` on every path afterwards (a `defer`).
+    func start() {
+        condition.lock()
+        running = true
+        condition.unlock()
+        let thread = Thread { [self] in produce() }
+        // The JSON Lines parser nests up to its depth cap: give it the main thread's stack.
+        thread.stackSize = 16 << 20
+        thread.name = "lading-reader"
+        thread.start()
+    }
+
+    /// The next batch in file order; rethrows the error reading stopped with.
+    func next() throws -> Filled {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.isEmpty && running { condition.wait() }
+        guard !ready.isEmpty else { throw ReadPastEnd() }
+        return try ready.removeFirst().get()
+    }
+
+    /// Hands a batch back once the caller has written it (its storage is reused). Every
+    /// batch `next()` returned must come back, on error paths too, or its memory leaks:
+    /// a batch's arena moves when it grows, so only the latest copy can free it.
+    func recycle(_ batch: consuming RecordBatch) {
+        condition.lock()
+        spare.append(batch)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Stops reading, waits for the reading thread to leave the reader, frees the batches.
+    func finish() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while running { condition.wait() }
+        for case .success(let filled) in ready { filled.batch.free() }
+        for batch in spare { batch.free() }
+        ready.removeAll()
+        spare.removeAll()
+        condition.unlock()
+    }
+
+    private func produce() {
+        var pending: [TableConfig.Column] = []
+        while true {
+            condition.lock()
+            while spare.isEmpty && !cancelled { condition.wait() }
+            if cancelled {
+                running = false
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            var batch = spare.removeLast()
+            condition.unlock()
+
+            batch.reset()
+            pending.removeAll()
+            let item: Result<Filled, any Error>
+            var done = false
+            do {
+                let finished = try filler.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending)
+                item = .success(Filled(batch: batch, finished: finished, names: plan.names, types: plan.types, newColumns: pending,
+                                       bytesConsumed: reader.bytesConsumed, contentSHA256: finished ? reader.contentSHA256 : nil))
+                done = finished
+            } catch {
+                item = .failure(error)
+                done = true
+            }
+            condition.lock()
+            if case .failure = item { spare.append(batch) }
+            ready.append(item)
+            if done {
+                // The reader is no longer used: `finish()` may return at once.
+                running = false
+            }
+            condition.broadcast()
+            condition.unlock()
+            if done { return }
+        }
+    }
+}
