@@ -35,11 +35,15 @@ struct LiveStores: StoreBackend {
         try postgres.limitWarehouseSize(warehouse, pages: pages)
     }
     func lockLocation(_ config: LadingConfig) -> String { backend(config).lockLocation(config) }
-    func acquireRunLock(_ config: LadingConfig, runID: String, environment: Environment, logger: Logger) throws -> any RunGuard {
-        try backend(config).acquireRunLock(config, runID: runID, environment: environment, logger: logger)
+    func acquireRunLock(_ config: LadingConfig, runID: String, purpose: LockPurpose, environment: Environment, logger: Logger) throws -> any RunGuard {
+        try backend(config).acquireRunLock(config, runID: runID, purpose: purpose, environment: environment, logger: logger)
     }
     func inspectRunLock(_ config: LadingConfig, environment: Environment) throws -> LockState {
         try backend(config).inspectRunLock(config, environment: environment)
     }
     func removeRunLock(_ config: LadingConfig) throws -> Bool { try backend(config).removeRunLock(config) }
+    func releaseDeadWorkers(_ config: LadingConfig) throws -> Int { try backend(config).releaseDeadWorkers(config) }
+    func workers(_ config: LadingConfig, environment: Environment) throws -> [WorkerInfo] {
+        try backend(config).workers(config, environment: environment)
+    }
 }

@@ -34,6 +34,7 @@ enum RunSummaryText {
                 lines.append("  FAILED \(file.file): [\(file.errorType ?? "unknown")] \(file.errorMessage ?? "")")
             }
             if let held = table.held { lines.append("  \(held)") }
+            if let other = table.otherWorker { lines.append("  \(other)") }
             if let error = table.error { lines.append("  TABLE FAILED: \(error)") }
             for file in table.changed { lines.append("  changed on disk after loading, not reloaded: \(file)") }
         }

@@ -194,8 +194,9 @@ import Glibc
         try workspace.expectInvariants()
     }
 
-    /// I5 on PostgreSQL: while a run holds the database run lock, a second run and every
-    /// recovery command exit 75 and change nothing; validation reads beside it.
+    /// I5 on PostgreSQL: while a run holds the database run lock, every recovery command
+    /// exits 75 and changes nothing; validation reads beside it; a second run is a second
+    /// worker (SPEC §9) and the file is loaded once, by whichever claims it first.
     @Test func aLiveRunExcludesOtherRunsAndRecoveryCommands() throws {
         let workspace = try Workspace.make(.postgres)
         try workspace.writeConfig()
@@ -204,10 +205,12 @@ import Glibc
         let process = try signals.start(workspace, environment: ["LADING_TEST_PAUSE_AFTER_DISCOVERY_SECONDS": "4"])
         defer { if process.isRunning { process.terminate() } }
         #expect(signals.wait { (try? workspace.lading("status").stdout.contains("held by")) == true }, "the run never took its lock")
-        for arguments in [["run"], ["reset-state", "--yes"], ["fix-inconsistencies"], ["quarantine", "reprocess"]] {
+        for arguments in [["reset-state", "--yes"], ["fix-inconsistencies"], ["quarantine", "reprocess"], ["force-unlock", "--yes"]] {
             let refused = try CLI.run(arguments + ["--config", workspace.url("lading.yaml")], in: workspace.path)
             #expect(refused.status == 75, "\(arguments): \(refused.stderr)")
         }
+        let second = try workspace.lading("run")
+        #expect(second.status == 0, "\(second.stderr)")
         let validation = try workspace.lading("validate-consistency", "--json")
         #expect(validation.stdout.contains("\"running\""), "\(validation.stdout)")
         process.waitUntilExit()
@@ -217,22 +220,30 @@ import Glibc
         #expect(try workspace.lading("run").status == 0)
     }
 
-    /// Fencing (SPEC §9, I5): a run whose lock session ended (`force-unlock`, a
-    /// terminated session) commits nothing more once another run holds the lock; it
-    /// says "lock lost" and exits 1, and every row lands once.
+    /// Fencing (SPEC §9, I5): a run whose lock session ended (`force-unlock` of a worker
+    /// that stopped beating, a terminated session) commits nothing more once another run
+    /// took its file; it says "lock lost" and exits 1, and every row lands once.
     @Test(arguments: ["force-unlock", "terminate"])
     func aRunThatLostItsLockCannotCommit(how: String) throws {
         let server = try PostgresServer.shared()
         let workspace = try Workspace.make(.postgres)
         try workspace.writeLoadFixture()
+        try workspace.write("lading.yaml", (workspace.read("lading.yaml") ?? "").replacingOccurrences(of: "warehouse:\n", with: "warehouse:\n  lease_seconds: 2\n"))
         guard let dsn = workspace.marker?.dsn else { return }
         let signals = SignalCLITests()
         let first = try signals.start(workspace, environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "3"])
-        defer { if first.isRunning { first.terminate() } }
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
         #expect(signals.wait { (try? workspace.query("SELECT count(*) FROM _lading_loads WHERE status = 'partial' AND checkpoint >= 300")) == ["1"] },
                 "the first run never reached its third checkpoint")
         if how == "force-unlock" {
-            #expect(try workspace.lading("force-unlock", "--yes").status == 0)
+            // Never beside a live worker (75); once its heartbeat ran out (paused), it ends
+            // the worker's session and releases its lease.
+            #expect(try workspace.lading("force-unlock", "--yes").status == 75)
+            kill(first.processIdentifier, SIGSTOP)
+            #expect(signals.wait { (try? workspace.lading("worker-status").stdout.contains("EXPIRED")) == true }, "the heartbeat never ran out")
+            let unlock = try workspace.lading("force-unlock", "--yes")
+            #expect(unlock.status == 0, "\(unlock.stdout) \(unlock.stderr)")
+            #expect(unlock.stdout.contains("heartbeat ran out"), "\(unlock.stdout)")
         } else {
             try server.psql(dsn: dsn, sql: """
                 SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
@@ -241,6 +252,7 @@ import Glibc
         }
         let second = try workspace.lading("run")
         #expect(second.status == 0, "\(second.stderr)")
+        if how == "force-unlock" { kill(first.processIdentifier, SIGCONT) }
         first.waitUntilExit()
         let log = workspace.read("stderr.log") ?? ""
         #expect(first.terminationStatus == 1 && log.contains("lock lost"), "\(first.terminationStatus): \(log)")

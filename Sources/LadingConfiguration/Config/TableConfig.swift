@@ -3,7 +3,13 @@ import LadingSupport
 /// One table of the configuration: where its files land and how they load.
 public struct TableConfig: Sendable {
     public enum Format: String, Sendable, CaseIterable { case csv, tsv, jsonl }
-    public enum Strategy: String, Sendable, CaseIterable { case append, scd2 }
+    public enum Strategy: String, Sendable, CaseIterable {
+        case append, scd2
+
+        /// A table whose files must apply one at a time and in order (history depends on
+        /// it): with several workers, one worker at a time takes such a table (SPEC §9).
+        public var appliesInOrder: Bool { self != .append }
+    }
     public enum OrderBy: String, Sendable, CaseIterable {
         case name
         case modifiedTime = "modified_time"

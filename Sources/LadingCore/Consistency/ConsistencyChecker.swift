@@ -19,7 +19,8 @@ public struct ConsistencyChecker {
 
     public func check() throws -> ConsistencyReport {
         var report = ConsistencyReport()
-        let liveRunID = checkLock(&report)
+        var liveRunIDs = Set([checkLock(&report)].compactMap { $0 })
+        liveRunIDs.formUnion(checkWorkers(&report))
         let warehouse = openWarehouse(&report)
         let tracker = openTracker(&report)
         let ledger = try warehouse.map { try $0.ledgerRows() } ?? []
@@ -29,10 +30,10 @@ public struct ConsistencyChecker {
         // ledger rows show up as completed files the tracker does not know.
         let trackerReadable = try tracker != nil || !environment.stores.trackerExists(config)
         if trackerReadable, let warehouse {
-            try checkAgreement(&report, records: records, ledger: ledger, liveRunID: liveRunID, warehouse: warehouse)
+            try checkAgreement(&report, records: records, ledger: ledger, liveRunIDs: liveRunIDs, warehouse: warehouse)
         }
         if let warehouse {
-            if liveRunID == nil {
+            if liveRunIDs.isEmpty {
                 for staging in try warehouse.orphanStagingTables() {
                     report.findings.append(Finding(.stagingLeftover, message: "\(staging) belongs to no partial load; drop it", fixable: true))
                 }
@@ -95,6 +96,23 @@ public struct ConsistencyChecker {
         }
     }
 
+    /// Several workers (SPEC §9): the live ones' files count as running; a worker that
+    /// stopped beating (paused, cut off, killed) is a warning, and its files are
+    /// reported as orphaned by the agreement check.
+    private func checkWorkers(_ report: inout ConsistencyReport) -> Set<String> {
+        guard let workers = try? environment.stores.workers(config, environment: environment) else { return [] }
+        for worker in workers where !worker.alive && worker.heartbeatUntil != nil {
+            let files = worker.leases.map { Paths.fileName(of: $0.file) }
+            report.findings.append(Finding(.expiredLease, .warning, file: worker.runID,
+                message: "worker \(worker.runID) (pid \(worker.pid) on \(worker.hostname)) is not live: its heartbeat ran out at \(worker.heartbeatUntil ?? "?") "
+                    + "or its session ended (paused, cut off or killed)"
+                    + (files.isEmpty ? "" : "; it held \(files.joined(separator: ", "))")
+                    + "; --fix releases its leases, and the next worker takes its files over",
+                fixable: true))
+        }
+        return Set(workers.filter(\.alive).map(\.runID))
+    }
+
     private func openWarehouse(_ report: inout ConsistencyReport) -> (any Warehouse)? {
         do {
             guard try environment.stores.warehouseExists(config) else { return nil }
@@ -128,7 +146,7 @@ public struct ConsistencyChecker {
 
     /// I3 and I1: tracker against ledger, ledger against the rows in each table, and
     /// files against the disk.
-    private func checkAgreement(_ report: inout ConsistencyReport, records: [FileRecord], ledger: [LedgerRow], liveRunID: String?, warehouse: any Warehouse) throws {
+    private func checkAgreement(_ report: inout ConsistencyReport, records: [FileRecord], ledger: [LedgerRow], liveRunIDs: Set<String>, warehouse: any Warehouse) throws {
         let ledgerByKey = Dictionary(ledger.map { ($0.tableName + "\u{1F}" + $0.sourceFile, $0) }, uniquingKeysWith: { a, _ in a })
         let recordsByKey = Dictionary(records.map { ($0.tableName + "\u{1F}" + $0.filePath, $0) }, uniquingKeysWith: { a, _ in a })
         let retry = RetryPolicy(retryAttempts: config.retryAttempts)
@@ -138,7 +156,7 @@ public struct ConsistencyChecker {
             let committed = row?.status == .complete
             switch record.status {
             case .processing:
-                if let liveRunID, record.runID == liveRunID { continue }
+                if let owner = record.runID, liveRunIDs.contains(owner) { continue }
                 report.findings.append(Finding(.orphanedProcessing, table: record.tableName, file: record.filePath,
                     message: committed ? "its run \(record.runID ?? "?") is gone; its data WAS committed (ledger complete): --fix marks it COMPLETED"
                                        : "its run \(record.runID ?? "?") is gone; no data was committed: --fix marks it FAILED for retry",
@@ -209,7 +227,7 @@ public struct ConsistencyChecker {
             guard try warehouse.tableExists(name) else { continue }
             let actual = try warehouse.rowCountsBySourceFile(in: name)
             for row in ledger where row.tableName == name && row.status == .complete {
-                if let liveRunID, recordsByKey[name + "\u{1F}" + row.sourceFile]?.runID == liveRunID,
+                if let owner = recordsByKey[name + "\u{1F}" + row.sourceFile]?.runID, liveRunIDs.contains(owner),
                    recordsByKey[name + "\u{1F}" + row.sourceFile]?.status == .processing { continue }
                 let count = actual[row.sourceFile] ?? 0
                 if count != row.rowsLoaded {

@@ -30,7 +30,7 @@ public struct ConsistencyRepairer {
         }
         let checker = ConsistencyChecker(config: config, environment: environment)
         let before = try checker.check()
-        guard before.findings.contains(where: { $0.severity == .error && $0.fixable }) else { return before }
+        guard before.findings.contains(where: { ($0.severity == .error || $0.kind == .expiredLease) && $0.fixable }) else { return before }
         if before.findings.contains(where: { $0.kind == .warehouseIntegrity }) {
             // Nothing can be trusted to rebuild from: change nothing.
             return before
@@ -49,6 +49,12 @@ public struct ConsistencyRepairer {
             } else if before.findings.contains(where: { $0.kind == .lockUnreadable }) {
                 fixes.append("replaced the unreadable lock file")
                 repairs[Finding.Kind.lockUnreadable.rawValue, default: 0] += 1
+            }
+            if before.findings.contains(where: { $0.kind == .expiredLease }) {
+                // Under the exclusive lock no worker is live: their rows and leases go.
+                let released = try environment.stores.releaseDeadWorkers(config)
+                fixes.append("released \(released) worker(s) that were not live, and their leases")
+                repairs[Finding.Kind.expiredLease.rawValue, default: 0] += released
             }
             if before.findings.contains(where: { $0.kind == .trackerIntegrity }) {
                 fixes.append("moved the damaged tracker aside and rebuilt it from the warehouse ledger")
@@ -127,7 +133,8 @@ public struct ConsistencyRepairer {
                         try warehouse.dropTable(staging)
                         fixes.append("dropped leftover staging table \(staging)")
                     }
-                case .staleLock, .lockUnreadable, .trackerIntegrity, .warehouseIntegrity, .failedRetriesExhausted, .fileMissing, .reloadPending:
+                case .staleLock, .lockUnreadable, .trackerIntegrity, .warehouseIntegrity, .failedRetriesExhausted, .fileMissing, .reloadPending,
+                     .expiredLease:
                     break
                 }
             }
@@ -167,7 +174,7 @@ public struct ConsistencyRepairer {
             }
             return "\(file): \(why); would load it again, replacing its rows in the commit that loads the new ones"
         }
-        for finding in report.inconsistencies where finding.fixable {
+        for finding in report.findings where finding.fixable && (finding.severity == .error || finding.kind == .expiredLease) {
             let (table, file) = (finding.table ?? "", finding.file ?? "")
             let action: String?
             switch finding.kind {
@@ -186,6 +193,7 @@ public struct ConsistencyRepairer {
             case .staleLock: action = "would take over the stale lock"
             case .lockUnreadable: action = "would replace the unreadable lock file"
             case .trackerIntegrity: action = "would move the damaged tracker aside and rebuild it from the warehouse ledger"
+            case .expiredLease: action = "would release the worker \(file) and its leases"
             case .warehouseIntegrity, .failedRetriesExhausted, .fileMissing, .reloadPending: action = nil
             }
             if let action { report.fixes.append(action) }

@@ -23,6 +23,7 @@ public struct Finding: Codable, Sendable, Equatable {
         case reloadPending = "reload_pending"
         case tableMissing = "table_missing"
         case ledgerCounts = "ledger_counts"
+        case expiredLease = "expired_lease"
 
         /// The words before the file in the human report.
         var label: String {
@@ -43,6 +44,7 @@ public struct Finding: Codable, Sendable, Equatable {
             case .warehouseIntegrity: return "Warehouse database damaged"
             case .reloadPending: return "File reset, reloads on the next run"
             case .tableMissing: return "Target table missing"
+            case .expiredLease: return "Worker whose lease ran out"
             case .ledgerCounts: return "Ledger counts disagree with the file"
             }
         }

@@ -29,7 +29,11 @@ struct FileLoader {
         }
         for (index, file) in files.enumerated() {
             if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
-            let outcome = try loadOne(file, context: context)
+            guard let outcome = try loadOne(file, context: context) else {
+                // Several workers (SPEC §9): another worker claimed or finished it first.
+                logger.info("file taken by another worker", metadata: ["table": "\(table.name)", "file": "\(file.path)"])
+                continue
+            }
             summary.files.append(outcome)
             if halfOpen {
                 halfOpen = false
@@ -70,10 +74,11 @@ struct FileLoader {
         }
     }
 
-    private func loadOne(_ file: DiscoveredFile, context: LoadContext) throws -> FileOutcome {
+    /// Nil when another worker claimed or finished the file first.
+    private func loadOne(_ file: DiscoveredFile, context: LoadContext) throws -> FileOutcome? {
         let started = Date()
         let batchID = environment.makeID(prefix: "batch-")
-        try tracker.claim(table: table.name, file: file.path, runID: runID, batchID: batchID)
+        guard try tracker.claim(table: table.name, file: file.path, runID: runID, batchID: batchID) else { return nil }
         FaultPoint.afterClaim.hit()
         var log = logger
         log[metadataKey: "table"] = "\(table.name)"
@@ -120,8 +125,12 @@ struct FileLoader {
                                rowsPerSecond: seconds > 0 ? Double(result.rowsLoaded) / seconds : 0, resumed: result.resumed,
                                scd2: result.scd2)
         } catch let error as LockError {
-            // Fenced (SPEC §9): the lock is someone else's now, and so is this file.
-            log.error("lock lost: stopping without touching the file's state", metadata: ["error": "\(error.message)"])
+            // Fenced (SPEC §9): the lock, or this file's lease, is someone else's now.
+            if case .leaseLost = error {
+                log.error("lease lost: leaving the file to the worker that holds it now and stopping", metadata: ["error": "\(error.message)"])
+            } else {
+                log.error("lock lost: stopping without touching the file's state", metadata: ["error": "\(error.message)"])
+            }
             throw error
         } catch let error as LoadError {
             if case .interrupted = error {

@@ -29,7 +29,7 @@ public struct RunPipeline {
         log[metadataKey: "run_id"] = "\(runID)"
         let state: LockedState
         do {
-            state = try LockedState.open(config: config, environment: environment, logger: log, runID: runID, quickCheck: true)
+            state = try LockedState.open(config: config, environment: environment, logger: log, runID: runID, quickCheck: true, purpose: .run)
         } catch let error as LockError {
             recordRefusal(error, runID: runID)
             throw error
@@ -58,6 +58,16 @@ public struct RunPipeline {
             try Reconciler(tracker: tracker, warehouse: warehouse, runID: runID, logger: log).reconcile()
             var remaining = options.maxFiles
             for table in tables {
+                // SPEC §9: one worker at a time applies an ordered table's files, in order;
+                // the others take other tables.
+                if table.strategy.appliesInOrder, !(try lock.tryTakeOrderedTable(table.name)) {
+                    log.info("another worker is applying this table's files; skipped by this one", metadata: ["table": "\(table.name)"])
+                    var skipped = Self.tableSummary(TableRegistration(table: table.name), limit: 0)
+                    skipped.otherWorker = "another worker is applying this table's files (they apply one worker at a time, in order)"
+                    summary.tables.append(skipped)
+                    continue
+                }
+                defer { lock.releaseOrderedTable(table.name) }
                 var registration: TableRegistration
                 do {
                     registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log)
@@ -123,7 +133,7 @@ public struct RunPipeline {
         switch error {
         case .heldByLiveRun(let info, _): holder = info.holderDescription
         case .unreadableAndRecent: holder = "a run that is writing its lock file"
-        case .io, .lost: return
+        case .io, .lost, .leaseLost: return
         }
         // Without a tracker yet there is no history to count in, and a refused run
         // changes nothing.

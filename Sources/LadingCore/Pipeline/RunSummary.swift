@@ -22,9 +22,13 @@ public struct RunSummary: Sendable, Codable {
         public var held: String?
         /// Why the table failed for the whole run (its source folder missing or unreadable).
         public var error: String?
+        /// Several workers (SPEC §9): another worker was applying this ordered table, so
+        /// this one left it alone (not a failure).
+        public var otherWorker: String?
 
         enum CodingKeys: String, CodingKey {
             case table, discovered, waiting, changed, planned, files, held, error
+            case otherWorker = "other_worker"
             case newlyRegistered = "newly_registered"
             case alreadyCompleted = "already_completed"
             case failedFinal = "failed_final"

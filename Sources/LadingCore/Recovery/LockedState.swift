@@ -18,9 +18,11 @@ struct LockedState {
     /// the rarer recovery commands run the full `integrity_check`.
     /// `readOnlyIntent`: a dry run holds the lock to read a quiet state, and leaves the
     /// bookkeeping (interrupted runs) to the next command that writes.
+    /// `purpose`: `.run` may share the lock with other runs (PostgreSQL workers); every
+    /// other writer takes it alone.
     static func open(config: LadingConfig, environment: Environment, logger: Logger, runID: String, quickCheck: Bool = false,
-                     readOnlyIntent: Bool = false) throws -> LockedState {
-        let lock = try environment.stores.acquireRunLock(config, runID: runID, environment: environment, logger: logger)
+                     readOnlyIntent: Bool = false, purpose: LockPurpose = .exclusive) throws -> LockedState {
+        let lock = try environment.stores.acquireRunLock(config, runID: runID, purpose: purpose, environment: environment, logger: logger)
         do {
             do {
                 try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)

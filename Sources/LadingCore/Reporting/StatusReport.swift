@@ -82,9 +82,11 @@ public struct StatusReport: Sendable, Codable {
     public var trackerDamage: String?
     /// Why the databases cannot be reached (SPEC §9: status says so and shows what it can).
     public var unreachable: String?
+    /// Runs holding the lock now (several on PostgreSQL), as `worker-status` lists them.
+    public var workers: [WorkerInfo] = []
 
     enum CodingKeys: String, CodingKey {
-        case lock, tables
+        case lock, tables, workers
         case circuitBreakers = "circuit_breakers_open", held, trackerDamage = "tracker_damage", unreachable
         case trackerPath = "tracker_path"
         case trackerExists = "tracker_exists"
@@ -155,8 +157,10 @@ public struct StatusReport: Sendable, Codable {
             return TableCounts(table: name, pending: values[0], processing: values[1], completed: values[2], failed: values[3],
                                total: values.reduce(0, +))
         }
-        return StatusReport(lock: lock, trackerPath: environment.stores.trackerLocation(config), trackerExists: exists, tables: tables,
-                            lastRun: lastRun, failedFiles: failed, changedFiles: changed, circuitBreakers: breakers, held: held)
+        var report = StatusReport(lock: lock, trackerPath: environment.stores.trackerLocation(config), trackerExists: exists, tables: tables,
+                                  lastRun: lastRun, failedFiles: failed, changedFiles: changed, circuitBreakers: breakers, held: held)
+        report.workers = try environment.stores.workers(config, environment: environment)
+        return report
     }
 
     static func describeLock(_ state: LockState, path: String, now: Date, timeoutMinutes: Double) -> Lock {
@@ -186,6 +190,9 @@ public struct StatusReport: Sendable, Codable {
             if let pid = lock.pid { line += " — pid \(pid) on \(lock.hostname ?? "?") since \(lock.since ?? "?")" }
             if let detail = lock.detail { line += " (\(detail))" }
             lines.append(line + "; 'lading run' takes it over, or 'lading force-unlock' removes it")
+        }
+        if workers.contains(where: { $0.heartbeatUntil != nil }) {
+            lines.append(WorkerStatusReport(workers: workers).text())
         }
         if !trackerExists { lines.append("Tracker: not created yet (\(trackerPath)); no run has happened") }
         if let trackerDamage {

@@ -77,7 +77,7 @@ public struct PostgresBackend: StoreBackend {
     public func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
         try PostgresTracker(connection: try connect(config), schema: config.warehouse.stateSchema, warehouseSchema: config.warehouse.schema,
                             clock: clock, readOnly: readOnly,
-                            fence: readOnly ? nil : PostgresFence.current(for: identity(config)))
+                            fence: readOnly ? nil : PostgresFence.current(for: identity(config)), leaseSeconds: config.warehouse.leaseSeconds)
     }
 
     /// A tracker schema whose tables cannot be read is renamed aside, never dropped.
@@ -100,29 +100,75 @@ public struct PostgresBackend: StoreBackend {
     /// disk run on SQLite.
     public func limitWarehouseSize(_ warehouse: any Warehouse, pages: Int) throws {}
 
-    public func acquireRunLock(_ config: LadingConfig, runID: String, environment: Environment, logger: Logger) throws -> any RunGuard {
-        try PostgresRunLock.acquire(connection: try connect(config), identity: identity(config), stateSchema: config.warehouse.stateSchema,
-                                    location: lockLocation(config),
-                                    runID: runID, timeoutMinutes: config.timeoutMinutes, environment: environment, logger: logger)
+    public func acquireRunLock(_ config: LadingConfig, runID: String, purpose: LockPurpose, environment: Environment, logger: Logger) throws -> any RunGuard {
+        try PostgresRunLock.acquire(connection: try connect(config), connect: { try connect(config) }, identity: identity(config),
+                                    stateSchema: config.warehouse.stateSchema, location: lockLocation(config), runID: runID, purpose: purpose,
+                                    leaseSeconds: config.warehouse.leaseSeconds, timeoutMinutes: config.timeoutMinutes,
+                                    environment: environment, logger: logger)
     }
 
     public func inspectRunLock(_ config: LadingConfig, environment: Environment) throws -> LockState {
         let db = try connect(config)
         defer { db.close() }
-        guard !(try PostgresRunLock.holderSessions(on: db, stateSchema: config.warehouse.stateSchema)).isEmpty else { return .absent }
-        let holder = try PostgresRunLock.holder(on: db, stateSchema: config.warehouse.stateSchema)
+        let stateSchema = config.warehouse.stateSchema
+        guard !(try PostgresRunLock.holderSessions(on: db, stateSchema: stateSchema)).isEmpty else { return .absent }
+        let holder = try PostgresRunLock.holder(on: db, stateSchema: stateSchema)
             ?? LockInfo(pid: 0, hostname: "?", acquiredAt: "?", timeoutAt: "?", lockName: "database advisory lock", runID: "?")
-        // A session lock ends with its session: while it is held, its holder is alive.
+        // A session lock ends with its session: while it is held, its holder's process
+        // is alive. A worker whose heartbeat ran out is paused or cut off, not live (SPEC §9).
+        let workers = try PostgresWorkers.list(on: db, stateSchema: stateSchema)
+        if !workers.contains(where: \.alive), let silent = workers.first(where: { $0.runID == holder.runID }) {
+            return .held(holder, staleReason: "its heartbeat ran out at \(silent.heartbeatUntil ?? "?"): the worker is paused or cut off")
+        }
         return .held(holder, staleReason: nil)
+    }
+
+    public func releaseDeadWorkers(_ config: LadingConfig) throws -> Int {
+        let db = try connect(config)
+        defer { db.close() }
+        let stateSchema = config.warehouse.stateSchema
+        let workers = PGName.qualified(stateSchema, "workers")
+        guard try db.rows("SELECT to_regclass($1) IS NOT NULL", [workers]).first?.first == "t" else { return 0 }
+        if try !PostgresWorkers.processingLeases(on: db, stateSchema: stateSchema).isEmpty {
+            let tracker = PGName.qualified(stateSchema, "file_processing_tracker")
+            try db.run("""
+                UPDATE \(tracker) f SET lease_until = now() - interval '1 second'
+                WHERE status = 'PROCESSING' AND \(PostgresWorkers.ownerGone("f", stateSchema: stateSchema))
+                """)
+        }
+        return try db.run("DELETE FROM \(workers) w WHERE NOT \(PostgresWorkers.live("w", stateSchema: stateSchema))")
+    }
+
+    public func workers(_ config: LadingConfig, environment: Environment) throws -> [WorkerInfo] {
+        let db = try connect(config)
+        defer { db.close() }
+        return try PostgresWorkers.list(on: db, stateSchema: config.warehouse.stateSchema)
     }
 
     /// `force-unlock`: ends the sessions holding the lock (their run then fails on its
     /// next statement of that session and cannot release anything twice).
+    ///
+    /// SPEC §9: never beside a live worker (exit 75); a worker whose heartbeat ran out
+    /// has its session ended and every lease is released, so the files it held go to
+    /// the next worker and its own later commits are fenced.
     public func removeRunLock(_ config: LadingConfig) throws -> Bool {
         let db = try connect(config)
         defer { db.close() }
-        let sessions = try PostgresRunLock.holderSessions(on: db, stateSchema: config.warehouse.stateSchema)
+        let stateSchema = config.warehouse.stateSchema
+        if let live = try PostgresWorkers.list(on: db, stateSchema: stateSchema).first(where: \.alive) {
+            throw LockError.heldByLiveRun(LockInfo(pid: live.pid, hostname: live.hostname, acquiredAt: live.startedAt,
+                                                   timeoutAt: live.heartbeatUntil ?? "?", lockName: "database advisory lock (shared by workers)",
+                                                   runID: live.runID), path: lockLocation(config))
+        }
+        let sessions = try PostgresRunLock.holderSessions(on: db, stateSchema: stateSchema)
         for pid in sessions { _ = try db.rows("SELECT pg_terminate_backend($1::int)", [pid]) }
+        let tracker = PGName.qualified(stateSchema, "file_processing_tracker")
+        if try !PostgresWorkers.processingLeases(on: db, stateSchema: stateSchema).isEmpty {
+            try db.run("UPDATE \(tracker) SET lease_until = now() - interval '1 second' WHERE status = 'PROCESSING'")
+        }
+        if try db.rows("SELECT to_regclass($1) IS NOT NULL", [PGName.qualified(stateSchema, "workers")]).first?.first == "t" {
+            try db.run("UPDATE \(PGName.qualified(stateSchema, "workers")) SET heartbeat_until = least(heartbeat_until, now())")
+        }
         return !sessions.isEmpty
     }
 }

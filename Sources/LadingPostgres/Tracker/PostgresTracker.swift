@@ -14,6 +14,10 @@ public final class PostgresTracker: FileTracker {
     private let missing: Bool
     /// Fenced before each writing transaction commits (SPEC §9).
     private let transactions: PostgresTransactions
+    /// Holds the lease of the file being loaded, for the warehouse's commits to check.
+    private let fence: PostgresFence?
+    /// Lease length for claims (`warehouse.lease_seconds`).
+    private let leaseSeconds: Double
     public var location: String { "schema \"\(schema)\" of \(db.target)" }
 
     static let columns = """
@@ -22,10 +26,13 @@ public final class PostgresTracker: FileTracker {
         records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at
         """
 
-    init(connection: PGConnection, schema: String, warehouseSchema: String, clock: any WallClock, readOnly: Bool, fence: PostgresFence?) throws {
+    init(connection: PGConnection, schema: String, warehouseSchema: String, clock: any WallClock, readOnly: Bool, fence: PostgresFence?,
+         leaseSeconds: Double) throws {
         db = connection
         self.schema = schema
-        transactions = PostgresTransactions(db: connection, fence: fence)
+        self.fence = fence
+        self.leaseSeconds = leaseSeconds
+        transactions = PostgresTransactions(db: connection, fence: fence, checksLease: false)
         self.clock = clock
         try PostgresSession.prepare(db, readOnly: readOnly)
         if readOnly {
@@ -39,6 +46,8 @@ public final class PostgresTracker: FileTracker {
             try PostgresSession.createSchema(schema, on: db, statements: PostgresTrackerSchema.create(schema))
             try checkUsable()
             try db.transaction {
+                // Several workers open the tracker at once: IF NOT EXISTS alone still races.
+                try PostgresSession.lockSchemaDefinition(schema, on: db)
                 for statement in PostgresTrackerSchema.indexes(schema) { try db.execute(statement) }
                 if try db.rows("SELECT version FROM \(q("schema_version"))").isEmpty {
                     try db.run("INSERT INTO \(q("schema_version")) (version) VALUES ($1)", [String(PostgresTrackerSchema.currentVersion)])
@@ -126,21 +135,51 @@ public final class PostgresTracker: FileTracker {
             """, [table, file, String(size), modifiedTime, sha256, stamp]) == 1
     }
 
-    public func claim(table: String, file: String, runID: String, batchID: String) throws {
-        try transition(table: table, file: file, to: .processing, from: [.pending, .failed], sql: """
-            UPDATE \(files) SET status = 'PROCESSING', run_id = $1, batch_id = $2,
-                processing_start_time = $3, processing_end_time = NULL, updated_at = $3
-            WHERE table_name = $4 AND file_path = $5 AND status IN ('PENDING', 'FAILED')
-            """, [runID, batchID, now, table, file])
+    /// SPEC §9: a claim never waits for another worker. `SKIP LOCKED` passes over a row
+    /// another worker is claiming or fencing at this moment, and a row already claimed or
+    /// finished does not match: either way this worker leaves the file alone.
+    @discardableResult
+    public func claim(table: String, file: String, runID: String, batchID: String) throws -> Bool {
+        let claimed = try transaction {
+            try db.run("""
+                UPDATE \(files) f SET status = 'PROCESSING', run_id = $1, batch_id = $2,
+                    processing_start_time = $3, processing_end_time = NULL, updated_at = $3,
+                    lease_until = now() + make_interval(secs => $6::float8)
+                FROM (SELECT table_name, file_path FROM \(files) WHERE table_name = $4 AND file_path = $5
+                      AND status IN ('PENDING', 'FAILED') FOR UPDATE SKIP LOCKED) c
+                WHERE f.table_name = c.table_name AND f.file_path = c.file_path
+                """, [runID, batchID, now, table, file, String(leaseSeconds)])
+        }
+        if claimed == 1 { fence?.hold(.init(table: table, file: file, runID: runID)) }
+        return claimed == 1
+    }
+
+    public func orphanedProcessing(except runID: String) throws -> [FileRecord] {
+        try records("status = 'PROCESSING' AND run_id IS DISTINCT FROM $1 AND \(PostgresWorkers.ownerGone(files, stateSchema: schema))", [runID])
+    }
+
+    /// A transition of a file this worker claimed, refused because another worker took
+    /// the file over meanwhile, is the lost lease it comes from.
+    private func owned(table: String, file: String, runID: String, _ transition: () throws -> Void) throws {
+        do {
+            try transition()
+            fence?.drop(table: table, file: file)
+        } catch let error as TrackerError {
+            guard case .illegalTransition = error, let current = try? record(table: table, file: file), current.runID != runID else {
+                throw error
+            }
+            fence?.drop(table: table, file: file)
+            throw LockError.leaseLost(table: table, file: file, detail: "another worker or run (\(current.runID ?? "?")) holds it now")
+        }
     }
 
     public func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?, batchID: String?) throws {
-        try transition(table: table, file: file, to: .completed, from: [.processing], sql: """
+        try owned(table: table, file: file, runID: runID) { try transition(table: table, file: file, to: .completed, from: [.processing], sql: """
             UPDATE \(files) SET status = 'COMPLETED', records_read = $1, rows_loaded = $2, rows_quarantined = $3,
                 batch_id = coalesce($4, batch_id), content_sha256 = coalesce($5, content_sha256), error_message = NULL, error_type = NULL,
                 change_detected = NULL, processing_end_time = $6, updated_at = $6
             WHERE table_name = $7 AND file_path = $8 AND status = 'PROCESSING' AND run_id = $9
-            """, [String(recordsRead), String(rowsLoaded), String(rowsQuarantined), batchID, sha256, now, table, file, runID])
+            """, [String(recordsRead), String(rowsLoaded), String(rowsQuarantined), batchID, sha256, now, table, file, runID]) }
     }
 
     public func adoptCompleted(from ledger: LedgerRow) throws {
@@ -161,26 +200,28 @@ public final class PostgresTracker: FileTracker {
     }
 
     public func fail(table: String, file: String, runID: String, message: String, kind: ErrorKind) throws {
-        try transition(table: table, file: file, to: .failed, from: [.processing], sql: """
+        try owned(table: table, file: file, runID: runID) { try transition(table: table, file: file, to: .failed, from: [.processing], sql: """
             UPDATE \(files) SET status = 'FAILED', error_message = $1, error_type = $2,
                 retry_count = retry_count + 1, processing_end_time = $3, updated_at = $3
             WHERE table_name = $4 AND file_path = $5 AND status = 'PROCESSING' AND run_id = $6
-            """, [PostgresSession.storable(message), kind.rawValue, now, table, file, runID])
+            """, [PostgresSession.storable(message), kind.rawValue, now, table, file, runID]) }
     }
 
     public func releaseOrphan(table: String, file: String, deadRunID: String?) throws {
         try transition(table: table, file: file, to: .pending, from: [.processing], sql: """
-            UPDATE \(files) SET status = 'PENDING', run_id = NULL, updated_at = $1
+            UPDATE \(files) SET status = 'PENDING', run_id = NULL, lease_until = NULL, updated_at = $1
             WHERE table_name = $2 AND file_path = $3 AND status = 'PROCESSING' AND run_id IS NOT DISTINCT FROM $4
             """, [now, table, file, deadRunID])
+        fence?.drop(table: table, file: file)
     }
 
     public func releaseCrashed(table: String, file: String, deadRunID: String?) throws {
         try transition(table: table, file: file, to: .failed, from: [.processing], sql: """
             UPDATE \(files) SET status = 'FAILED', error_type = 'unknown', retry_count = retry_count + 1,
                 error_message = 'its run (' || coalesce(run_id, '?') || ') died while loading it (killed or crashed); retried by the next run while retries remain',
-                run_id = NULL, updated_at = $1
+                run_id = NULL, lease_until = NULL, updated_at = $1
             WHERE table_name = $2 AND file_path = $3 AND status = 'PROCESSING' AND run_id IS NOT DISTINCT FROM $4
+                AND \(PostgresWorkers.ownerGone(files, stateSchema: schema))
             """, [now, table, file, deadRunID])
     }
 
@@ -282,12 +323,14 @@ public final class PostgresTracker: FileTracker {
     public func markInterruptedRuns(except liveRunID: String) throws -> [RunRecord] {
         let stamp = now
         let message = "the run was killed or the machine stopped before it finished (found at \(stamp))"
-        let found = try db.rows("SELECT \(Self.runColumns) FROM \(q("runs")) WHERE status = 'running' AND run_id != $1", [liveRunID])
+        // A worker with a live heartbeat is running, not interrupted (SPEC §9).
+        let live = "run_id NOT IN (SELECT run_id FROM \(q("workers")) w WHERE \(PostgresWorkers.live("w", stateSchema: schema)))"
+        let found = try db.rows("SELECT \(Self.runColumns) FROM \(q("runs")) WHERE status = 'running' AND run_id != $1 AND \(live)", [liveRunID])
             .map(PostgresSession.runRecord)
         guard !found.isEmpty else { return [] }
         try db.run("""
             UPDATE \(q("runs")) SET status = 'interrupted', finished_at = coalesce(finished_at, $1), error_message = coalesce(error_message, $2)
-            WHERE status = 'running' AND run_id != $3
+            WHERE status = 'running' AND run_id != $3 AND \(live)
             """, [stamp, message, liveRunID])
         return found.map { var run = $0; run.status = "interrupted"; run.finishedAt = run.finishedAt ?? stamp; run.errorMessage = run.errorMessage ?? message; return run }
     }

@@ -69,6 +69,9 @@ enum PostgresTrackerSchema {
                 PRIMARY KEY (table_name, file_path)
             )
             """,
+            // Leases (SPEC §9, several workers): added in place to a tracker made before them.
+            "ALTER TABLE \(q("file_processing_tracker")) ADD COLUMN IF NOT EXISTS lease_until timestamptz",
+            PostgresRunLock.workersTable(schema),
             """
             CREATE TABLE IF NOT EXISTS \(q("runs")) (
                 seq bigserial,

@@ -16,9 +16,15 @@ enum PostgresSession {
     /// Creates a schema and lading's tables in it when missing. Several processes may
     /// start at once (issue 15: workers), and `CREATE … IF NOT EXISTS` can still collide
     /// on the catalog; one transaction-scoped advisory lock per schema serialises it.
+    /// Serialises lading's DDL on one schema across sessions (several workers starting
+    /// at once): `CREATE … IF NOT EXISTS` alone still fails when two sessions race.
+    static func lockSchemaDefinition(_ schema: String, on db: PGConnection) throws {
+        try db.run("SELECT pg_advisory_xact_lock(hashtext($1))", ["lading schema " + schema])
+    }
+
     static func createSchema(_ schema: String, on db: PGConnection, statements: [String]) throws {
         try db.transaction {
-            try db.run("SELECT pg_advisory_xact_lock(hashtext($1))", ["lading schema " + schema])
+            try lockSchemaDefinition(schema, on: db)
             // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
             // exists: a role given only a prepared schema must not need it.
             if try db.rows("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", [schema]).first?.first != "t" {

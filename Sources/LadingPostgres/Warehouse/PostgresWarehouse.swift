@@ -24,7 +24,7 @@ public final class PostgresWarehouse: Warehouse {
     init(connection: PGConnection, schema: String, readOnly: Bool, fence: PostgresFence?) throws {
         db = connection
         self.schema = schema
-        transactions = PostgresTransactions(db: connection, fence: fence)
+        transactions = PostgresTransactions(db: connection, fence: fence, checksLease: true)
         try PostgresSession.prepare(db, readOnly: readOnly)
         if !readOnly {
             try PostgresSession.createSchema(schema, on: db, statements: PostgresWarehouseSchema.create(schema))
@@ -149,6 +149,7 @@ public final class PostgresWarehouse: Warehouse {
 
     public func ensureTable(_ table: String, columns: [TableConfig.Column], scd2: SCD2Layout?) throws {
         try checkNames(columns, of: table)
+        try lockDefinition(of: table)
         let existing = try self.columns(of: table)
         if !(try tableExists(table)) {
             let total = columns.count + (scd2 == nil ? 0 : 3) + WarehouseNames.auditColumns.count
@@ -183,6 +184,12 @@ public final class PostgresWarehouse: Warehouse {
         try createCurrentIndex(on: table, scd2)
     }
 
+    /// Several workers may meet a new table or column at once (SPEC §9): its definition
+    /// changes one transaction at a time, each looking again once the one before committed.
+    private func lockDefinition(of table: String) throws {
+        _ = try db.rows("SELECT pg_advisory_xact_lock(hashtext($1))", ["lading table " + schema + "\u{1F}" + table])
+    }
+
     private func createCurrentIndex(on table: String, _ layout: SCD2Layout) throws {
         let keys = layout.keys.map(PGName.quote).joined(separator: ", ")
         try db.execute("""
@@ -194,7 +201,9 @@ public final class PostgresWarehouse: Warehouse {
     /// the caller's transaction, rendering each value as SQLite's rebuild does.
     @discardableResult
     public func widen(_ table: String, to wider: [TableConfig.Column]) throws -> [String: ColumnType] {
-        guard !wider.isEmpty, try tableExists(table) else { return [:] }
+        guard !wider.isEmpty else { return [:] }
+        try lockDefinition(of: table)
+        guard try tableExists(table) else { return [:] }
         let catalog = Dictionary(try columns(of: table).map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
         var changes: [String] = []
         for column in wider {

@@ -144,13 +144,21 @@ public final class SQLiteTracker: FileTracker {
     }
 
     /// PENDING or FAILED → PROCESSING, owned by `runID` with a fresh `batchID`.
-    public func claim(table: String, file: String, runID: String, batchID: String) throws {
+    /// One run at a time holds the lock file, so a claim it cannot make is a bug: refused.
+    @discardableResult
+    public func claim(table: String, file: String, runID: String, batchID: String) throws -> Bool {
         let stamp = now
         try transition(table: table, file: file, to: .processing, from: [.pending, .failed], sql: """
             UPDATE file_processing_tracker SET status = 'PROCESSING', run_id = ?, batch_id = ?,
                 processing_start_time = ?, processing_end_time = NULL, updated_at = ?
             WHERE table_name = ? AND file_path = ? AND status IN ('PENDING', 'FAILED')
             """, [.text(runID), .text(batchID), .text(stamp), .text(stamp), .text(table), .text(file)])
+        return true
+    }
+
+    /// Under the lock file no other run is live: every PROCESSING row of another run is orphaned.
+    public func orphanedProcessing(except runID: String) throws -> [FileRecord] {
+        try records(status: .processing).filter { $0.runID != runID }
     }
 
     /// PROCESSING → COMPLETED, only while `runID` still owns the file (a fencing token:

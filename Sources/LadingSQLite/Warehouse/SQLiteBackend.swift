@@ -49,7 +49,7 @@ public struct SQLiteBackend: StoreBackend {
 
     public func lockLocation(_ config: LadingConfig) -> String { config.lockPath }
 
-    public func acquireRunLock(_ config: LadingConfig, runID: String, environment: Environment, logger: Logger) throws -> any RunGuard {
+    public func acquireRunLock(_ config: LadingConfig, runID: String, purpose: LockPurpose, environment: Environment, logger: Logger) throws -> any RunGuard {
         try RunLock.acquire(path: config.lockPath, runID: runID, timeoutMinutes: config.timeoutMinutes, environment: environment, logger: logger)
     }
 
@@ -58,6 +58,16 @@ public struct SQLiteBackend: StoreBackend {
     }
 
     public func removeRunLock(_ config: LadingConfig) throws -> Bool { try RunLock.remove(path: config.lockPath) }
+
+    /// The lock file has no worker rows or leases: nothing to release.
+    public func releaseDeadWorkers(_ config: LadingConfig) throws -> Int { 0 }
+
+    /// One run at a time: the lock file's holder is the only worker (its files carry no lease).
+    public func workers(_ config: LadingConfig, environment: Environment) throws -> [WorkerInfo] {
+        guard case .held(let info, let staleReason) = try inspectRunLock(config, environment: environment) else { return [] }
+        return [WorkerInfo(runID: info.runID, hostname: info.hostname, pid: info.pid, startedAt: info.acquiredAt, heartbeatUntil: nil,
+                           alive: staleReason == nil, leases: [])]
+    }
 
     public func limitWarehouseSize(_ warehouse: any Warehouse, pages: Int) throws {
         guard let sqlite = warehouse as? SQLiteWarehouse else { return }

@@ -11,6 +11,9 @@ public enum LockError: LadingError {
     /// session, a server restart): the run stops before committing anything more, and
     /// leaves its files to whoever holds the lock now (fencing, SPEC §9).
     case lost(path: String, detail: String)
+    /// Several workers (SPEC §9): this worker's lease on a file expired and another worker
+    /// took the file over, so this one may not commit anything more of it.
+    case leaseLost(table: String, file: String, detail: String)
 
     public var message: String {
         switch self {
@@ -22,6 +25,8 @@ public enum LockError: LadingError {
             return "cannot \(operation) the lock file \(path): \(String(cString: strerror(code)))"
         case .lost(let path, let detail):
             return "lock lost: this run no longer holds \(path) (\(detail)); it committed nothing more and stopped, and the next run (or the one holding the lock now) takes its files over"
+        case .leaseLost(let table, let file, let detail):
+            return "lease lost: table \(table), file \(file): \(detail); this worker committed nothing more of it and stopped, and the worker holding the lease now finishes the file"
         }
     }
 
@@ -29,14 +34,14 @@ public enum LockError: LadingError {
         switch self {
         case .heldByLiveRun, .unreadableAndRecent: return .lockHeld
         case .io: return .ioError
-        case .lost: return .completedWithFailures
+        case .lost, .leaseLost: return .completedWithFailures
         }
     }
 
     public var kind: ErrorKind {
         switch self {
         case .heldByLiveRun, .unreadableAndRecent: return .transient
-        case .io, .lost: return .system
+        case .io, .lost, .leaseLost: return .system
         }
     }
 }

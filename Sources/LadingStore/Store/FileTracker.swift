@@ -20,6 +20,9 @@ public protocol FileTracker: AnyObject {
     func allRecords() throws -> [FileRecord]
     /// COMPLETED files whose content changed on disk (SPEC §4: reported, not reloaded).
     func changedRecords() throws -> [FileRecord]
+    /// PROCESSING files no live run owns (their run died, or with several workers their
+    /// lease ran out): what a run's reconcile may release or adopt.
+    func orphanedProcessing(except runID: String) throws -> [FileRecord]
     /// Per table, how many files are in each status.
     func statusCounts() throws -> [String: [FileStatus: Int]]
 
@@ -28,8 +31,11 @@ public protocol FileTracker: AnyObject {
     /// Registers a discovered file as PENDING; true when the row is new.
     @discardableResult
     func register(table: String, file: String, size: Int64, modifiedTime: String, sha256: String?) throws -> Bool
-    /// PENDING or FAILED → PROCESSING, owned by `runID` with a fresh `batchID`.
-    func claim(table: String, file: String, runID: String, batchID: String) throws
+    /// PENDING or FAILED → PROCESSING, owned by `runID` with a fresh `batchID` (and, with
+    /// several workers, a lease). False when another worker claimed or finished the file
+    /// first: this run leaves it alone.
+    @discardableResult
+    func claim(table: String, file: String, runID: String, batchID: String) throws -> Bool
     /// PROCESSING → COMPLETED, only while `runID` still owns the file (a fencing token).
     func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?, batchID: String?) throws
     /// Any state → COMPLETED from a `complete` ledger row (the ledger is the truth).

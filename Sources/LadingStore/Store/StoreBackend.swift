@@ -32,10 +32,16 @@ public protocol StoreBackend: Sendable {
     /// Where the run lock is, for messages (a file, or a lock in a database).
     func lockLocation(_ config: LadingConfig) -> String
     /// Takes the lock or throws `LockError.heldByLiveRun` at once (never waits).
-    func acquireRunLock(_ config: LadingConfig, runID: String, environment: Environment, logger: Logger) throws -> any RunGuard
+    func acquireRunLock(_ config: LadingConfig, runID: String, purpose: LockPurpose, environment: Environment, logger: Logger) throws -> any RunGuard
     /// What the lock says right now, without taking it.
     func inspectRunLock(_ config: LadingConfig, environment: Environment) throws -> LockState
-    /// `force-unlock`: removes the lock whatever it holds; false when there was none.
+    /// Runs holding the lock now, with their file leases (`worker-status`, SPEC §9).
+    func workers(_ config: LadingConfig, environment: Environment) throws -> [WorkerInfo]
+    /// Under the exclusive lock: forgets workers that are not live and releases the
+    /// leases of files no live worker owns (`validate-consistency --fix`); how many workers.
+    func releaseDeadWorkers(_ config: LadingConfig) throws -> Int
+    /// `force-unlock`: removes the lock; false when there was none. With several workers
+    /// it refuses (`LockError.heldByLiveRun`) while one of them is live.
     @discardableResult
     func removeRunLock(_ config: LadingConfig) throws -> Bool
 }

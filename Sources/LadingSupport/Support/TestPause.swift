@@ -10,7 +10,7 @@ public enum TestPause {
     package static func afterCheckpoint() {
         guard state.shouldPause() else { return }
         FileHandle.standardError.write(Data("test pause at checkpoint\n".utf8))
-        Thread.sleep(forTimeInterval: 2)
+        Thread.sleep(forTimeInterval: state.seconds)
     }
 }
 
@@ -18,6 +18,8 @@ private final class PauseState: @unchecked Sendable {
     private let lock = NSLock()
     private let target = ProcessInfo.processInfo.environment["LADING_TEST_PAUSE_AT_CHECKPOINT"].flatMap(Int.init)
     private var hits = 0
+    /// How long the pause lasts (`LADING_TEST_PAUSE_SECONDS`, default 2).
+    let seconds = ProcessInfo.processInfo.environment["LADING_TEST_PAUSE_SECONDS"].flatMap(Double.init) ?? 2
 
     func shouldPause() -> Bool {
         guard let target else { return false }
