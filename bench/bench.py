@@ -5,7 +5,7 @@ Prints ratios (never a bare time): each lading figure next to its reference
 (sqlite3 .import, wc -l, gzip -dc, sha256sum, psql) measured moments apart on the same files.
 Data is generated into bench-data/ (git-ignored) once and reused.
 """
-import argparse, gzip, json, os, random, shutil, subprocess, sys, time
+import csv, argparse, gzip, json, os, random, shutil, subprocess, sys, time
 
 from pg_cluster import PostgresCluster
 
@@ -326,7 +326,7 @@ def pg_scd2_bench(lading, cluster):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
-    parser.add_argument("--only", choices=["scd2", "load", "postgres"], help="run one section")
+    parser.add_argument("--only", choices=["scd2", "load", "postgres", "workers"], help="run one section")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL rows (they start a private cluster)")
     args = parser.parse_args()
     lading = os.path.join(args.bin, "lading")
@@ -336,6 +336,9 @@ def main():
         return load_bench(lading, *generate()[:2])
     if args.only == "postgres":
         return postgres_bench(lading, generate()[0])
+    if args.only == "workers":
+        with PostgresCluster() as cluster:
+            return pg_workers_bench(lading, cluster, generate()[0])
     bench = os.path.join(args.bin, "lading-bench")
     wide, cols, jsonl, small, blobs = generate()
     rows = []
@@ -379,12 +382,84 @@ def main():
         postgres_bench(lading, wide)
 
 
+def split_wide(wide, parts):
+    """The 1M-row file as `parts` files of equal record counts (quoted newlines kept
+    inside their records), and as two halves; cached beside it."""
+    folder = os.path.join(DATA, f"wide_split_{parts}")
+    names = [os.path.join(folder, f"part_{i}.csv") for i in range(parts)]
+    halves = [os.path.join(folder, f"half_{i}.csv") for i in range(2)]
+    if not all(os.path.exists(p) for p in names + halves):
+        os.makedirs(folder, exist_ok=True)
+        with open(wide, newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            rows = list(reader)
+        per = len(rows) // parts
+        for i, name in enumerate(names):
+            with open(name, "w", newline="") as out:
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(header)
+                writer.writerows(rows[i * per:(i + 1) * per if i < parts - 1 else len(rows)])
+        for i, name in enumerate(halves):
+            with open(name, "w", newline="") as out:
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(header)
+                half = len(rows) // 2
+                writer.writerows(rows[i * half:(i + 1) * half if i == 0 else len(rows)])
+    return names, halves
+
+
+def concurrently(commands):
+    """Wall seconds until every command (started at once) has ended; each must exit 0."""
+    start = time.perf_counter()
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in commands]
+    for proc, command in zip(procs, commands):
+        _, err = proc.communicate()
+        if proc.returncode != 0:
+            sys.exit(f"benchmark command failed ({proc.returncode}): {command}\n{err.decode()[-2000:]}")
+    return time.perf_counter() - start
+
+
+def pg_workers_bench(lading, cluster, wide):
+    """Issue 15: 1, 2 and 4 `lading run` workers at once over the same 8 files (125k rows
+    each) into one table, beside 2 concurrent `psql \\copy` sessions over the two halves."""
+    print("== PostgreSQL workers: 8 files x 125k rows into one table; 1, 2, 4 workers at once vs 2 concurrent psql \\copy "
+          "over the halves (fresh database each; best of 2 runs each) ==", flush=True)
+    parts, halves = split_wide(wide, 8)
+    declared = "    columns:\n" + "".join(f"      {name}: {kind}\n" for name, kind in WIDE_COLUMNS)
+    typed = ", ".join(f"{name} {PG_TYPES[kind]}" for name, kind in WIDE_COLUMNS)
+    times, counts = {}, set()
+    for _ in range(2):
+        for workers in (1, 2, 4):
+            folder = fresh("pg-workers")
+            source = os.path.join(folder, "landing")
+            os.makedirs(source)
+            for part in parts:
+                os.link(part, os.path.join(source, os.path.basename(part)))
+            database = cluster.fresh_database("lading_workers")
+            cfg = pg_config(folder, cluster, database, source, "part_*.csv", declared)
+            seconds = concurrently([[lading, "run", "--config", cfg, "--log-level", "error"]] * workers)
+            times.setdefault(workers, []).append(seconds)
+            counts.add(cluster.psql(database, "SELECT count(*) FROM public.t"))
+        database = cluster.fresh_database("psql_workers", f"CREATE TABLE t ({typed})")
+        times.setdefault("psql", []).append(concurrently([cluster.psql_command(database, f"\\copy t from '{h}' csv header") for h in halves]))
+        counts.add(cluster.psql(database, "SELECT count(*) FROM t"))
+    cluster.drop_databases(everything=True)
+    if len(counts) != 1:
+        sys.exit(f"PostgreSQL workers: runs loaded different row counts: {sorted(counts)}")
+    n = int(counts.pop())
+    ref = min(times["psql"])
+    line = " | ".join(f"{w} worker{'s' if w > 1 else ''} {min(times[w]):5.2f}s ({min(times[w]) / ref:.2f}x)" for w in (1, 2, 4))
+    print(f"{n} rows: {line} | 2x psql \\copy {ref:5.2f}s; 4 workers vs 1: {min(times[1]) / min(times[4]):.2f}x faster", flush=True)
+
+
 def postgres_bench(lading, wide):
     """The PostgreSQL rows, on a private cluster started here and stopped even on failure."""
     with PostgresCluster() as cluster:
         print(f"== PostgreSQL {cluster.version}: a private cluster, default durability (fsync on, synchronous_commit on) ==", flush=True)
         pg_load_bench(lading, cluster, wide)
         pg_scd2_bench(lading, cluster)
+        pg_workers_bench(lading, cluster, wide)
 
 
 if __name__ == "__main__":
