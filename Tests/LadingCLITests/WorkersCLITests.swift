@@ -141,6 +141,13 @@ import Glibc
         // Each worker wrote its own run row; none is left running or marked interrupted.
         #expect(try workspace.trackerQuery("SELECT status, count(*) FROM runs GROUP BY status") == ["success|4"])
         #expect(try workspace.trackerQuery("SELECT count(*) FROM workers") == ["0"])
+        // history lists each worker's run; monitor counts them all.
+        let history = try workspace.lading("history", "--json")
+        for result in results {
+            let runID = result.stdout.split(separator: " ").dropFirst().first.map(String.init) ?? "?"
+            #expect(history.stdout.contains(runID), "\(runID) missing from history")
+        }
+        #expect(try workspace.lading("monitor", "--json").stdout.contains("\"runs\" : 4"))
         let check = try workspace.lading("validate-consistency")
         #expect(check.status == 0, "\(check.stdout)")
         let rerun = try workspace.lading("run")
@@ -260,6 +267,20 @@ import Glibc
         #expect(second.status == 0, "\(second.stderr)")
         kill(process.processIdentifier, SIGKILL)
         _ = CLI.finish(process, out, err)
+
+        // The other way round: a run started while a recovery command holds the lock exits 75.
+        let (reset, resetOut, resetErr) = try CLI.start(["reset-state", "--failed-only", "--yes", "--config", workspace.url("lading.yaml")],
+                                                        in: workspace.path, environment: ["LADING_TEST_HOLD_EXCLUSIVE_LOCK_SECONDS": "4"])
+        defer { if reset.isRunning { kill(reset.processIdentifier, SIGKILL) } }
+        #expect(SignalCLITests().wait { (try? workspace.lading("status").stdout.contains("Lock: held by")) == true }, "the reset never took its lock")
+        let during = try workspace.lading("run")
+        #expect(during.status == 75, "\(during.status): \(during.stderr)")
+        #expect(CLI.finish(reset, resetOut, resetErr).status == 0)
+        let after = try workspace.lading("run")
+        #expect(after.status == 0, "\(after.stderr)")
+        // The killed worker's file too, from its checkpoint, once.
+        #expect(try workspace.query("SELECT count(*), count(DISTINCT id) FROM events") == ["9000|9000"])
+        #expect(try workspace.trackerQuery("SELECT DISTINCT status FROM file_processing_tracker") == ["COMPLETED"])
     }
 }
 

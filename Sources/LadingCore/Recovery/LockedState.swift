@@ -23,6 +23,10 @@ struct LockedState {
     static func open(config: LadingConfig, environment: Environment, logger: Logger, runID: String, quickCheck: Bool = false,
                      readOnlyIntent: Bool = false, purpose: LockPurpose = .exclusive) throws -> LockedState {
         let lock = try environment.stores.acquireRunLock(config, runID: runID, purpose: purpose, environment: environment, logger: logger)
+        if purpose == .exclusive, let pause = environment.variables["LADING_TEST_HOLD_EXCLUSIVE_LOCK_SECONDS"].flatMap(Double.init), pause > 0 {
+            // Test hook: a recovery command keeps the lock long enough for a run to meet it.
+            Thread.sleep(forTimeInterval: pause)
+        }
         do {
             do {
                 try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
