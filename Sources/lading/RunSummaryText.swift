@@ -29,6 +29,7 @@ enum RunSummaryText {
             if summary.dryRun { for file in table.planned { lines.append("  \(file)") } }
             for file in table.files {
                 if let scd2 = file.scd2 { lines.append("  \(Paths.fileName(of: file.file)): \(scd2.text) (\(file.rowsLoaded) records applied)") }
+                if let merge = file.merge { lines.append("  \(Paths.fileName(of: file.file)): \(merge.text) (\(file.rowsLoaded) records applied)") }
             }
             for file in table.files where file.status == "failed" {
                 lines.append("  FAILED \(file.file): [\(file.errorType ?? "unknown")] \(file.errorMessage ?? "")")

@@ -12,7 +12,7 @@ public enum ConfigLoader {
     static let tableKeys = [
         "table_name", "source_path", "file_pattern", "format", "loading_strategy", "csv", "columns",
         "primary_keys", "tracking_columns", "scd2_effective_date_column", "scd2_end_date_column",
-        "scd2_current_flag_column", "scd2_effective_from", "scd2_deletes", "scd2_max_delete_ratio", "max_delete_ratio",
+        "scd2_current_flag_column", "scd2_effective_from", "scd2_deletes", "scd2_max_delete_ratio", "max_delete_ratio", "merge_deletes",
         "late_files", "order_by", "min_file_age_seconds", "schema_evolution", "max_bad_record_ratio",
     ]
 
@@ -214,9 +214,9 @@ public enum ConfigLoader {
 
         let primaryKeys = try section.stringList("primary_keys") ?? []
         for key in primaryKeys { try checkIdentifier(key, section: section, key: "primary_keys") }
-        if strategy == .scd2 && primaryKeys.isEmpty {
+        if strategy.needsKeys && primaryKeys.isEmpty {
             throw ConfigError(file: section.file, keyPath: section.childPath("primary_keys"), line: section.location("loading_strategy").line,
-                              reason: "loading_strategy scd2 needs primary_keys (the columns that identify a row), e.g. primary_keys: [customer_id]")
+                              reason: "loading_strategy \(strategy.rawValue) needs primary_keys (the columns that identify a row), e.g. primary_keys: [customer_id]")
         }
         if Set(primaryKeys.map { $0.lowercased() }).count != primaryKeys.count {
             throw section.error("primary_keys", "a primary key column is listed twice")
@@ -248,7 +248,7 @@ public enum ConfigLoader {
             effectiveFrom = .column(column)
         }
 
-        return TableConfig(
+        var table = TableConfig(
             name: name,
             sourcePath: sourcePath,
             sourcePathLocation: section.location("source_path"),
@@ -272,6 +272,8 @@ public enum ConfigLoader {
             schemaEvolution: try section.choice("schema_evolution", default: defaults.evolution),
             maxBadRecordRatio: try section.double("max_bad_record_ratio", default: defaults.badRatio, range: 0...1)
         )
+        table.mergeDeletes = try section.choice("merge_deletes", default: TableConfig.MergeDeletes.ignore)
+        return table
     }
 
     /// `max_delete_ratio`, or its old name `scd2_max_delete_ratio` (SPEC §5); not both.

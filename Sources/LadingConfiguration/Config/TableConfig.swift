@@ -4,11 +4,15 @@ import LadingSupport
 public struct TableConfig: Sendable {
     public enum Format: String, Sendable, CaseIterable { case csv, tsv, jsonl }
     public enum Strategy: String, Sendable, CaseIterable {
-        case append, scd2
+        case append, scd2, merge, overwrite
 
-        /// A table whose files must apply one at a time and in order (history depends on
-        /// it): with several workers, one worker at a time takes such a table (SPEC §9).
+        /// A table whose files must apply one at a time and in order (its content depends
+        /// on the order): a failed file holds back the later ones, a late file fails or
+        /// replays, a reset replays, and with several workers one worker at a time takes
+        /// such a table (SPEC §4, §7, §9).
         public var appliesInOrder: Bool { self != .append }
+        /// Strategies whose rows are identified by `primary_keys`.
+        public var needsKeys: Bool { self == .scd2 || self == .merge }
     }
     public enum OrderBy: String, Sendable, CaseIterable {
         case name
@@ -19,6 +23,8 @@ public struct TableConfig: Sendable {
         case fail
     }
     public enum SCD2Deletes: String, Sendable, CaseIterable { case ignore, close }
+    /// merge: `delete` makes each file a full snapshot whose missing keys are deleted.
+    public enum MergeDeletes: String, Sendable, CaseIterable { case ignore, delete }
     /// What an ordered table does with a file that sorts before one already applied.
     public enum LateFiles: String, Sendable, CaseIterable { case fail, replay }
     public enum EffectiveFrom: Sendable, Equatable {
@@ -58,6 +64,7 @@ public struct TableConfig: Sendable {
     public var currentFlagColumn: String
     public var effectiveFrom: EffectiveFrom
     public var deletes: SCD2Deletes
+    public var mergeDeletes: MergeDeletes = .ignore
     public var maxDeleteRatio: Double
     public var lateFiles: LateFiles
     public var orderBy: OrderBy

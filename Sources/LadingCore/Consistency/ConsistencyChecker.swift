@@ -38,8 +38,13 @@ public struct ConsistencyChecker {
                     report.findings.append(Finding(.stagingLeftover, message: "\(staging) belongs to no partial load; drop it", fixable: true))
                 }
             }
-            for table in config.tables where table.strategy == .scd2 {
-                try checkHistory(&report, table: table, warehouse: warehouse)
+            for table in config.tables {
+                switch table.strategy {
+                case .scd2: try checkHistory(&report, table: table, warehouse: warehouse)
+                case .merge: try checkMergeKeys(&report, table: table, warehouse: warehouse)
+                case .overwrite: try checkOverwriteRows(&report, table: table, ledger: ledger, warehouse: warehouse)
+                case .append: break
+                }
             }
         }
         report.tables = config.tables.map { table in
@@ -307,6 +312,36 @@ public struct ConsistencyChecker {
                 message: "key (\(key)): the version from \(example.start ?? "?") overlaps the next one starting \(example.nextStart ?? "?"); --fix replays the table", fixable: true))
         }
         appendRest(&report, .scd2OverlappingVersions, table: table.name, total: overlaps.total, advice: "--fix replays the table")
+    }
+
+    /// SPEC §5 merge: one row per key.
+    private func checkMergeKeys(_ report: inout ConsistencyReport, table: TableConfig, warehouse: any Warehouse) throws {
+        guard try warehouse.tableExists(table.name) else { return }
+        let doubled = try warehouse.duplicateKeys(in: table.name, keys: table.primaryKeys, limit: Finding.listLimit)
+        for example in doubled.examples {
+            let key = example.key.map { $0 ?? "NULL" }.joined(separator: ", ")
+            report.findings.append(Finding(.mergeDuplicateKeys, table: table.name,
+                message: "key (\(key)) is held by \(example.versions) rows; --fix replays the table from its files", fixable: true))
+        }
+        appendRest(&report, .mergeDuplicateKeys, table: table.name, total: doubled.total, advice: "--fix replays the table from its files")
+    }
+
+    /// SPEC §5 overwrite: every row comes from the latest applied file, as many as its
+    /// ledger row says.
+    private func checkOverwriteRows(_ report: inout ConsistencyReport, table: TableConfig, ledger: [LedgerRow], warehouse: any Warehouse) throws {
+        guard try warehouse.tableExists(table.name) else { return }
+        let applied = ledger.filter { $0.tableName == table.name && $0.status == .complete }
+        guard let latest = applied.max(by: { TableReplay.precedes(table, $0.sourceFile, $0.fileModifiedTime, $1.sourceFile, $1.fileModifiedTime) }) else { return }
+        let counts = try warehouse.rowCountsBySourceFile(in: table.name)
+        let others = counts.filter { $0.key != latest.sourceFile && $0.value > 0 }
+        let own = counts[latest.sourceFile] ?? 0
+        guard !others.isEmpty || own != latest.rowsLoaded else { return }
+        var message = "its rows should be exactly the \(latest.rowsLoaded) of its latest file \(Paths.fileName(of: latest.sourceFile)); it holds \(own) of them"
+        if !others.isEmpty {
+            message += " and \(others.values.reduce(0, +)) from \(others.keys.sorted().prefix(3).map(Paths.fileName).joined(separator: ", "))"
+        }
+        report.findings.append(Finding(.overwriteStaleRows, table: table.name, file: latest.sourceFile,
+                                       message: message + "; --fix replays the table", fixable: true))
     }
 
     /// The line closing a capped list: how many more keys there are and the true total,

@@ -67,7 +67,7 @@ public struct ConsistencyRepairer {
             // that writes the new ones, and a reload that fails keeps the old rows.
             func reloadFile(_ file: String, of tableName: String, why: String) throws {
                 guard let table = config.table(named: tableName) else { return }
-                if table.strategy == .scd2 {
+                if table.strategy.appliesInOrder {
                     guard replayed.insert(tableName).inserted else { return }
                     do {
                         let outcome = try TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker,
@@ -119,9 +119,13 @@ public struct ConsistencyRepairer {
                     try reloadFile(file, of: table, why: "content changed on disk")
                 case .scd2MultipleCurrent, .scd2OverlappingVersions:
                     try reloadFile(file, of: table, why: "history damaged")
+                case .mergeDuplicateKeys:
+                    try reloadFile(file, of: table, why: "a key appears more than once")
+                case .overwriteStaleRows:
+                    try reloadFile(file, of: table, why: "rows from a file other than its latest")
                 case .tableMissing:
                     guard let config = config.table(named: table) else { break }
-                    if config.strategy == .scd2 {
+                    if config.strategy.appliesInOrder {
                         try reloadFile("", of: table, why: "the table was missing")
                     } else {
                         for row in try warehouse.ledgerRows(table: table) {
@@ -168,7 +172,7 @@ public struct ConsistencyRepairer {
         var replayed: Set<String> = []
         func reload(_ file: String, _ tableName: String, _ why: String) -> String? {
             guard let table = config.table(named: tableName) else { return nil }
-            if table.strategy == .scd2 {
+            if table.strategy.appliesInOrder {
                 guard replayed.insert(tableName).inserted else { return nil }
                 return "\(tableName): \(why); would replay its applied files in order aside and swap the table in"
             }
@@ -186,8 +190,10 @@ public struct ConsistencyRepairer {
             case .ledgerCounts: action = reload(file, table, "the ledger's counts disagree with the file")
             case .fileChanged: action = reload(file, table, "content changed on disk")
             case .scd2MultipleCurrent, .scd2OverlappingVersions: action = reload(file, table, "history damaged")
+            case .mergeDuplicateKeys: action = reload(file, table, "a key appears more than once")
+            case .overwriteStaleRows: action = reload(file, table, "rows from a file other than its latest")
             case .tableMissing:
-                action = config.table(named: table)?.strategy == .scd2 ? reload("", table, "the table is missing")
+                action = config.table(named: table)?.strategy.appliesInOrder == true ? reload("", table, "the table is missing")
                     : "\(table): the table is missing; would load again its files still on disk"
             case .stagingLeftover: action = "would drop the leftover staging table (\(finding.message.prefix { $0 != " " }))"
             case .staleLock: action = "would take over the stale lock"

@@ -24,6 +24,8 @@ public struct Finding: Codable, Sendable, Equatable {
         case tableMissing = "table_missing"
         case ledgerCounts = "ledger_counts"
         case expiredLease = "expired_lease"
+        case mergeDuplicateKeys = "merge_duplicate_keys"
+        case overwriteStaleRows = "overwrite_stale_rows"
 
         /// The words before the file in the human report.
         var label: String {
@@ -45,6 +47,8 @@ public struct Finding: Codable, Sendable, Equatable {
             case .reloadPending: return "File reset, reloads on the next run"
             case .tableMissing: return "Target table missing"
             case .expiredLease: return "Worker whose lease ran out"
+            case .mergeDuplicateKeys: return "Merge key held by more than one row"
+            case .overwriteStaleRows: return "Overwrite table with rows not from its latest file"
             case .ledgerCounts: return "Ledger counts disagree with the file"
             }
         }

@@ -48,7 +48,7 @@ struct DeclaredTypeCheck {
                         replay: (TableConfig, [TableConfig.Column]) throws -> Bool) throws {
         for (table, columns) in widenings {
             let before = Dictionary(try warehouse.columns(of: table.name).map { ($0.name.lowercased(), $0.type) }, uniquingKeysWith: { a, _ in a })
-            let replayed = table.strategy == .scd2 ? try replay(table, columns) : false
+            let replayed = table.strategy.appliesInOrder ? try replay(table, columns) : false
             if !replayed {
                 _ = try warehouse.transaction { try warehouse.widen(table.name, to: columns) }
             }

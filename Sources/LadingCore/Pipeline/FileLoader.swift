@@ -57,9 +57,9 @@ struct FileLoader {
             if outcome.status == "failed" {
                 consecutiveFailures += 1
                 let rest = files.count - index - 1
-                if table.strategy == .scd2 && rest > 0 {
-                    // A dimension cannot skip a snapshot: later files wait for this one.
-                    summary.held = "\(rest) later file(s) wait: \(Paths.fileName(of: file.path)) failed and SCD2 files apply in order"
+                if table.strategy.appliesInOrder && rest > 0 {
+                    // An ordered table cannot skip a file: later files wait for this one.
+                    summary.held = "\(rest) later file(s) wait: \(Paths.fileName(of: file.path)) failed and \(table.strategy.rawValue) files apply in order"
                     break
                 }
                 if consecutiveFailures >= config.circuitBreakerThreshold {
@@ -88,29 +88,27 @@ struct FileLoader {
             let sha = try file.sha256 ?? FileHasher.sha256(path: file.path)
             let (result, usedBatch) = try withTransientRetries(log: log) { () throws -> (LoadResult, String) in
                 if let injected = InjectedError.matching(file.path, variables: environment.variables) { throw injected }
-                switch table.strategy {
-                case .append: return try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
-                case .scd2:
-                    let replay = TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker,
-                                             environment: environment, logger: log)
-                    if let last = try replay.lateness(of: file) {
-                        // SPEC §4: a late file fails, or the table is replayed with it in its place.
-                        guard table.lateFiles == .replay else { throw LoadError.lateFile(file: file.path, table: table.name, lastApplied: last) }
-                        return try replay.replay(adding: file, sha256: sha, batchID: batchID)
-                    }
-                    if try replay.historyLost(before: file) {
-                        // The table was dropped by hand: applying this snapshot to an empty
-                        // table would start history over. Its files are replayed first.
-                        log.warning("the SCD2 table is missing although files were applied to it: replaying them before this file")
-                        return try replay.replay(adding: file, sha256: sha, batchID: batchID)
-                    }
-                    do {
-                        return try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID)
-                    } catch LoadError.widenByReplay(let columns) {
-                        log.notice("widening SCD2 columns by replaying the table with the wider types", metadata: [
-                            "columns": "\(columns.map { "\($0.name) as \($0.type.rawValue)" }.joined(separator: ", "))"])
-                        return try replay.replay(adding: file, sha256: sha, batchID: batchID, widening: columns)
-                    }
+                guard table.strategy.appliesInOrder else { return try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID) }
+                let replay = TableReplay(config: config, table: table, warehouse: warehouse, tracker: tracker,
+                                         environment: environment, logger: log)
+                if let last = try replay.lateness(of: file) {
+                    // SPEC §4: a late file fails, or the table is replayed with it in its place.
+                    guard table.lateFiles == .replay else { throw LoadError.lateFile(file: file.path, table: table.name, lastApplied: last) }
+                    return try replay.replay(adding: file, sha256: sha, batchID: batchID)
+                }
+                if table.strategy != .overwrite, try replay.historyLost(before: file) {
+                    // The table was dropped by hand: applying this file to an empty table
+                    // would start its history (or its merged rows) over. Its files are
+                    // replayed first. (An overwrite file replaces the table anyway.)
+                    log.warning("the table is missing although files were applied to it: replaying them before this file")
+                    return try replay.replay(adding: file, sha256: sha, batchID: batchID)
+                }
+                do {
+                    return try TableReplay.loader(for: table.strategy, context: context).load(file: file, sha256: sha, batchID: batchID)
+                } catch LoadError.widenByReplay(let columns) {
+                    log.notice("widening columns by replaying the table with the wider types", metadata: [
+                        "columns": "\(columns.map { "\($0.name) as \($0.type.rawValue)" }.joined(separator: ", "))"])
+                    return try replay.replay(adding: file, sha256: sha, batchID: batchID, widening: columns)
                 }
             }
             FaultPoint.afterFinalCommit.hit()
@@ -123,7 +121,7 @@ struct FileLoader {
             return FileOutcome(file: file.path, status: "completed", recordsRead: result.recordsRead, rowsLoaded: result.rowsLoaded,
                                rowsQuarantined: result.rowsQuarantined, bytesRead: result.bytesRead, durationSeconds: seconds,
                                rowsPerSecond: seconds > 0 ? Double(result.rowsLoaded) / seconds : 0, resumed: result.resumed,
-                               scd2: result.scd2)
+                               scd2: result.scd2, merge: result.merge)
         } catch let error as LockError {
             // Fenced (SPEC §9): the lock, or this file's lease, is someone else's now.
             if case .leaseLost = error {

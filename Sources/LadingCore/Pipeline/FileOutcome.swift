@@ -19,6 +19,8 @@ public struct FileOutcome: Sendable, Codable {
     public var errorMessage: String?
     /// SCD2 files: keys new, changed, unchanged and closed (SPEC §8).
     public var scd2: SCD2Counts?
+    /// merge files: keys inserted, updated, unchanged and deleted (SPEC §8).
+    public var merge: MergeCounts? = nil
 
     enum CodingKeys: String, CodingKey {
         case file, status, resumed
@@ -30,6 +32,6 @@ public struct FileOutcome: Sendable, Codable {
         case rowsPerSecond = "rows_per_second"
         case errorType = "error_type"
         case errorMessage = "error_message"
-        case scd2
+        case scd2, merge
     }
 }

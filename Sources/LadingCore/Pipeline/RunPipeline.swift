@@ -115,7 +115,7 @@ public struct RunPipeline {
         try? tracker.finishRun(record)
         try? tracker.recordRunFiles(runID: runID, files: summary.tables.flatMap { table in
             table.files.map { RunFile(table: table.table, file: $0.file, status: $0.status, recordsRead: $0.recordsRead, rowsLoaded: $0.rowsLoaded,
-                                      rowsQuarantined: $0.rowsQuarantined, errorType: $0.errorType, errorMessage: $0.errorMessage, scd2: $0.scd2) }
+                                      rowsQuarantined: $0.rowsQuarantined, errorType: $0.errorType, errorMessage: $0.errorMessage, scd2: $0.scd2, merge: $0.merge) }
         })
         record.startedAt = summary.startedAt ?? ""
         try? warehouse.recordRun(record)

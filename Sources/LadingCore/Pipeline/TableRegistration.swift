@@ -68,7 +68,7 @@ struct Registrar {
                 if !dryRun { try tracker?.noteChange(table: table.name, file: file.path, detail: detail) }
             case .failedFinal:
                 result.failedFinal += 1
-                if table.strategy == .scd2 && result.heldBehind == nil { result.heldBehind = (file.path, []) }
+                if table.strategy.appliesInOrder && result.heldBehind == nil { result.heldBehind = (file.path, []) }
             case .processing:
                 result.processing += 1
             }

@@ -36,6 +36,20 @@ struct TableReplay {
         var rowsBefore = 0
     }
 
+    /// One file's load for a strategy (SCD2 files also take a recorded boundary).
+    struct Loader {
+        let load: (DiscoveredFile, String?, String) throws -> (LoadResult, String)
+        func load(file: DiscoveredFile, sha256: String?, batchID: String) throws -> (LoadResult, String) { try load(file, sha256, batchID) }
+    }
+
+    static func loader(for strategy: TableConfig.Strategy, context: LoadContext) -> Loader {
+        switch strategy {
+        case .append, .overwrite: return Loader { try AppendLoader(context: context).load(file: $0, sha256: $1, batchID: $2) }
+        case .scd2: return Loader { try SCD2Loader(context: context).load(file: $0, sha256: $1, batchID: $2) }
+        case .merge: return Loader { try MergeLoader(context: context).load(file: $0, sha256: $1, batchID: $2) }
+        }
+    }
+
     // MARK: - Late files
 
     /// The files already applied to the table (complete ledger rows, and reload markers
@@ -71,12 +85,16 @@ struct TableReplay {
 
     /// The table's file order (SPEC §4): names relative to `source_path`, or modified time.
     func precedes(_ a: String, _ aTime: String?, _ b: String, _ bTime: String?) -> Bool {
-        let left = relative(a), right = relative(b)
+        Self.precedes(table, a, aTime, b, bTime)
+    }
+
+    static func precedes(_ table: TableConfig, _ a: String, _ aTime: String?, _ b: String, _ bTime: String?) -> Bool {
+        let left = relative(a, table), right = relative(b, table)
         if table.orderBy == .modifiedTime, let aTime, let bTime, aTime != bTime { return aTime < bTime }
         return left.utf8.lexicographicallyPrecedes(right.utf8)
     }
 
-    private func relative(_ path: String) -> String {
+    private static func relative(_ path: String, _ table: TableConfig) -> String {
         let base = table.sourcePath.hasSuffix("/") ? table.sourcePath : table.sourcePath + "/"
         return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
     }
@@ -152,11 +170,10 @@ struct TableReplay {
                 let sha = isNew ? newFile?.sha256 : try FileHasher.sha256(path: step.path)
                 let batchID = isNew ? newFile?.batchID ?? "" : environment.makeID(prefix: "batch-")
                 do {
-                    switch table.strategy {
-                    case .scd2:
+                    if table.strategy == .scd2 {
                         outcome.results[step.path] = try SCD2Loader(context: context).load(file: file, sha256: sha, batchID: batchID, recordedBoundary: step.boundary)
-                    case .append:
-                        outcome.results[step.path] = try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID)
+                    } else {
+                        outcome.results[step.path] = try Self.loader(for: table.strategy, context: context).load(file: file, sha256: sha, batchID: batchID)
                     }
                 } catch let error as LadingError where !isNew && newFile != nil && error.kind != .transient {
                     // Say which file the late file's replay failed on, not as if it were its own.

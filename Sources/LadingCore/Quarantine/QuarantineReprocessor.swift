@@ -62,8 +62,8 @@ public struct QuarantineReprocessor {
         for table in tables {
             let pending = try warehouse.quarantinedRecords(table: table.name, file: nil, pendingOnly: true)
             guard !pending.isEmpty else { continue }
-            if table.strategy == .scd2 {
-                outcomes.append(Outcome(table: table.name, note: "SCD2 records belong to their snapshot: fix the file and run 'lading reset-state --file F --yes' to replay it"))
+            if table.strategy.appliesInOrder {
+                outcomes.append(Outcome(table: table.name, note: "\(table.strategy.rawValue) records belong to their file, which applies in order: fix the file and run 'lading reset-state --file F --yes' to replay the table"))
                 continue
             }
             // Raw text that was not valid UTF-8, held a NUL or was cut at 64 KiB is not the

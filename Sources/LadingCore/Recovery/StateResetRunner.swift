@@ -30,15 +30,15 @@ public struct StateResetRunner {
         }
         if reinfer { return try tables.map(replay) }
         if failedOnly { return try tables.map { try reset.resetFailedRetries($0) } }
-        guard !files.isEmpty else { return try tables.map { $0.strategy == .scd2 ? try replay($0) : try reset.reset($0) } }
+        guard !files.isEmpty else { return try tables.map { $0.strategy.appliesInOrder ? try replay($0) : try reset.reset($0) } }
         var outcomes: [StateReset.Outcome] = []
         var replayed: Set<String> = []
         for argument in files {
             let matches = try locate(argument, in: tables, tracker: tracker, warehouse: warehouse)
             guard !matches.isEmpty else { throw RecoveryError.notTracked(file: argument) }
             for (table, path) in matches {
-                if table.strategy == .scd2 {
-                    // History cannot lose one snapshot from its middle: the table replays.
+                if table.strategy.appliesInOrder {
+                    // An ordered table cannot lose one file from its middle: the table replays.
                     guard replayed.insert(table.name).inserted else { continue }
                     outcomes.append(try replay(table))
                     continue
@@ -64,7 +64,7 @@ public struct StateResetRunner {
             if failedOnly {
                 outcome.failedOnly = true
                 outcome.retryCountsReset = try tracker.records(table: table.name).filter { $0.status == .failed }.count
-            } else if table.strategy == .scd2 || reinfer {
+            } else if table.strategy.appliesInOrder || reinfer {
                 outcome.replay = true
                 let applied = try warehouse.ledgerRows(table: table.name).filter { $0.status == .complete || $0.stagingTable == nil }.map(\.sourceFile)
                 outcome.filesReset = applied.filter { FileManager.default.fileExists(atPath: $0) }
@@ -83,7 +83,7 @@ public struct StateResetRunner {
             let matches = try locate(argument, in: tables, tracker: tracker, warehouse: warehouse)
             guard !matches.isEmpty else { throw RecoveryError.notTracked(file: argument) }
             for (table, path) in matches {
-                if table.strategy == .scd2 { outcomes.append(try planTable(table)); continue }
+                if table.strategy.appliesInOrder { outcomes.append(try planTable(table)); continue }
                 var outcome = StateReset.Outcome(table: table.name)
                 outcome.dryRun = true
                 if FileManager.default.fileExists(atPath: path) { outcome.filesReset = [path] } else { outcome.keptMissing = [path] }

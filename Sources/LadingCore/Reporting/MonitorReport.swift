@@ -152,7 +152,7 @@ public struct MonitorReport: Encodable, Sendable {
     static func stuckFileAlerts(tables: [TableConfig], failed: [FileRecord], pending: [FileRecord], retry: RetryPolicy) -> [Alert] {
         var alerts: [Alert] = []
         var blockers: Set<String> = []
-        for table in tables where table.strategy == .scd2 {
+        for table in tables where table.strategy.appliesInOrder {
             let precedes = loadOrder(table)
             let failedHere = failed.filter { $0.tableName == table.name }.sorted(by: precedes)
             guard let first = failedHere.first else { continue }

@@ -132,12 +132,12 @@ public struct StatusReport: Sendable, Codable {
             counts = try tracker.statusCounts()
             breakers = try tracker.openBreakers()
             let policy = RetryPolicy(retryAttempts: config.retryAttempts)
-            for table in config.tables where table.strategy == .scd2 {
+            for table in config.tables where table.strategy.appliesInOrder {
                 let records = try tracker.records(table: table.name)
                 guard let blocker = records.first(where: { $0.status == .failed && !policy.mayRetry($0) }) else { continue }
                 let waiting = records.filter { $0.status == .pending && $0.filePath > blocker.filePath }.count
                 if waiting > 0 {
-                    held[table.name] = "\(waiting) file(s) wait behind \(blocker.filePath), which FAILED (\(blocker.errorType ?? "unknown")): SCD2 files apply in order; fix it, then 'lading reset-state --failed-only --yes'"
+                    held[table.name] = "\(waiting) file(s) wait behind \(blocker.filePath), which FAILED (\(blocker.errorType ?? "unknown")): \(table.strategy.rawValue) files apply in order; fix it, then 'lading reset-state --failed-only --yes'"
                 }
             }
             lastRun = try tracker.runs(limit: 1).first

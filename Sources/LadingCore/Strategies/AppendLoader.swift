@@ -9,7 +9,8 @@ import LadingReaders
 import LadingStore
 
 /// The append strategy (SPEC §5): a file's rows reach the target table in one
-/// transaction with its `complete` ledger row.
+/// transaction with its `complete` ledger row. The overwrite strategy is the same load
+/// whose final commit replaces the whole table instead of the file's earlier rows.
 ///
 /// A file that fits in one batch goes straight in (delete earlier rows of the file,
 /// insert, quarantine, ledger: one commit). A larger file is staged `batch_size`
@@ -88,10 +89,13 @@ public final class AppendLoader {
                 }
                 result.bytesRead = filled.bytesConsumed
                 if finished { result.contentSHA256 = filled.contentSHA256 ?? sha256 }
+                if finished, table.strategy == .overwrite, result.recordsRead == 0, table.maxDeleteRatio < 1 {
+                    throw LoadError.emptyExtract(file: file.path, table: table.name)
+                }
                 if firstBatch && finished && !staged {
                     try warehouse.transaction {
                         try applySchema(&pendingColumns, staging: nil)
-                        if reloading { try deleteRows(of: file.path) }
+                        try replaceEarlierRows(of: file.path, reloading: reloading)
                         try warehouse.deleteQuarantine(table: table.name, file: file.path)
                         try warehouse.insert(batch, into: table.name, columns: plan.names, audit: audit)
                         try quarantine(batch, file: file.path, batchID: batchID, stamp: loadStamp)
@@ -132,7 +136,7 @@ public final class AppendLoader {
                     }
                     try warehouse.transaction {
                         try applySchema(&pendingColumns, staging: stagingName)
-                        if reloading { try deleteRows(of: file.path) }
+                        try replaceEarlierRows(of: file.path, reloading: reloading)
                         let moved = try warehouse.moveStaged(stagingName, into: table.name, audit: audit)
                         // I1: the ledger's count comes from what staging really held. Staging
                         // that disagrees with its checkpoints is never committed: the load
@@ -169,8 +173,15 @@ public final class AppendLoader {
         pending.removeAll()
     }
 
-    private func deleteRows(of file: String) throws {
-        _ = try warehouse.deleteRows(in: table.name, file: file)
+    /// Append: a reload replaces the file's own earlier rows. Overwrite: the file replaces
+    /// the whole table, in the same commit that writes its rows.
+    private func replaceEarlierRows(of file: String, reloading: Bool) throws {
+        if table.strategy == .overwrite {
+            if try warehouse.tableExists(table.name) { _ = try warehouse.deleteRows(in: table.name, file: nil) }
+            FaultPoint.midApply.hit()
+        } else if reloading {
+            _ = try warehouse.deleteRows(in: table.name, file: file)
+        }
     }
 
     private func quarantine(_ batch: RecordBatch, file: String, batchID: String, stamp: String) throws {

@@ -88,6 +88,17 @@ extension LoadContext {
                     nonNullColumns: nonNullColumns)
     }
 
+    /// The `complete` ledger row of a file applied in one transaction (SCD2, merge), as
+    /// the last write of that transaction; then the fault point before its commit.
+    func writeCompleteLedger(file: DiscoveredFile, batchID: String, result: LoadResult, boundary: String?) throws {
+        try warehouse.writeLedger(LedgerRow(
+            tableName: table.name, sourceFile: file.path, batchID: batchID, contentSHA256: result.contentSHA256, status: .complete,
+            checkpoint: result.recordsRead, checkpointLine: 0, stagingTable: nil, recordsRead: result.recordsRead,
+            rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, fileSize: file.size,
+            fileModifiedTime: file.modifiedTime, boundary: boundary, committedAt: Timestamp.iso8601(clock.now())))
+        FaultPoint.beforeFinalCommit.hit()
+    }
+
     /// I2 with `max_bad_record_ratio`: a file whose share of bad records is above it
     /// fails whole, naming its first problems.
     func enforceBadRecordRatio(_ result: LoadResult, examples: [BadRecord], file: String, wholeFile: Bool = true) throws {

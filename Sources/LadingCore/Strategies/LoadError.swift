@@ -12,9 +12,14 @@ public enum LoadError: LadingError {
     case tooManyBadRecords(file: String, bad: Int, read: Int, allowed: Double, examples: [String], wholeFile: Bool)
     /// `changes`: "new column b", "a widened to real".
     case schemaChanged(file: String, table: String, changes: [String])
-    case duplicateKey(file: String, key: String, firstLine: Int, secondLine: Int)
+    /// `kind`: "an SCD2" or "a merge", for the message.
+    case duplicateKey(file: String, key: String, firstLine: Int, secondLine: Int, kind: String = "an SCD2")
     case missingKeyColumn(file: String, column: String)
     case tooManyDeletes(file: String, closing: Int, current: Int, allowed: Double)
+    /// merge with `merge_deletes: delete`: the snapshot would delete too many keys.
+    case tooManyMergeDeletes(file: String, deleting: Int, keys: Int, allowed: Double)
+    /// overwrite: a file with no records would empty the table.
+    case emptyExtract(file: String, table: String)
     case interrupted(signal: Int32)
     /// An ordered table's file that sorts before (or, by its SCD2 boundary, starts
     /// before) the last file already applied, with `late_files: fail`.
@@ -39,12 +44,16 @@ public enum LoadError: LadingError {
             return "\(file): \(counts); nothing of the file was loaded. First problems: \(examples.joined(separator: "; "))"
         case .schemaChanged(let file, let table, let changes):
             return "\(file) needs schema changes to table '\(table)' (\(changes.joined(separator: ", "))) and schema_evolution is 'fail'; change the table or declare the columns, or set schema_evolution: add_columns"
-        case .duplicateKey(let file, let key, let first, let second):
-            return "\(file): the key \(key) appears twice (lines \(first) and \(second)); an SCD2 file must have one row per key, nothing of it was applied"
+        case .duplicateKey(let file, let key, let first, let second, let kind):
+            return "\(file): the key \(key) appears twice (lines \(first) and \(second)); \(kind) file must have one row per key, nothing of it was applied"
         case .missingKeyColumn(let file, let column):
             return "\(file) has no column '\(column)', which is a primary key or tracking column of its table"
         case .tooManyDeletes(let file, let closing, let current, let allowed):
             return "\(file) would close \(closing) of \(current) current keys as deleted, above max_delete_ratio \(allowed); an empty or truncated snapshot must not wipe a dimension. Nothing was applied; raise max_delete_ratio (1.0 allows it) if this is intended"
+        case .tooManyMergeDeletes(let file, let deleting, let keys, let allowed):
+            return "\(file) would delete \(deleting) of the table's \(keys) keys (merge_deletes: delete), above max_delete_ratio \(allowed); an empty or truncated snapshot must not wipe a table. Nothing was applied; raise max_delete_ratio (1.0 allows it) if this is intended"
+        case .emptyExtract(let file, let table):
+            return "\(file) has no records, and applying it would empty table '\(table)' (loading_strategy: overwrite); an empty extract must not wipe a table. Nothing was applied; set max_delete_ratio: 1.0 on the table if an empty extract is intended"
         case .changedWhileLoading(let file):
             return "\(file) changed while it was being loaded (its bytes differ from those its checkpoints were read from); nothing was committed, its staged rows were dropped, and it loads again from its first record"
         case .lateFile(let file, let table, let last):
@@ -69,7 +78,8 @@ public enum LoadError: LadingError {
 
     public var kind: ErrorKind {
         switch self {
-        case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes, .lateFile, .replayImpossible, .replayFailed: return .data
+        case .tooManyBadRecords, .duplicateKey, .missingKeyColumn, .tooManyDeletes, .tooManyMergeDeletes, .emptyExtract, .lateFile,
+             .replayImpossible, .replayFailed: return .data
         case .schemaChanged: return .configuration
         case .interrupted, .stagingMismatch, .changedWhileLoading: return .transient
         case .widenByReplay: return .unknown

@@ -111,12 +111,7 @@ public final class SCD2Loader {
                                                   audit: AuditValues(sourceFile: file.path, loadTimestamp: loadStamp, batchID: batchID), applied: result.rowsLoaded)
             result.scd2 = counts
             try stage.drop()
-            try warehouse.writeLedger(LedgerRow(
-                tableName: table.name, sourceFile: file.path, batchID: batchID, contentSHA256: result.contentSHA256, status: .complete,
-                checkpoint: result.recordsRead, checkpointLine: 0, stagingTable: nil, recordsRead: result.recordsRead,
-                rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, fileSize: file.size,
-                fileModifiedTime: file.modifiedTime, boundary: endBoundary, committedAt: Timestamp.iso8601(context.clock.now())))
-            FaultPoint.beforeFinalCommit.hit()
+            try context.writeCompleteLedger(file: file, batchID: batchID, result: result, boundary: endBoundary)
         }
         return (result, batchID)
     }

@@ -350,11 +350,9 @@ public final class PostgresTracker: FileTracker {
     }
 
     public func recordRunFiles(runID: String, files runFiles: [RunFile]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         try transaction {
             for file in runFiles {
-                let scd2 = try file.scd2.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+                let counts = try file.countsJSON()
                 try db.run("""
                     INSERT INTO \(q("run_files")) (run_id, table_name, file_path, status, records_read, rows_loaded, rows_quarantined,
                         error_type, error_message, scd2) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -362,21 +360,22 @@ public final class PostgresTracker: FileTracker {
                         rows_loaded = excluded.rows_loaded, rows_quarantined = excluded.rows_quarantined, error_type = excluded.error_type,
                         error_message = excluded.error_message, scd2 = excluded.scd2
                     """, [runID, file.table, file.file, file.status, String(file.recordsRead), String(file.rowsLoaded), String(file.rowsQuarantined),
-                          file.errorType, file.errorMessage.map(PostgresSession.storable), scd2])
+                          file.errorType, file.errorMessage.map(PostgresSession.storable), counts])
             }
         }
     }
 
     public func runFiles(runID: String) throws -> [RunFile] {
         guard !missing else { return [] }
-        let decoder = JSONDecoder()
         return try db.rows("""
             SELECT table_name, file_path, status, records_read, rows_loaded, rows_quarantined, error_type, error_message, scd2
             FROM \(q("run_files")) WHERE run_id = $1 ORDER BY table_name COLLATE "C", file_path COLLATE "C"
             """, [runID]).map { row in
-            RunFile(table: row[0] ?? "", file: row[1] ?? "", status: row[2] ?? "", recordsRead: Int64(row[3] ?? "") ?? 0,
-                    rowsLoaded: Int64(row[4] ?? "") ?? 0, rowsQuarantined: Int64(row[5] ?? "") ?? 0, errorType: row[6], errorMessage: row[7],
-                    scd2: row[8].flatMap { try? decoder.decode(SCD2Counts.self, from: Data($0.utf8)) })
+            var file = RunFile(table: row[0] ?? "", file: row[1] ?? "", status: row[2] ?? "", recordsRead: Int64(row[3] ?? "") ?? 0,
+                               rowsLoaded: Int64(row[4] ?? "") ?? 0, rowsQuarantined: Int64(row[5] ?? "") ?? 0, errorType: row[6], errorMessage: row[7],
+                               scd2: nil)
+            file.setCounts(json: row[8])
+            return file
         }
     }
 

@@ -326,13 +326,26 @@ public final class PostgresWarehouse: Warehouse {
 
     // MARK: - SCD2
 
+    public func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage {
+        try PostgresMergeStage(warehouse: self, table: table, keys: keys, columns: columns)
+    }
+
     public func makeSCD2Stage(for table: String, layout: SCD2Layout, columns: [TableConfig.Column]) throws -> any SCD2Stage {
         try PostgresSCD2Stage(warehouse: self, table: table, layout: layout, columns: columns)
     }
 
     public func keysWithSeveralCurrentVersions(in table: String, layout: SCD2Layout, limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int) {
-        let keys = layout.keys.map(PGName.quote).joined(separator: ", ")
-        let doubled = "SELECT \(keys), count(*) FROM \(q(table)) WHERE \(PGName.quote(layout.isCurrent)) GROUP BY \(keys) HAVING count(*) > 1"
+        try keysOnSeveralRows(in: table, keys: layout.keys, where: PGName.quote(layout.isCurrent), limit: limit)
+    }
+
+    public func duplicateKeys(in table: String, keys: [String], limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int) {
+        try keysOnSeveralRows(in: table, keys: keys, where: "true", limit: limit)
+    }
+
+    private func keysOnSeveralRows(in table: String, keys keyNames: [String], where condition: String, limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int) {
+        let keys = keyNames.map(PGName.quote).joined(separator: ", ")
+        let texts = keyNames.map { "\(PGName.quote($0))::text" }.joined(separator: ", ")
+        let doubled = "SELECT \(texts), count(*) FROM \(q(table)) WHERE \(condition) GROUP BY \(keys) HAVING count(*) > 1"
         let examples = try db.rows(doubled + " LIMIT \(limit)").map { row in
             (key: Array(row.dropLast()), versions: Int(row.last.flatMap { $0 } ?? "0") ?? 0)
         }

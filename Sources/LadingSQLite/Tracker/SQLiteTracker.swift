@@ -375,17 +375,15 @@ public final class SQLiteTracker: FileTracker {
 
     /// What a run did per file, kept for `history --json`.
     public func recordRunFiles(runID: String, files: [RunFile]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         try db.transaction {
             for file in files {
-                let scd2 = try file.scd2.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+                let counts = try file.countsJSON()
                 try db.run("""
                     INSERT OR REPLACE INTO run_files (run_id, table_name, file_path, status, records_read, rows_loaded, rows_quarantined,
                         error_type, error_message, scd2) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.text(runID), .text(file.table), .text(file.file), .text(file.status), .integer(file.recordsRead),
                           .integer(file.rowsLoaded), .integer(file.rowsQuarantined), file.errorType.sqlValue, file.errorMessage.sqlValue,
-                          scd2.sqlValue])
+                          counts.sqlValue])
             }
         }
     }
@@ -393,15 +391,15 @@ public final class SQLiteTracker: FileTracker {
     /// The files a run touched, in the order it recorded them.
     public func runFiles(runID: String) throws -> [RunFile] {
         guard try db.tableExists("run_files") else { return [] }
-        let decoder = JSONDecoder()
         return try db.rows("""
             SELECT table_name, file_path, status, records_read, rows_loaded, rows_quarantined, error_type, error_message, scd2
             FROM run_files WHERE run_id = ? ORDER BY table_name, file_path
             """, [.text(runID)]).map { row in
-            RunFile(table: row[0].textValue ?? "", file: row[1].textValue ?? "", status: row[2].textValue ?? "",
-                    recordsRead: row[3].integerValue ?? 0, rowsLoaded: row[4].integerValue ?? 0, rowsQuarantined: row[5].integerValue ?? 0,
-                    errorType: row[6].textValue, errorMessage: row[7].textValue,
-                    scd2: row[8].textValue.flatMap { try? decoder.decode(SCD2Counts.self, from: Data($0.utf8)) })
+            var file = RunFile(table: row[0].textValue ?? "", file: row[1].textValue ?? "", status: row[2].textValue ?? "",
+                               recordsRead: row[3].integerValue ?? 0, rowsLoaded: row[4].integerValue ?? 0, rowsQuarantined: row[5].integerValue ?? 0,
+                               errorType: row[6].textValue, errorMessage: row[7].textValue, scd2: nil)
+            file.setCounts(json: row[8].textValue)
+            return file
         }
     }
 

@@ -323,6 +323,12 @@ public final class SQLiteWarehouse: Warehouse {
                           audit.values.map(SQLValue.text))
     }
 
+    // MARK: - Merge
+
+    public func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage {
+        try SQLiteMergeStage(db: db, table: table, keys: keys, columns: columns)
+    }
+
     // MARK: - SCD2
 
     public func makeSCD2Stage(for table: String, layout: SCD2Layout, columns: [TableConfig.Column]) throws -> any SCD2Stage {
@@ -330,8 +336,16 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     public func keysWithSeveralCurrentVersions(in table: String, layout: SCD2Layout, limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int) {
-        let keys = layout.keys.map(SQL.quoteIdentifier).joined(separator: ", ")
-        let doubled = "SELECT \(keys), count(*) FROM \(SQL.quoteIdentifier(table)) WHERE \(SQL.quoteIdentifier(layout.isCurrent)) = 1 GROUP BY \(keys) HAVING count(*) > 1"
+        try keysOnSeveralRows(in: table, keys: layout.keys, where: "\(SQL.quoteIdentifier(layout.isCurrent)) = 1", limit: limit)
+    }
+
+    public func duplicateKeys(in table: String, keys: [String], limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int) {
+        try keysOnSeveralRows(in: table, keys: keys, where: "1", limit: limit)
+    }
+
+    private func keysOnSeveralRows(in table: String, keys keyNames: [String], where condition: String, limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int) {
+        let keys = keyNames.map(SQL.quoteIdentifier).joined(separator: ", ")
+        let doubled = "SELECT \(keys), count(*) FROM \(SQL.quoteIdentifier(table)) WHERE \(condition) GROUP BY \(keys) HAVING count(*) > 1"
         let examples = try db.rows(doubled + " LIMIT \(limit)").map { row in
             (key: row.dropLast().map(\.textValue), versions: Int(row.last?.integerValue ?? 0))
         }

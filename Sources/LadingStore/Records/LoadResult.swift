@@ -14,13 +14,15 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var contentSHA256: String?
     /// SCD2: what the file did to the dimension (SPEC §8), beside the records applied.
     public var scd2: SCD2Counts?
+    /// merge: what the file did per key (SPEC §8).
+    public var merge: MergeCounts?
 
     enum CodingKeys: String, CodingKey {
         case recordsRead = "records_read"
         case rowsLoaded = "rows_loaded"
         case rowsQuarantined = "rows_quarantined"
         case bytesRead = "bytes_read"
-        case resumed, scd2
+        case resumed, scd2, merge
     }
 
     public init() {}
@@ -45,4 +47,20 @@ public struct SCD2Counts: Sendable, Codable, Equatable {
     public init() {}
 
     public var text: String { "\(newKeys) new, \(changedKeys) changed, \(unchangedKeys) unchanged, \(closedKeys) closed as deleted" }
+}
+
+/// A merge file's effect per key (SPEC §5, §8): `rows_loaded` counts records applied.
+public struct MergeCounts: Sendable, Codable, Equatable {
+    /// Keys new to the table: a row inserted.
+    public var inserted = 0
+    /// Keys present whose non-key columns differed: updated in place.
+    public var updated = 0
+    /// Keys present and equal: nothing written (their audit columns stay).
+    public var unchanged = 0
+    /// Keys missing from a full snapshot (`merge_deletes: delete`): deleted.
+    public var deleted = 0
+
+    public init() {}
+
+    public var text: String { "\(inserted) inserted, \(updated) updated, \(unchanged) unchanged, \(deleted) deleted" }
 }

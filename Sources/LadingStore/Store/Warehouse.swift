@@ -53,6 +53,14 @@ public protocol Warehouse: LedgerStore {
     /// Moves every staged row into the target with the audit values; returns how many.
     func moveStaged(_ staging: String, into table: String, audit: AuditValues) throws -> Int
 
+    // MARK: Merge
+
+    /// A stage for one merge file, inside the caller's transaction.
+    func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage
+    /// Keys held by more than one row (a merge table's keys are unique): up to `limit`
+    /// examples with their row counts, and the total.
+    func duplicateKeys(in table: String, keys: [String], limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int)
+
     // MARK: SCD2
 
     /// A stage for one SCD2 file, inside the caller's transaction.

@@ -26,6 +26,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case afterTrackerComplete = "after-tracker-complete"
     /// In the middle of applying an SCD2 file, inside its transaction.
     case midSCD2Apply = "mid-scd2-apply"
+    /// Between a merge file's deletes and its updates, or an overwrite's delete and insert.
+    case midApply = "mid-apply"
     /// While rebuilding a corrupt tracker from the ledger.
     case duringTrackerRebuild = "during-tracker-rebuild"
     /// Before the lock file is removed at the end of a run.
