@@ -184,6 +184,109 @@ def scd2_bench(lading):
     print(f"daily files: mean ratio {sum(ratios)/len(ratios):.2f}x, worst {max(ratios):.2f}x | versions, current: lading {ours}, plain SQL {ref}")
 
 
+def merge_data():
+    """A 1M-key table's first extract and a daily one: 5% of keys changed, 1% new."""
+    folder = os.path.join(DATA, "merge")
+    days = [os.path.join(folder, f"products_{d}.csv") for d in range(2)]
+    if all(os.path.exists(p) for p in days):
+        return days
+    os.makedirs(folder, exist_ok=True)
+    rng = random.Random(16)
+    current = {i: (f"name{i}", f"{(i * 37) % 100000 / 100:.2f}", f"City{i % 500}", str(i % 1000)) for i in range(1_000_000)}
+    for day, path in enumerate(days):
+        if day > 0:
+            keys = list(current)
+            for key in rng.sample(keys, len(keys) // 20):  # 5% changed
+                name, price, city, score = current[key]
+                current[key] = (name, f"{rng.randrange(100000) / 100:.2f}", city, score)
+            for key in range(1_000_000, 1_010_000):  # 1% new
+                current[key] = (f"name{key}", "1.00", "NewCity", "0")
+        with open(path, "w") as f:
+            f.write("id,name,price,city,score\n")
+            for key, (name, price, city, score) in current.items():
+                f.write(f"{key},{name},{price},{city},{score}\n")
+    return days
+
+
+MERGE_SQL = """
+.mode csv
+.import {path} stage
+CREATE INDEX stage_id ON stage (id);
+BEGIN;
+UPDATE m SET name = s.name, price = s.price, city = s.city, score = s.score,
+    _source_file = '{path}', _load_timestamp = '2026-11-30T00:00:00Z', _batch_id = 'plain-sql'
+    FROM stage s WHERE s.id = m.id AND (s.name IS NOT m.name OR s.price IS NOT m.price OR s.city IS NOT m.city OR s.score IS NOT m.score);
+INSERT INTO m (id, name, price, city, score, _source_file, _load_timestamp, _batch_id)
+    SELECT s.id, s.name, s.price, s.city, s.score, '{path}', '2026-11-30T00:00:00Z', 'plain-sql' FROM stage s
+    WHERE NOT EXISTS (SELECT 1 FROM m t WHERE t.id = s.id);
+COMMIT;
+DROP TABLE stage;
+"""
+
+
+def merge_bench(lading):
+    """Issue 16: a merge of a 5%-changed daily extract into a 1M-key table (lading vs the
+    same set-based SQL in sqlite3, each on a copy of the same loaded warehouse), and an
+    overwrite of a 200k-row extract (vs `.import` of the file)."""
+    print("== merge: daily extract (1.01M rows: 5% changed, 1% new) into a 1M-key table; vs the same set-based SQL in sqlite3 "
+          "(best of 3 each side, each on a fresh copy of the loaded warehouse) ==", flush=True)
+    days = merge_data()
+    base = fresh("merge-base")
+    landing = os.path.join(base, "landing")
+    os.makedirs(landing)
+    columns = "    columns: {id: integer, name: text, price: real, city: text, score: integer}\n"
+    cfg_text = (f"state_dir: ./state\ntables:\n  - table_name: m\n    source_path: {{landing}}\n    file_pattern: \"*.csv\"\n"
+                f"    loading_strategy: merge\n    primary_keys: [id]\n{columns}")
+    with open(os.path.join(base, "lading.yaml"), "w") as f:
+        f.write(cfg_text.format(landing=landing))
+    os.link(days[0], os.path.join(landing, os.path.basename(days[0])))
+    t_first, _ = run_rss([lading, "run", "--config", os.path.join(base, "lading.yaml"), "--log-level", "error"])
+    ours, ref, results = [], [], set()
+    for _ in range(3):
+        folder = fresh("merge-run")
+        shutil.copytree(base, folder, dirs_exist_ok=True)
+        run_landing = os.path.join(folder, "landing")
+        with open(os.path.join(folder, "lading.yaml"), "w") as f:
+            f.write(cfg_text.format(landing=run_landing))
+        os.link(days[1], os.path.join(run_landing, os.path.basename(days[1])))
+        ours.append(run_rss([lading, "run", "--config", os.path.join(folder, "lading.yaml"), "--log-level", "error"]))
+        results.add(("lading", subprocess.run(["sqlite3", os.path.join(folder, "warehouse.sqlite"), "SELECT count(*), round(sum(price), 2) FROM m"],
+                                              capture_output=True, text=True).stdout.strip()))
+        ref_db = os.path.join(folder, "ref.sqlite")
+        shutil.copy(os.path.join(base, "warehouse.sqlite"), ref_db)
+        ref.append(run_rss(f"sqlite3 {ref_db} <<'SQL'\n{MERGE_SQL.format(path=days[1])}\nSQL", shell=True))
+        results.add(("plain SQL", subprocess.run(["sqlite3", ref_db, "SELECT count(*), round(sum(price), 2) FROM m"],
+                                                 capture_output=True, text=True).stdout.strip()))
+    (t_ours, rss), (t_ref, _) = min(ours), min(ref)
+    values = dict(results)
+    if len(results) != 2 or len(set(values.values())) != 1:
+        sys.exit(f"merge: lading and plain SQL disagree (rows, sum of price): {sorted(results)}")
+    print(f"{'daily merge':<18} lading {t_ours:6.2f}s peak {rss:4.0f} MiB | plain SQL in sqlite3 {t_ref:6.2f}s | ratio {t_ours/t_ref:.2f}x "
+          f"(target <= 1.5x; rows, sum of price: {values['lading']} on both; first extract loaded in {t_first:.2f}s)", flush=True)
+
+    print("== overwrite: a 200k-row extract replacing the table; vs sqlite3 .import of the file (best of 3 each side) ==", flush=True)
+    extract = os.path.join(DATA, "merge", "extract_200k.csv")
+    if not os.path.exists(extract):
+        with open(days[0]) as src, open(extract, "w") as out:
+            for index, line in enumerate(src):
+                if index > 200_000:
+                    break
+                out.write(line)
+    ours, ref = [], []
+    for _ in range(3):
+        folder = fresh("overwrite")
+        source = os.path.join(folder, "landing")
+        os.makedirs(source)
+        os.link(extract, os.path.join(source, "extract.csv"))
+        with open(os.path.join(folder, "lading.yaml"), "w") as f:
+            f.write(f"state_dir: ./state\ntables:\n  - table_name: o\n    source_path: {source}\n    file_pattern: \"*.csv\"\n"
+                    f"    loading_strategy: overwrite\n{columns}")
+        ours.append(run_rss([lading, "run", "--config", os.path.join(folder, "lading.yaml"), "--log-level", "error"]))
+        ref.append(run_rss(["sqlite3", "-cmd", ".mode csv", os.path.join(folder, "ref.sqlite"), f".import {extract} o"]))
+    (t_ours, rss), (t_ref, _) = min(ours), min(ref)
+    print(f"{'overwrite 200k':<18} lading {t_ours:6.2f}s peak {rss:4.0f} MiB | sqlite3 .import {t_ref:6.2f}s | ratio {t_ours/t_ref:.2f}x (target <= 1.5x)", flush=True)
+
+
 def load_bench(lading, wide, cols):
     print("== loading vs sqlite3 .import (same file, fresh database each; best of 3 runs each side) ==")
     times = {}
@@ -326,7 +429,7 @@ def pg_scd2_bench(lading, cluster):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
-    parser.add_argument("--only", choices=["scd2", "load", "postgres", "workers"], help="run one section")
+    parser.add_argument("--only", choices=["scd2", "load", "postgres", "workers", "merge"], help="run one section")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL rows (they start a private cluster)")
     args = parser.parse_args()
     lading = os.path.join(args.bin, "lading")
@@ -336,6 +439,8 @@ def main():
         return load_bench(lading, *generate()[:2])
     if args.only == "postgres":
         return postgres_bench(lading, generate()[0])
+    if args.only == "merge":
+        return merge_bench(lading)
     if args.only == "workers":
         with PostgresCluster() as cluster:
             return pg_workers_bench(lading, cluster, generate()[0])
@@ -378,6 +483,7 @@ def main():
 
     load_bench(lading, wide, cols)
     scd2_bench(lading)
+    merge_bench(lading)
     if not args.no_postgres:
         postgres_bench(lading, wide)
 

@@ -182,7 +182,8 @@ struct TableReplay {
             }
             outcome.rowsBefore = try warehouse.tableExists(table.name) ? try warehouse.rowCount(of: table.name) : 0
             // The one step readers can see: the shadow becomes the table.
-            try warehouse.swapIn(shadowName, as: table.name, scd2: table.scd2LayoutIfAny)
+            try warehouse.swapIn(shadowName, as: table.name, scd2: table.scd2LayoutIfAny,
+                                 keys: table.strategy == .merge ? table.primaryKeys : nil)
             FaultPoint.beforeFinalCommit.hit()
         }
         // The tracker follows the ledger (a crash before this is healed by reconcile).

@@ -47,6 +47,7 @@ public final class MergeLoader {
         try warehouse.transaction {
             try context.applyWidening(&widening, file: file.path)
             try ensureTable(&pending)
+            try warehouse.ensureKeyIndex(on: table.name, keys: table.primaryKeys)
             let stage = try warehouse.makeMergeStage(for: table.name, keys: table.primaryKeys,
                                                      columns: plan.names.indices.map { .init(name: plan.names[$0], type: plan.types[$0]) })
             var allBad: [BadRecord] = []

@@ -326,6 +326,11 @@ public final class PostgresWarehouse: Warehouse {
 
     // MARK: - SCD2
 
+    public func ensureKeyIndex(on table: String, keys: [String]) throws {
+        let columns = keys.map(PGName.quote).joined(separator: ", ")
+        try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(PGName.quote("_lading_keys_" + table)) ON \(q(table)) (\(columns))")
+    }
+
     public func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage {
         try PostgresMergeStage(warehouse: self, table: table, keys: keys, columns: columns)
     }
@@ -393,15 +398,17 @@ public final class PostgresWarehouse: Warehouse {
         }
     }
 
-    public func swapIn(_ shadow: String, as table: String, scd2: SCD2Layout?) throws {
+    public func swapIn(_ shadow: String, as table: String, scd2: SCD2Layout?, keys: [String]?) throws {
         for catalog in [ledgerTable, quarantineTable, catalogTable] {
             try db.run("DELETE FROM \(catalog) WHERE table_name = $1", [table])
             try db.run("UPDATE \(catalog) SET table_name = $1 WHERE table_name = $2", [table, shadow])
         }
         try dropTable(table)
         try db.execute("DROP INDEX IF EXISTS \(q("_lading_current_" + shadow))")
+        try db.execute("DROP INDEX IF EXISTS \(q("_lading_keys_" + shadow))")
         try db.execute("ALTER TABLE \(q(shadow)) RENAME TO \(PGName.quote(table))")
         if let scd2 { try createCurrentIndex(on: table, scd2) }
+        if let keys { try ensureKeyIndex(on: table, keys: keys) }
     }
 
     // MARK: - Quarantine

@@ -325,6 +325,11 @@ public final class SQLiteWarehouse: Warehouse {
 
     // MARK: - Merge
 
+    public func ensureKeyIndex(on table: String, keys: [String]) throws {
+        let columns = keys.map(SQL.quoteIdentifier).joined(separator: ", ")
+        try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(SQL.quoteIdentifier("_lading_keys_" + table)) ON \(SQL.quoteIdentifier(table)) (\(columns))")
+    }
+
     public func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage {
         try SQLiteMergeStage(db: db, table: table, keys: keys, columns: columns)
     }
@@ -391,15 +396,17 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
-    public func swapIn(_ shadow: String, as table: String, scd2: SCD2Layout?) throws {
+    public func swapIn(_ shadow: String, as table: String, scd2: SCD2Layout?, keys: [String]?) throws {
         for catalog in ["_lading_loads", "_lading_quarantine", "_lading_columns"] {
             try db.run("DELETE FROM \(catalog) WHERE table_name = ?", [.text(table)])
             try db.run("UPDATE \(catalog) SET table_name = ? WHERE table_name = ?", [.text(table), .text(shadow)])
         }
         try dropTable(table)
         try db.execute("DROP INDEX IF EXISTS \(SQL.quoteIdentifier("_lading_current_" + shadow))")
+        try db.execute("DROP INDEX IF EXISTS \(SQL.quoteIdentifier("_lading_keys_" + shadow))")
         try db.execute("ALTER TABLE \(SQL.quoteIdentifier(shadow)) RENAME TO \(SQL.quoteIdentifier(table))")
         if let scd2 { try createCurrentIndex(on: table, scd2) }
+        if let keys { try ensureKeyIndex(on: table, keys: keys) }
     }
 
     // MARK: - Quarantine rows

@@ -57,6 +57,9 @@ public protocol Warehouse: LedgerStore {
 
     /// A stage for one merge file, inside the caller's transaction.
     func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage
+    /// A merge table's unique index on its keys (`_lading_keys_<table>`): it keeps keys
+    /// unique in the database and makes the apply's lookups indexed.
+    func ensureKeyIndex(on table: String, keys: [String]) throws
     /// Keys held by more than one row (a merge table's keys are unique): up to `limit`
     /// examples with their row counts, and the total.
     func duplicateKeys(in table: String, keys: [String], limit: Int) throws -> (examples: [(key: [String?], versions: Int)], total: Int)
@@ -79,7 +82,8 @@ public protocol Warehouse: LedgerStore {
     func copyColumnCatalog(from table: String, to other: String, overriding: [TableConfig.Column]) throws
     /// The shadow becomes the table: the old table and its bookkeeping rows go, the
     /// shadow's take its name.
-    func swapIn(_ shadow: String, as table: String, scd2: SCD2Layout?) throws
+    /// `keys`: a merge table's unique key index, made again under the table's name.
+    func swapIn(_ shadow: String, as table: String, scd2: SCD2Layout?, keys: [String]?) throws
 
     // MARK: Quarantine
 
