@@ -235,25 +235,31 @@ def merge_bench(lading):
     landing = os.path.join(base, "landing")
     os.makedirs(landing)
     columns = "    columns: {id: integer, name: text, price: real, city: text, score: integer}\n"
-    cfg_text = (f"state_dir: ./state\ntables:\n  - table_name: m\n    source_path: {{landing}}\n    file_pattern: \"*.csv\"\n"
-                f"    loading_strategy: merge\n    primary_keys: [id]\n{columns}")
+    cfg_text = ("state_dir: ./state\ntables:\n  - table_name: m\n    source_path: @LANDING@\n    file_pattern: \"*.csv\"\n"
+                "    loading_strategy: merge\n    primary_keys: [id]\n" + columns)
     with open(os.path.join(base, "lading.yaml"), "w") as f:
-        f.write(cfg_text.format(landing=landing))
+        f.write(cfg_text.replace("@LANDING@", landing))
     os.link(days[0], os.path.join(landing, os.path.basename(days[0])))
     t_first, _ = run_rss([lading, "run", "--config", os.path.join(base, "lading.yaml"), "--log-level", "error"])
+    # The loaded state, restored before every round: the daily file is applied to the
+    # same table (the first extract keeps its tracked path, so it is not merged again).
+    pristine = os.path.join(DATA, "runs", "merge-pristine")
+    shutil.rmtree(pristine, ignore_errors=True)
+    shutil.copytree(base, pristine, ignore=shutil.ignore_patterns("landing"))
+    daily = os.path.join(landing, os.path.basename(days[1]))
     ours, ref, results = [], [], set()
     for _ in range(3):
-        folder = fresh("merge-run")
-        shutil.copytree(base, folder, dirs_exist_ok=True)
-        run_landing = os.path.join(folder, "landing")
-        with open(os.path.join(folder, "lading.yaml"), "w") as f:
-            f.write(cfg_text.format(landing=run_landing))
-        os.link(days[1], os.path.join(run_landing, os.path.basename(days[1])))
-        ours.append(run_rss([lading, "run", "--config", os.path.join(folder, "lading.yaml"), "--log-level", "error"]))
-        results.add(("lading", subprocess.run(["sqlite3", os.path.join(folder, "warehouse.sqlite"), "SELECT count(*), round(sum(price), 2) FROM m"],
+        for name in ("warehouse.sqlite", "state"):
+            target = os.path.join(base, name)
+            shutil.rmtree(target, ignore_errors=True) if os.path.isdir(target) else None
+            (shutil.copytree if os.path.isdir(os.path.join(pristine, name)) else shutil.copy)(os.path.join(pristine, name), target)
+        os.link(days[1], daily)
+        ours.append(run_rss([lading, "run", "--config", os.path.join(base, "lading.yaml"), "--log-level", "error"]))
+        os.unlink(daily)
+        results.add(("lading", subprocess.run(["sqlite3", os.path.join(base, "warehouse.sqlite"), "SELECT count(*), round(sum(price), 2) FROM m"],
                                               capture_output=True, text=True).stdout.strip()))
-        ref_db = os.path.join(folder, "ref.sqlite")
-        shutil.copy(os.path.join(base, "warehouse.sqlite"), ref_db)
+        ref_db = os.path.join(DATA, "runs", "merge-ref.sqlite")
+        shutil.copy(os.path.join(pristine, "warehouse.sqlite"), ref_db)
         ref.append(run_rss(f"sqlite3 {ref_db} <<'SQL'\n{MERGE_SQL.format(path=days[1])}\nSQL", shell=True))
         results.add(("plain SQL", subprocess.run(["sqlite3", ref_db, "SELECT count(*), round(sum(price), 2) FROM m"],
                                                  capture_output=True, text=True).stdout.strip()))

@@ -69,6 +69,9 @@ public struct SQLiteError: LadingError {
         }
     }
 
+    /// A UNIQUE (or other) constraint refused the statement.
+    public var isConstraintViolation: Bool { code == SQLITE_CONSTRAINT }
+
     /// True when the file is not a usable SQLite database (garbage, truncated).
     /// A damaged file. A garbled header can also read as SQLITE_ERROR "unsupported file
     /// format" (bytes 18–19, the file format numbers), which is damage too.

@@ -48,8 +48,18 @@ final class SQLiteMergeStage: MergeStage {
         }
     }
 
+    /// False once the keys' unique index could be built: no key is staged twice, and the
+    /// duplicate search (a GROUP BY over every row) is skipped.
+    private var mayHaveDuplicates = true
+
     func finishStaging() throws {
-        try db.execute("CREATE INDEX temp.\(Self.name)_keys ON \(Self.name) (\(keyList))")
+        // The usual file has unique keys: a unique index proves it as it is built.
+        do {
+            try db.execute("CREATE UNIQUE INDEX temp.\(Self.name)_keys ON \(Self.name) (\(keyList))")
+            mayHaveDuplicates = false
+        } catch let error as SQLiteError where error.isConstraintViolation {
+            try db.execute("CREATE INDEX temp.\(Self.name)_keys ON \(Self.name) (\(keyList))")
+        }
     }
 
     private var keyList: String { keys.map(SQL.quoteIdentifier).joined(separator: ", ") }
@@ -59,6 +69,7 @@ final class SQLiteMergeStage: MergeStage {
     }
 
     func firstDuplicateKey() throws -> (key: [String?], firstLine: Int, secondLine: Int)? {
+        guard mayHaveDuplicates else { return nil }
         let rows = try db.rows("SELECT \(keyList), min(_line), max(_line) FROM \(stage) WHERE _present = 0 GROUP BY \(keyList) HAVING count(*) > 1 LIMIT 1")
         guard let row = rows.first else { return nil }
         return (row.prefix(keys.count).map(\.textValue), Int(row[row.count - 2].integerValue ?? 0), Int(row[row.count - 1].integerValue ?? 0))
