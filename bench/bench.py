@@ -446,7 +446,11 @@ def main():
     if args.only == "postgres":
         return postgres_bench(lading, generate()[0])
     if args.only == "merge":
-        return merge_bench(lading)
+        merge_bench(lading)
+        if not args.no_postgres:
+            with PostgresCluster() as cluster:
+                pg_merge_bench(lading, cluster)
+        return
     if args.only == "workers":
         with PostgresCluster() as cluster:
             return pg_workers_bench(lading, cluster, generate()[0])
@@ -565,12 +569,73 @@ def pg_workers_bench(lading, cluster, wide):
     print(f"{n} rows: {line} | 2x psql \\copy {ref:5.2f}s; 4 workers vs 1: {min(times[1]) / min(times[4]):.2f}x faster", flush=True)
 
 
+PG_MERGE_SQL = """
+BEGIN;
+CREATE TEMP TABLE stage (id bigint, name text, price double precision, city text, score bigint) ON COMMIT DROP;
+\\copy stage from '{path}' csv header
+CREATE INDEX ON stage (id);
+ANALYZE stage;
+UPDATE m t SET name = s.name, price = s.price, city = s.city, score = s.score,
+    _source_file = '{path}', _load_timestamp = now(), _batch_id = 'plain-sql'
+    FROM stage s WHERE s.id = t.id AND (s.name IS DISTINCT FROM t.name OR s.price IS DISTINCT FROM t.price
+    OR s.city IS DISTINCT FROM t.city OR s.score IS DISTINCT FROM t.score);
+INSERT INTO m (id, name, price, city, score, _source_file, _load_timestamp, _batch_id)
+    SELECT s.id, s.name, s.price, s.city, s.score, '{path}', now(), 'plain-sql' FROM stage s
+    WHERE NOT EXISTS (SELECT 1 FROM m t WHERE t.id = s.id);
+COMMIT;
+"""
+
+
+def pg_merge_bench(lading, cluster):
+    """Issue 16 on PostgreSQL: the daily merge into the 1M-key table lading loaded from the
+    first extract, against the same set-based SQL run by psql, each on its own copy
+    (CREATE DATABASE ... TEMPLATE) of that loaded database."""
+    print("== PostgreSQL merge: daily extract (5% changed, 1% new) into a 1M-key table; vs the same set-based SQL in psql "
+          "(best of 3 each side, fresh copy each) ==", flush=True)
+    days = merge_data()
+    folder = fresh("pg-merge")
+    landing = os.path.join(folder, "landing")
+    os.makedirs(landing)
+    os.link(days[0], os.path.join(landing, os.path.basename(days[0])))
+    table_yaml = ("    loading_strategy: merge\n    primary_keys: [id]\n"
+                  "    columns: {id: integer, name: text, price: real, city: text, score: integer}\n")
+
+    def config_for(database):
+        return pg_config(folder, cluster, database, landing, "*.csv", table_yaml, table="m")
+
+    base = cluster.fresh_database("merge_loaded", keep=True)
+    cfg = config_for(base)
+    run([lading, "run", "--config", cfg, "--log-level", "error"])
+    os.link(days[1], os.path.join(landing, os.path.basename(days[1])))
+    script = os.path.join(folder, "plain.sql")
+    with open(script, "w") as f:
+        f.write(PG_MERGE_SQL.format(path=days[1]))
+    check = "SELECT count(*), round(sum(price)::numeric, 2) FROM m"
+    ours, ref, results = [], [], set()
+    for _ in range(3):
+        database = cluster.fresh_database("lading_merge", template=base)
+        config_for(database)
+        ours.append(run_rss([lading, "run", "--config", cfg, "--log-level", "error"]))
+        results.add(("lading", cluster.psql(database, check)))
+        database = cluster.fresh_database("psql_merge", template=base)
+        ref.append(run_rss(cluster.psql_command(database, script=script)))
+        results.add(("plain SQL", cluster.psql(database, check)))
+    cluster.drop_databases(everything=True)
+    (t_ours, rss), (t_ref, _) = min(ours), min(ref)
+    values = dict(results)
+    if len(results) != 2 or len(set(values.values())) != 1:
+        sys.exit(f"PostgreSQL merge: lading and plain SQL disagree (rows, sum of price): {sorted(results)}")
+    print(f"{'daily merge':<18} lading {t_ours:6.2f}s peak {rss:4.0f} MiB | plain SQL in psql {t_ref:6.2f}s | ratio {t_ours/t_ref:.2f}x "
+          f"(target <= 1.5x; rows, sum of price: {values['lading']} on both)", flush=True)
+
+
 def postgres_bench(lading, wide):
     """The PostgreSQL rows, on a private cluster started here and stopped even on failure."""
     with PostgresCluster() as cluster:
         print(f"== PostgreSQL {cluster.version}: a private cluster, default durability (fsync on, synchronous_commit on) ==", flush=True)
         pg_load_bench(lading, cluster, wide)
         pg_scd2_bench(lading, cluster)
+        pg_merge_bench(lading, cluster)
         pg_workers_bench(lading, cluster, wide)
 
 
