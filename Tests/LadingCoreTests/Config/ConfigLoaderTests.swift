@@ -200,7 +200,8 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         let config = try ConfigLoader.load(path: root.path + "/config.example.yaml")
-        #expect(config.tables.map(\.name) == ["transactions", "customers"])
+        #expect(config.tables.map(\.name) == ["transactions", "customers", "products"])
+        #expect(config.tables[2].strategy == .merge && config.tables[2].mergeDeletes == .ignore)
         #expect(config.tables[1].strategy == .scd2)
         #expect(config.tables[1].primaryKeys == ["customer_id"])
     }
