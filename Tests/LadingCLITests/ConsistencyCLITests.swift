@@ -288,10 +288,11 @@ import Glibc
     /// A health check beside a live run: not blocked, reports the run as running.
     @Test func validationBesideALiveRunSeesItRunning() throws {
         let workspace = try loadedWorkspace()
+        // Generous waits: on a loaded 2-core machine a run can take seconds to start.
         let (process, out, err) = try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path,
-                                                environment: ["LADING_TEST_HOLD_LOCK_SECONDS": "3"])
+                                                environment: ["LADING_TEST_HOLD_LOCK_SECONDS": "6"])
         var waited = 0
-        while !workspace.exists("state/lading.lock") && waited < 200 { usleep(20_000); waited += 1 }
+        while !workspace.exists("state/lading.lock") && waited < 1_000 { usleep(20_000); waited += 1 }
         let lock = workspace.read("state/lading.lock") ?? ""
         let runID = (try? JSONSerialization.jsonObject(with: Data(lock.utf8)) as? [String: Any])?["run_id"] as? String ?? ""
         #expect(!runID.isEmpty)

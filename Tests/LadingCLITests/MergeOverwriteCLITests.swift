@@ -204,6 +204,34 @@ import Glibc
         #expect(try workspace.query("SELECT count(*) FROM o") == ["0"])
     }
 
+    /// Merge files apply in order like SCD2 snapshots: a late file fails by default and,
+    /// with `late_files: replay`, the table is replayed with it in its place; `history
+    /// --json` gives the per-key counts.
+    @Test(arguments: TestBackend.allCases)
+    func aLateMergeFileFailsOrReplaysInItsPlace(backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
+        try writeConfig(workspace, deletes: false)
+        let d1 = [Row(k1: 1, k2: "a", a: "x", b: 1), Row(k1: 2, k2: "a", a: "y", b: 2)]
+        let d2 = [Row(k1: 1, k2: "a", a: "late", b: 1)]
+        let d3 = [Row(k1: 2, k2: "a", a: "y2", b: 2), Row(k1: 3, k2: "a", a: nil, b: 0)]
+        try workspace.write("landing/m/d1.csv", Self.csv(d1))
+        try workspace.write("landing/m/d3.csv", Self.csv(d3))
+        #expect(try workspace.lading("run").status == 0)
+        let history = try workspace.lading("history", "--json")
+        #expect(history.stdout.contains("\"inserted\" : 1") && history.stdout.contains("\"updated\" : 1"), "\(history.stdout)")
+        try workspace.write("landing/m/d2.csv", Self.csv(d2))
+        let late = try workspace.lading("run")
+        #expect(late.status == 1 && late.stdout.contains("is late"), "\(late.stdout)")
+        #expect(try merged(workspace) == Self.model([(workspace.url("landing/m/d1.csv"), d1), (workspace.url("landing/m/d3.csv"), d3)], deletes: false))
+        try workspace.write("lading.yaml", (workspace.read("lading.yaml") ?? "").replacingOccurrences(of: "merge_deletes: ignore\n", with: "merge_deletes: ignore\n    late_files: replay\n"))
+        #expect(try workspace.lading("reset-state", "--failed-only", "--yes").status == 0)
+        let replayed = try workspace.lading("run")
+        #expect(replayed.status == 0, "\(replayed.stdout) \(replayed.stderr)")
+        #expect(try merged(workspace) == Self.model([(workspace.url("landing/m/d1.csv"), d1), (workspace.url("landing/m/d2.csv"), d2),
+                                                     (workspace.url("landing/m/d3.csv"), d3)], deletes: false))
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
     static let faults = ["after-claim", "after-batch-commit", "mid-apply", "mid-apply:2", "before-final-commit", "before-final-commit:2",
                          "after-final-commit", "after-tracker-complete"]
 
