@@ -13,6 +13,6 @@ struct Lading: ParsableCommand {
         """,
         subcommands: [RunCommand.self, StatusCommand.self, ValidateConsistencyCommand.self, FixInconsistenciesCommand.self,
                       ForceUnlockCommand.self, ResetStateCommand.self, QuarantineCommand.self, HistoryCommand.self, MonitorCommand.self,
-                      InitCommand.self, WorkerStatusCommand.self]
+                      InitCommand.self, WorkerStatusCommand.self, PlanCommand.self, ExplainCommand.self]
     )
 }

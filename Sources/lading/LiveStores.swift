@@ -26,6 +26,7 @@ struct LiveStores: StoreBackend {
     func warehouseExists(_ config: LadingConfig) throws -> Bool { try backend(config).warehouseExists(config) }
     func trackerExists(_ config: LadingConfig) throws -> Bool { try backend(config).trackerExists(config) }
     func openWarehouse(_ config: LadingConfig, readOnly: Bool) throws -> any Warehouse { try backend(config).openWarehouse(config, readOnly: readOnly) }
+    func openScratchWarehouse(_ config: LadingConfig) throws -> any ScratchWarehouse { try backend(config).openScratchWarehouse(config) }
     func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
         try backend(config).openTracker(config, clock: clock, readOnly: readOnly)
     }

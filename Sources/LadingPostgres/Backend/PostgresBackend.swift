@@ -74,6 +74,10 @@ public struct PostgresBackend: StoreBackend {
                               fence: readOnly ? nil : PostgresFence.current(for: identity(config)))
     }
 
+    public func openScratchWarehouse(_ config: LadingConfig) throws -> any ScratchWarehouse {
+        try PostgresWarehouse(scratchOn: try connect(config), schema: config.warehouse.schema)
+    }
+
     public func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
         try PostgresTracker(connection: try connect(config), schema: config.warehouse.stateSchema, warehouseSchema: config.warehouse.schema,
                             clock: clock, readOnly: readOnly,

@@ -365,6 +365,21 @@ public final class PostgresTracker: FileTracker {
         }
     }
 
+    public func runsTouching(table: String, file: String) throws -> [(runID: String, file: RunFile)] {
+        guard !missing else { return [] }
+        return try db.rows("""
+            SELECT f.run_id, f.status, f.records_read, f.rows_loaded, f.rows_quarantined, f.error_type, f.error_message, f.scd2
+            FROM \(q("run_files")) f LEFT JOIN \(q("runs")) r ON r.run_id = f.run_id WHERE f.table_name = $1 AND f.file_path = $2
+            ORDER BY coalesce(r.started_at, ''), f.run_id
+            """, [table, file]).map { row in
+            var touched = RunFile(table: table, file: file, status: row[1] ?? "", recordsRead: Int64(row[2] ?? "") ?? 0,
+                                  rowsLoaded: Int64(row[3] ?? "") ?? 0, rowsQuarantined: Int64(row[4] ?? "") ?? 0,
+                                  errorType: row[5], errorMessage: row[6], scd2: nil)
+            touched.setCounts(json: row[7])
+            return (row[0] ?? "", touched)
+        }
+    }
+
     public func runFiles(runID: String) throws -> [RunFile] {
         guard !missing else { return [] }
         return try db.rows("""

@@ -32,6 +32,21 @@ public final class PostgresWarehouse: Warehouse {
         }
     }
 
+    /// `plan`: one transaction, rolled back by `discard()`. lading's own tables are
+    /// created inside it only when missing (a first plan on an empty database), so a
+    /// plan beside workers takes no schema lock.
+    init(scratchOn connection: PGConnection, schema: String) throws {
+        db = connection
+        self.schema = schema
+        transactions = PostgresTransactions(db: connection, fence: nil, checksLease: false)
+        try PostgresSession.prepare(db, readOnly: false)
+        try db.execute("BEGIN")
+        if try db.rows("SELECT to_regclass($1) IS NULL", [PGName.qualified(schema, WarehouseNames.ledger)]).first?.first == "t" {
+            try PostgresSession.createSchema(schema, on: db, statements: PostgresWarehouseSchema.create(schema))
+        }
+        bookkeepingSeen = true
+    }
+
     func q(_ name: String) -> String { PGName.qualified(schema, name) }
     private var ledgerTable: String { q(WarehouseNames.ledger) }
     private var quarantineTable: String { q(WarehouseNames.quarantine) }
@@ -479,5 +494,12 @@ public final class PostgresWarehouse: Warehouse {
         guard try bookkeepingExists() else { return nil }
         _ = try db.rows("SELECT count(*) FROM \(ledgerTable)")
         return nil
+    }
+}
+
+extension PostgresWarehouse: ScratchWarehouse {
+    public func discard() {
+        _ = try? db.execute("ROLLBACK")
+        db.close()
     }
 }

@@ -23,7 +23,10 @@ public final class SQLiteTracker: FileTracker {
         self.path = path
         self.clock = clock
         do {
-            let opened = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
+            // A reader of a tracker no run has open leaves no -wal/-shm file behind (plan,
+            // status and validation keep the state folder as they found it).
+            let quiet = readOnly && !FileManager.default.fileExists(atPath: path + "-wal")
+            let opened = try Connection(path: path, mode: readOnly ? (quiet ? .readOnlyQuiet : .readOnly) : .readWriteCreate)
             if !readOnly {
                 db = opened
                 try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
@@ -400,6 +403,21 @@ public final class SQLiteTracker: FileTracker {
                                errorType: row[6].textValue, errorMessage: row[7].textValue, scd2: nil)
             file.setCounts(json: row[8].textValue)
             return file
+        }
+    }
+
+    public func runsTouching(table: String, file: String) throws -> [(runID: String, file: RunFile)] {
+        guard try db.tableExists("run_files") else { return [] }
+        return try db.rows("""
+            SELECT f.run_id, f.status, f.records_read, f.rows_loaded, f.rows_quarantined, f.error_type, f.error_message, f.scd2
+            FROM run_files f LEFT JOIN runs r ON r.run_id = f.run_id WHERE f.table_name = ? AND f.file_path = ?
+            ORDER BY coalesce(r.started_at, ''), f.run_id
+            """, [.text(table), .text(file)]).map { row in
+            var touched = RunFile(table: table, file: file, status: row[1].textValue ?? "", recordsRead: row[2].integerValue ?? 0,
+                                  rowsLoaded: row[3].integerValue ?? 0, rowsQuarantined: row[4].integerValue ?? 0,
+                                  errorType: row[5].textValue, errorMessage: row[6].textValue, scd2: nil)
+            touched.setCounts(json: row[7].textValue)
+            return (row[0].textValue ?? "", touched)
         }
     }
 

@@ -15,7 +15,26 @@ public final class Connection {
     public let path: String
     private var savepointDepth = 0
 
-    public enum Mode: Sendable { case readWrite, readWriteCreate, readOnly }
+    public enum Mode: Sendable {
+        case readWrite, readWriteCreate, readOnly
+        /// Read only, and leaving no `-wal`/`-shm` file behind (`immutable=1`): for a
+        /// database no process has open in WAL mode right now (its `-wal` is absent).
+        case readOnlyQuiet
+    }
+
+    /// `file:` URI with `immutable=1`; `?`, `#` and `%` in the path percent-encoded.
+    static func immutableURI(_ path: String) -> String {
+        var encoded = ""
+        for character in path {
+            switch character {
+            case "%": encoded += "%25"
+            case "?": encoded += "%3f"
+            case "#": encoded += "%23"
+            default: encoded.append(character)
+            }
+        }
+        return "file:" + encoded + "?immutable=1"
+    }
 
     public init(path: String, mode: Mode = .readWriteCreate, busyTimeoutMilliseconds: Int32 = 10_000) throws {
         var flags: Int32 = SQLITE_OPEN_NOMUTEX
@@ -23,9 +42,11 @@ public final class Connection {
         case .readWrite: flags |= SQLITE_OPEN_READWRITE
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .readOnlyQuiet: flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
         }
         var db: OpaquePointer?
-        let code = sqlite3_open_v2(path, &db, flags, nil)
+        let target = mode == .readOnlyQuiet ? Self.immutableURI(path) : path
+        let code = sqlite3_open_v2(target, &db, flags, nil)
         guard code == SQLITE_OK, let db else {
             let detail = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             if let db { sqlite3_close_v2(db) }

@@ -27,6 +27,10 @@ public struct SQLiteBackend: StoreBackend {
         try SQLiteWarehouse(path: config.warehouse.path, readOnly: readOnly, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
     }
 
+    public func openScratchWarehouse(_ config: LadingConfig) throws -> any ScratchWarehouse {
+        try SQLiteWarehouse(scratchOf: config.warehouse.path, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+    }
+
     public func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
         if readOnly && !trackerExists(config) { return try SQLiteTracker(path: ":memory:", clock: clock) }
         return try SQLiteTracker(path: config.trackerPath, clock: clock, readOnly: readOnly)

@@ -45,6 +45,20 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
+    /// `plan`: the warehouse at `path` (an empty in-memory one when there is none yet)
+    /// inside a transaction that `discard()` rolls back. The first write takes SQLite's
+    /// write lock, so beside a live run the plan waits within the busy timeout.
+    public init(scratchOf path: String, busyTimeoutSeconds: Double) throws {
+        self.path = path
+        self.readOnly = false
+        let exists = FileManager.default.fileExists(atPath: path)
+        db = try Connection(path: exists ? path : ":memory:", mode: .readWriteCreate,
+                            busyTimeoutMilliseconds: Int32(clamping: Int((busyTimeoutSeconds * 1000).rounded())))
+        try db.execute("PRAGMA cache_size = -65536; PRAGMA temp.cache_size = -262144;")
+        try db.execute("BEGIN")
+        try db.execute(WarehouseSchema.create)
+    }
+
     // MARK: - Ledger
 
     static let ledgerColumns = """
@@ -436,5 +450,11 @@ public final class SQLiteWarehouse: Warehouse {
 
     public func markReprocessed(id: Int64, at stamp: String) throws {
         try db.run("UPDATE _lading_quarantine SET reprocessed_at = ? WHERE id = ?", [.text(stamp), .integer(id)])
+    }
+}
+
+extension SQLiteWarehouse: ScratchWarehouse {
+    public func discard() {
+        if db.isInTransaction { try? db.execute("ROLLBACK") }
     }
 }

@@ -88,6 +88,8 @@ public protocol FileTracker: AnyObject {
     /// What a run did per file, kept for `history --json`.
     func recordRunFiles(runID: String, files: [RunFile]) throws
     func runFiles(runID: String) throws -> [RunFile]
+    /// The runs that touched one file, oldest first, with what each did to it (`explain`).
+    func runsTouching(table: String, file: String) throws -> [(runID: String, file: RunFile)]
     /// Puts runs kept in the warehouse back into a rebuilt tracker.
     func restoreRuns(_ runs: [RunRecord]) throws
 

@@ -18,6 +18,11 @@ public protocol StoreBackend: Sendable {
     func trackerExists(_ config: LadingConfig) throws -> Bool
     /// `readOnly`: for commands that only look (they never create or migrate anything).
     func openWarehouse(_ config: LadingConfig, readOnly: Bool) throws -> any Warehouse
+    /// `plan` (SPEC §10): a warehouse whose every change is rolled back by `discard()`,
+    /// so the loaders themselves can run against the table as it is and leave nothing:
+    /// no row, no table, no temporary table. A warehouse that does not exist yet is an
+    /// empty one (nothing is created).
+    func openScratchWarehouse(_ config: LadingConfig) throws -> any ScratchWarehouse
     /// A read-only open of a tracker that does not exist yet gives an empty one.
     /// Throws `TrackerError.corrupt` when the tracker is not usable.
     func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker

@@ -93,3 +93,9 @@ public protocol Warehouse: LedgerStore {
     func updateQuarantined(id: Int64, errorType: String, message: String) throws
     func markReprocessed(id: Int64, at stamp: String) throws
 }
+
+/// A warehouse opened inside one transaction that is never committed (`plan`).
+public protocol ScratchWarehouse: Warehouse {
+    /// Rolls back everything done through this warehouse and closes it.
+    func discard()
+}
