@@ -39,6 +39,35 @@ import Glibc
         try workspace.expectInvariants()
     }
 
+    /// A writer killed while committing leaves a hot rollback journal. The commands that
+    /// open the warehouse read-only first (the declared-type check before a run, status,
+    /// validation) must let SQLite roll it back instead of failing with
+    /// SQLITE_READONLY_ROLLBACK (found by a random `kill -9` at 0.06 s, exit 74).
+    @Test func aHotJournalLeftByAKilledWriterIsRolledBack() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(tableExtra: "    columns: {id: integer, v: text}\n")
+        try workspace.write("landing/orders/a.csv", "id,v\n" + (1...5_000).map { "\($0),value-\($0)\n" }.joined())
+        #expect(try workspace.lading("run").status == 0)
+        // A writer that dies mid-transaction after its changes spilled to the file.
+        let script = """
+            import os, sqlite3
+            db = sqlite3.connect(\(String(reflecting: workspace.url("warehouse.sqlite"))), isolation_level=None)
+            db.execute("PRAGMA cache_size = 1")
+            db.execute("BEGIN")
+            db.execute("UPDATE orders SET v = v || '-changed'")
+            os._exit(0)
+            """
+        try workspace.write("hot.py", script)
+        let python = try CLI.run([workspace.url("hot.py")], in: workspace.path, executable: "/usr/bin/python3")
+        #expect(python.status == 0, "\(python.stderr)")
+        let journal = (try? FileManager.default.attributesOfItem(atPath: workspace.url("warehouse.sqlite-journal"))[.size] as? Int) ?? 0
+        #expect(journal > 0, "no hot journal was left")
+        let run = try workspace.lading("run")
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        #expect(try workspace.query("SELECT count(*) FROM orders WHERE v LIKE '%-changed'") == ["0"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
     @Test(arguments: TestBackend.allCases)
     func aCrashAfterACheckpointResumesInsteadOfStartingOver(backend: TestBackend) throws {
         let workspace = try Workspace.make(backend)

@@ -47,8 +47,11 @@ import Testing
         #expect(abs((report["failure_rate"] as? Double ?? 0) - 3.0 / 9.0) < 1e-9)
         #expect(abs((report["quarantine_rate"] as? Double ?? 0) - 100.0 / 7100.0) < 1e-9)
         #expect(report["rows_loaded"] as? Int == 7000)
-        let alerts = (report["alerts"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(alerts == ["quarantine_rate"], "\(alerts)")
+        // 33% failed runs: above the warning tier (half of 50%), below the critical one.
+        let alerts = (report["alerts"] as? [[String: Any]] ?? []).compactMap { alert in (alert["name"] as? String).map { "\($0):\(alert["level"] as? String ?? "")" } }
+        #expect(alerts == ["failure_rate:warning", "quarantine_rate:critical"], "\(alerts)")
+        let commands = (report["alerts"] as? [[String: Any]] ?? []).compactMap { $0["command"] as? String }
+        #expect(commands == ["lading history --limit 20", "lading quarantine list"], "\(commands)")
         let hours = report["hours_since_last_success"] as? Double ?? 0
         #expect(hours > 0.99 && hours < 1.1)
         // The human form exits the same way.
@@ -59,7 +62,7 @@ import Testing
 
     @Test(arguments: TestBackend.allCases)
     func monitorIsQuietWhenThresholdsHoldAndCriticalWhenSuccessIsOld(backend: TestBackend) throws {
-        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n  max_quarantine_rate: 0.05\n  max_hours_since_success: 26\n", backend: backend)
+        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.5\n  warn_failure_rate: 0.5\n  max_quarantine_rate: 0.05\n  max_hours_since_success: 26\n", backend: backend)
         let quiet = try workspace.lading("monitor", "--json")
         #expect(quiet.status == 0, "\(quiet.stdout)")
         #expect(json(quiet.stdout)["status"] as? String == "ok")
@@ -70,6 +73,38 @@ import Testing
         let narrow = json(try workspace.lading("monitor", "--json", "--hours", "0.5").stdout)
         #expect(narrow["runs"] as? Int == 0)
         #expect(narrow["failure_rate"] is NSNull)
+    }
+
+    /// SPEC §8: each figure has a warning and a critical tier; figures per table; open
+    /// circuit breakers and interrupted runs alert, each alert with the command that helps.
+    @Test(arguments: TestBackend.allCases)
+    func monitorHasTwoTiersPerTableFiguresAndACommandPerAlert(backend: TestBackend) throws {
+        let workspace = try seededWorkspace(monitor: "  max_failure_rate: 0.9\n  warn_failure_rate: 0.3\n  max_quarantine_rate: 0.05\n  warn_quarantine_rate: 0.01\n"
+                                            + "  max_hours_since_success: 26\n  warn_hours_since_success: 0.5\n", backend: backend)
+        let seed = """
+            INSERT INTO run_files (run_id, table_name, file_path, status, records_read, rows_loaded, rows_quarantined) VALUES
+                ('r7', 'orders', '/l/a.csv', 'completed', 550, 500, 50), ('r9', 'orders', '/l/b.csv', 'failed', 0, 0, 0);
+            INSERT INTO runs (run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed, rows_loaded, rows_quarantined)
+                VALUES ('r10', '2000-01-01T00:00:00Z', '2000-01-01T00:00:01Z', 'interrupted', 1, 'h', 0, 0, 0, 0, 0);
+            INSERT INTO circuit_breakers (table_name, opened_at, consecutive_failures, run_id) VALUES ('orders', '2026-11-30T00:00:00Z', 3, 'r9');
+            """
+        #expect(try workspace.change("state/tracker.sqlite", seed))
+        let result = try workspace.lading("monitor", "--json")
+        let report = json(result.stdout)
+        let alerts = (report["alerts"] as? [[String: Any]] ?? []).map { "\($0["name"] as? String ?? ""):\($0["level"] as? String ?? ""):\($0["command"] as? String ?? "")" }
+        #expect(alerts.contains("failure_rate:warning:lading history --limit 20"), "\(alerts)")
+        #expect(alerts.contains("quarantine_rate:warning:lading quarantine list"), "\(alerts)")
+        #expect(alerts.contains("hours_since_success:warning:lading status"), "\(alerts)")
+        #expect(alerts.contains("circuit_breaker_open:warning:lading status"), "\(alerts)")
+        #expect(result.status == 0, "only warnings: \(result.stdout)")
+        let tables = report["tables"] as? [[String: Any]] ?? []
+        let orders = tables.first { $0["table"] as? String == "orders" }
+        #expect(orders?["rows_loaded"] as? Int == 500 && orders?["rows_quarantined"] as? Int == 50 && orders?["files_failed"] as? Int == 1, "\(tables)")
+        let human = try workspace.lading("monitor")
+        #expect(human.stdout.contains("Per table:") && human.stdout.contains("orders: 1 file(s) loaded, 1 failed, 500 rows, 50 quarantined"), "\(human.stdout)")
+        // A warning tier above its critical one is a configuration error.
+        try workspace.writeConfig(extra: "monitor:\n  max_failure_rate: 0.2\n  warn_failure_rate: 0.4\n")
+        #expect(try workspace.lading("monitor").status == 78)
     }
 
     @Test(arguments: TestBackend.allCases)

@@ -111,10 +111,19 @@ public enum ConfigLoader {
 
         var monitor = LadingConfig.Monitor(maxFailureRate: 0.1, maxQuarantineRate: 0.01, maxHoursSinceSuccess: 26)
         if let section = try top.mapping("monitor") {
-            try section.rejectUnknownKeys(["max_failure_rate", "max_quarantine_rate", "max_hours_since_success"])
+            try section.rejectUnknownKeys(["max_failure_rate", "max_quarantine_rate", "max_hours_since_success",
+                                           "warn_failure_rate", "warn_quarantine_rate", "warn_hours_since_success"])
             monitor.maxFailureRate = try section.double("max_failure_rate", default: 0.1, range: 0...1)
             monitor.maxQuarantineRate = try section.double("max_quarantine_rate", default: 0.01, range: 0...1)
             monitor.maxHoursSinceSuccess = try section.double("max_hours_since_success", default: 26, range: 0.001...1_000_000)
+            monitor.warnFailureRate = try section.double("warn_failure_rate", default: monitor.maxFailureRate / 2, range: 0...1)
+            monitor.warnQuarantineRate = try section.double("warn_quarantine_rate", default: monitor.maxQuarantineRate / 2, range: 0...1)
+            monitor.warnHoursSinceSuccess = try section.double("warn_hours_since_success", default: monitor.maxHoursSinceSuccess / 2, range: 0.001...1_000_000)
+            for (warn, max, key) in [(monitor.warnFailureRate, monitor.maxFailureRate, "warn_failure_rate"),
+                                     (monitor.warnQuarantineRate, monitor.maxQuarantineRate, "warn_quarantine_rate"),
+                                     (monitor.warnHoursSinceSuccess, monitor.maxHoursSinceSuccess, "warn_hours_since_success")] where warn > max {
+                throw section.error(key, "the warning threshold \(warn) is above its critical one \(max)")
+            }
         }
 
         guard let tablesNode = top.value("tables") else {

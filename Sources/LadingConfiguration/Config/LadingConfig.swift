@@ -31,6 +31,10 @@ public struct LadingConfig: Sendable {
         public var maxFailureRate: Double
         public var maxQuarantineRate: Double
         public var maxHoursSinceSuccess: Double
+        /// The warning tier (SPEC §8), below the critical one; defaults half of it.
+        public var warnFailureRate: Double = 0.05
+        public var warnQuarantineRate: Double = 0.005
+        public var warnHoursSinceSuccess: Double = 13
     }
 
     /// Absolute path of the file this was read from.

@@ -51,6 +51,23 @@ public struct MonitorReport: Encodable, Sendable {
     public var lastDurationSeconds: Double?
     public var errorPatterns: [ErrorPattern] = []
     public var alerts: [Alert] = []
+    /// The window's figures per table (from what each run did per file).
+    public var tables: [TableFigures] = []
+
+    public struct TableFigures: Encodable, Sendable {
+        public var table: String
+        public var filesLoaded = 0
+        public var filesFailed = 0
+        public var rowsLoaded: Int64 = 0
+        public var rowsQuarantined: Int64 = 0
+        public var quarantineRate: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case table
+            case filesLoaded = "files_loaded", filesFailed = "files_failed", rowsLoaded = "rows_loaded"
+            case rowsQuarantined = "rows_quarantined", quarantineRate = "quarantine_rate"
+        }
+    }
 
     public var critical: Bool { alerts.contains { $0.level == "critical" } }
 
@@ -60,7 +77,7 @@ public struct MonitorReport: Encodable, Sendable {
         case successRate = "success_rate", failureRate = "failure_rate", rowsLoaded = "rows_loaded", rowsQuarantined = "rows_quarantined"
         case quarantineRate = "quarantine_rate", hoursSinceLastSuccess = "hours_since_last_success"
         case meanDurationSeconds = "mean_duration_seconds", lastDurationSeconds = "last_duration_seconds"
-        case errorPatterns = "error_patterns", alerts, status
+        case errorPatterns = "error_patterns", alerts, status, tables
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -83,6 +100,7 @@ public struct MonitorReport: Encodable, Sendable {
         try c.encode(lastDurationSeconds, forKey: .lastDurationSeconds)
         try c.encode(errorPatterns, forKey: .errorPatterns)
         try c.encode(alerts, forKey: .alerts)
+        try c.encode(tables, forKey: .tables)
     }
 
     public static func gather(config: LadingConfig, environment: Environment, hours: Double) throws -> MonitorReport {
@@ -92,9 +110,21 @@ public struct MonitorReport: Encodable, Sendable {
         var all: [RunRecord] = []
         var failures: [FileRecord] = []
         var stuck: [Alert] = []
+        var breakers: [String: String] = [:]
+        var perTable: [String: TableFigures] = [:]
         if try environment.stores.trackerExists(config) {
             let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: true)
             all = try tracker.runs(limit: 100_000)
+            breakers = try tracker.openBreakers()
+            for run in all where (Timestamp.parse(run.startedAt) ?? .distantPast) >= since {
+                for file in try tracker.runFiles(runID: run.runID) {
+                    var figures = perTable[file.table, default: TableFigures(table: file.table)]
+                    figures.rowsLoaded += file.rowsLoaded
+                    figures.rowsQuarantined += file.rowsQuarantined
+                    if file.status == "failed" { figures.filesFailed += 1 } else { figures.filesLoaded += 1 }
+                    perTable[file.table] = figures
+                }
+            }
             let failed = try tracker.records(status: .failed)
             failures = failed.filter { (Timestamp.parse($0.updatedAt) ?? .distantPast) >= since }
             stuck = stuckFileAlerts(tables: config.tables, failed: failed, pending: try tracker.records(status: .pending),
@@ -129,9 +159,19 @@ public struct MonitorReport: Encodable, Sendable {
         if report.interruptedRuns > 0 {
             report.alerts.append(Alert(level: "warning", name: "interrupted_runs",
                 message: "\(report.interruptedRuns) run(s) were killed before finishing; 'lading validate-consistency' shows whether anything needs a repair",
-                value: Double(report.interruptedRuns), threshold: 0))
+                value: Double(report.interruptedRuns), threshold: 0, command: "lading validate-consistency"))
+        }
+        for (table, since) in breakers.sorted(by: { $0.key < $1.key }) {
+            report.alerts.append(Alert(level: "warning", name: "circuit_breaker_open",
+                message: "\(table): circuit breaker open since \(since): its files stay PENDING and the next run tries one first; 'lading status' shows the failures",
+                value: 1, threshold: 0, table: table, command: "lading status"))
         }
         report.alerts += stuck
+        report.tables = config.tables.map { perTable[$0.name] ?? TableFigures(table: $0.name) }
+        for index in report.tables.indices where report.tables[index].rowsLoaded + report.tables[index].rowsQuarantined > 0 {
+            let figures = report.tables[index]
+            report.tables[index].quarantineRate = Double(figures.rowsQuarantined) / Double(figures.rowsLoaded + figures.rowsQuarantined)
+        }
         return report
     }
 
@@ -211,20 +251,39 @@ public struct MonitorReport: Encodable, Sendable {
         }
     }
 
+    /// A figure against its two tiers (SPEC §8): above the critical threshold critical,
+    /// above the warning one a warning, with the command that helps.
+    static func tiered(_ name: String, value: Double, critical: Double, warning: Double, command: String,
+                       message: (Double) -> String) -> Alert? {
+        if value > critical {
+            return Alert(level: "critical", name: name, message: message(critical) + "; '\(command)'", value: value, threshold: critical, command: command)
+        }
+        if value > warning {
+            return Alert(level: "warning", name: name, message: message(warning) + "; '\(command)'", value: value, threshold: warning, command: command)
+        }
+        return nil
+    }
+
     static func alerts(_ report: MonitorReport, thresholds: LadingConfig.Monitor, history: [Double]) -> [Alert] {
         var alerts: [Alert] = []
-        if let rate = report.failureRate, rate > thresholds.maxFailureRate {
-            alerts.append(Alert(level: "critical", name: "failure_rate", message: String(format: "%.0f%% of runs in the window failed or partly failed (threshold %.0f%%)", rate * 100, thresholds.maxFailureRate * 100), value: rate, threshold: thresholds.maxFailureRate))
+        if let rate = report.failureRate, let alert = tiered("failure_rate", value: rate, critical: thresholds.maxFailureRate,
+                                                             warning: thresholds.warnFailureRate, command: "lading history --limit 20",
+                                                             message: { String(format: "%.0f%% of runs in the window failed or partly failed (threshold %.0f%%)", rate * 100, $0 * 100) }) {
+            alerts.append(alert)
         }
-        if let rate = report.quarantineRate, rate > thresholds.maxQuarantineRate {
-            alerts.append(Alert(level: "critical", name: "quarantine_rate", message: String(format: "%.2f%% of records were quarantined (threshold %.2f%%)", rate * 100, thresholds.maxQuarantineRate * 100), value: rate, threshold: thresholds.maxQuarantineRate))
+        if let rate = report.quarantineRate, let alert = tiered("quarantine_rate", value: rate, critical: thresholds.maxQuarantineRate,
+                                                                warning: thresholds.warnQuarantineRate, command: "lading quarantine list",
+                                                                message: { String(format: "%.2f%% of records were quarantined (threshold %.2f%%)", rate * 100, $0 * 100) }) {
+            alerts.append(alert)
         }
         if let hours = report.hoursSinceLastSuccess {
-            if hours > thresholds.maxHoursSinceSuccess {
-                alerts.append(Alert(level: "critical", name: "hours_since_success", message: String(format: "last successful run %.1f hours ago (threshold %.1f)", hours, thresholds.maxHoursSinceSuccess), value: hours, threshold: thresholds.maxHoursSinceSuccess))
+            if let alert = tiered("hours_since_success", value: hours, critical: thresholds.maxHoursSinceSuccess, warning: thresholds.warnHoursSinceSuccess,
+                                  command: "lading status", message: { String(format: "last successful run %.1f hours ago (threshold %.1f)", hours, $0) }) {
+                alerts.append(alert)
             }
         } else {
-            alerts.append(Alert(level: "critical", name: "hours_since_success", message: "no successful run recorded", value: nil, threshold: thresholds.maxHoursSinceSuccess))
+            alerts.append(Alert(level: "critical", name: "hours_since_success", message: "no successful run recorded; 'lading status' and 'lading history' show why",
+                                value: nil, threshold: thresholds.maxHoursSinceSuccess, command: "lading status"))
         }
         // The latest run against the median of the ones before it (at least 3).
         if history.count >= 4, let last = history.first {
@@ -276,6 +335,10 @@ public struct MonitorReport: Encodable, Sendable {
         if !errorPatterns.isEmpty {
             lines.append("Error patterns:")
             lines += errorPatterns.map { "  \($0.count)× [\($0.errorType)] \($0.pattern)" }
+        }
+        if !tables.isEmpty {
+            lines.append("Per table:")
+            lines += tables.map { "  \($0.table): \($0.filesLoaded) file(s) loaded, \($0.filesFailed) failed, \($0.rowsLoaded) rows, \($0.rowsQuarantined) quarantined (\(percent($0.quarantineRate)))" }
         }
         lines.append("Alerts: \(alerts.isEmpty ? "none" : "")")
         lines += alerts.map { "  \($0.level.uppercased()) \($0.name): \($0.message)" }

@@ -37,7 +37,12 @@ public final class SQLiteWarehouse: Warehouse {
                 throw StateIOError(path: Paths.directory(of: path), detail: error.localizedDescription)
             }
         }
-        db = try Connection(path: path, mode: readOnly ? .readOnly : .readWriteCreate,
+        // A run killed mid-transaction leaves a hot rollback journal, which only a
+        // connection that may write can roll back (a read-only one fails with
+        // SQLITE_READONLY_ROLLBACK): a reader then opens read-write, so SQLite restores
+        // the last committed state, and writes nothing else.
+        let hotJournal = readOnly && ((try? FileManager.default.attributesOfItem(atPath: path + "-journal")[.size] as? Int) ?? 0) > 0
+        db = try Connection(path: path, mode: readOnly ? (hotJournal ? .readWrite : .readOnly) : .readWriteCreate,
                             busyTimeoutMilliseconds: Int32(clamping: Int((busyTimeoutSeconds * 1000).rounded())))
         if !readOnly {
             try db.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = FULL; PRAGMA secure_delete = OFF; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA temp.cache_size = -262144;")
