@@ -4,7 +4,8 @@ CONFIG ?= config.example.yaml
 BIN_DIR = .build/release
 APT_PACKAGES_BUILD = libsqlite3-dev zlib1g-dev libssl-dev libpq-dev pkg-config
 # postgresql: the server the PostgreSQL tests start privately (and the benchmark compares against).
-APT_PACKAGES_TEST = sqlite3 postgresql
+# systemd: systemd-analyze, which DeployCLITests runs on deploy/systemd's units.
+APT_PACKAGES_TEST = sqlite3 postgresql systemd
 
 .PHONY: all deps deps-test build run test soak bench clean
 
@@ -26,11 +27,12 @@ deps-test: deps
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@# promtool (Debian's prometheus package) checks the metrics file; the test says so if it is missing.
+	@# promtool (Debian's prometheus package) checks the metrics file and deploy/'s rules: MetricsCLITests
+	@# says so if it is missing, DeployCLITests fails.
 	@command -v promtool >/dev/null 2>&1 || { echo "installing: prometheus (for promtool)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) || \
-	  echo "could not install prometheus: the metrics test will report that promtool was skipped"; }
+	  echo "could not install prometheus: DeployCLITests will fail for want of promtool"; }
 
 build: deps
 	$(SWIFT) build -c release --product lading
