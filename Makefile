@@ -5,7 +5,8 @@ BIN_DIR = .build/release
 APT_PACKAGES_BUILD = libsqlite3-dev zlib1g-dev libssl-dev libpq-dev pkg-config
 # postgresql: the server the PostgreSQL tests start privately (and the benchmark compares against).
 # systemd: systemd-analyze, which DeployCLITests runs on deploy/systemd's units.
-APT_PACKAGES_TEST = sqlite3 postgresql systemd
+# chromium: the headless browser that renders `history --html` pages in the tests.
+APT_PACKAGES_TEST = sqlite3 postgresql systemd chromium
 
 .PHONY: all deps deps-test build run test soak bench clean
 
@@ -20,9 +21,10 @@ deps:
 	fi
 
 # The sqlite3 CLI: tests inspect warehouses with it and the benchmark compares against it;
-# PostgreSQL's server binaries: tests start a private cluster.
+# PostgreSQL's server binaries: tests start a private cluster; chromium renders the HTML history.
+# (`ok installed`: `dpkg -s` also succeeds for a package removed but not purged.)
 deps-test: deps
-	@missing=""; for p in $(APT_PACKAGES_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES_TEST); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed$$' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
