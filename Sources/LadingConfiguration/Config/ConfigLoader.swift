@@ -7,13 +7,13 @@ public enum ConfigLoader {
     static let topLevelKeys = [
         "state_dir", "tracker_path", "lock_file", "warehouse", "retry_attempts", "timeout_minutes",
         "batch_size", "max_bad_record_ratio", "max_record_bytes", "retry", "circuit_breaker_threshold",
-        "monitor", "min_file_age_seconds", "schema_evolution", "tables",
+        "monitor", "min_file_age_seconds", "schema_evolution", "tables", "after_load", "archive_path",
     ]
     static let tableKeys = [
         "table_name", "source_path", "file_pattern", "format", "loading_strategy", "csv", "columns",
         "primary_keys", "tracking_columns", "scd2_effective_date_column", "scd2_end_date_column",
         "scd2_current_flag_column", "scd2_effective_from", "scd2_deletes", "scd2_max_delete_ratio", "max_delete_ratio", "merge_deletes",
-        "late_files", "order_by", "min_file_age_seconds", "schema_evolution", "max_bad_record_ratio",
+        "late_files", "order_by", "min_file_age_seconds", "schema_evolution", "max_bad_record_ratio", "after_load", "archive_path",
     ]
 
     /// Which file to read: `--config`, then `$LADING_CONFIG`, then `./lading.yaml`.
@@ -96,6 +96,8 @@ public enum ConfigLoader {
         let maxRecordBytes = try top.int("max_record_bytes", default: 64 << 20, range: 1024...(1 << 31))
         let defaultMinAge = try top.double("min_file_age_seconds", default: 0, range: 0...Double.greatestFiniteMagnitude)
         let defaultEvolution = try top.choice("schema_evolution", default: TableConfig.SchemaEvolution.addColumns)
+        let defaultAfterLoad = try top.choice("after_load", default: TableConfig.AfterLoad.keep)
+        let defaultArchive = try top.string("archive_path").map(resolve)
 
         var retry = LadingConfig.Retry(baseSeconds: 1, maxSeconds: 60, attemptsInRun: 3)
         if let section = try top.mapping("retry") {
@@ -138,7 +140,17 @@ public enum ConfigLoader {
         var names: [String: String] = [:]
         for (index, node) in tableNodes.enumerated() {
             let section = try YAMLMapping(node, file: path, path: "tables[\(index)]")
-            let table = try parseTable(section, resolve: resolve, defaults: (maxBadRecordRatio, defaultMinAge, defaultEvolution))
+            var table = try parseTable(section, resolve: resolve, defaults: (maxBadRecordRatio, defaultMinAge, defaultEvolution))
+            // SPEC §4 after_load: archive needs a place; delete would take away the files an
+            // ordered table's replays need.
+            table.afterLoad = try section.choice("after_load", default: defaultAfterLoad)
+            table.archivePath = try section.string("archive_path").map(resolve) ?? defaultArchive
+            if table.afterLoad == .archive && table.archivePath == nil {
+                throw section.error("after_load", "after_load: archive needs archive_path (per table or at the top level): the folder the loaded files move to")
+            }
+            if table.afterLoad == .delete && table.strategy.appliesInOrder {
+                throw section.error("after_load", "after_load: delete is refused for a \(table.strategy.rawValue) table: its replays (reset-state, repairs, late files) need its files; use archive")
+            }
             if warehouse.driver == .postgres { try checkPostgresLength(table.name, section: section, key: "table_name") }
             let folded = table.name.lowercased()
             if let earlier = names[folded] {

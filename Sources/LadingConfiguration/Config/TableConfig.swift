@@ -23,6 +23,8 @@ public struct TableConfig: Sendable {
         case fail
     }
     public enum SCD2Deletes: String, Sendable, CaseIterable { case ignore, close }
+    /// SPEC §4: what happens to a file once it is COMPLETED.
+    public enum AfterLoad: String, Sendable, CaseIterable { case keep, archive, delete }
     /// merge: `delete` makes each file a full snapshot whose missing keys are deleted.
     public enum MergeDeletes: String, Sendable, CaseIterable { case ignore, delete }
     /// What an ordered table does with a file that sorts before one already applied.
@@ -65,6 +67,9 @@ public struct TableConfig: Sendable {
     public var effectiveFrom: EffectiveFrom
     public var deletes: SCD2Deletes
     public var mergeDeletes: MergeDeletes = .ignore
+    public var afterLoad: AfterLoad = .keep
+    /// Absolute folder archived files move to (their path relative to `source_path` kept).
+    public var archivePath: String?
     public var maxDeleteRatio: Double
     public var lateFiles: LateFiles
     public var orderBy: OrderBy

@@ -17,7 +17,20 @@ public struct ConsistencyChecker {
         self.environment = environment
     }
 
+    /// Archived copies of loaded files (SPEC §4 after_load), by tracked path.
+    private var archived: [String: String] = [:]
+
     public func check() throws -> ConsistencyReport {
+        var checker = self
+        if let tracker = try? environment.stores.trackerExists(config) ? environment.stores.openTracker(config, clock: environment.clock, readOnly: true) : nil {
+            for record in (try? tracker.allRecords()) ?? [] {
+                if let location = record.archivedPath { checker.archived[record.filePath] = location }
+            }
+        }
+        return try checker.checkAll()
+    }
+
+    private func checkAll() throws -> ConsistencyReport {
         var report = ConsistencyReport()
         var liveRunIDs = Set([checkLock(&report)].compactMap { $0 })
         liveRunIDs.formUnion(checkWorkers(&report))
@@ -271,11 +284,24 @@ public struct ConsistencyChecker {
     /// SPEC §6: rows of a file no longer on disk are never deleted by a repair.
     static let goneAdvice = "the file is no longer at its path, so a repair cannot load it again and keeps its rows as they are; put the file back at that path and run --fix again, or accept the rows as they are"
 
-    private func fileExists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+    /// On disk where it was found, or in its archive (SPEC §4).
+    private func fileExists(_ path: String) -> Bool {
+        if FileManager.default.fileExists(atPath: path) { return true }
+        guard let location = archived[path], !location.isEmpty else { return false }
+        return FileManager.default.fileExists(atPath: location)
+    }
 
     /// A completed file gone (warning: landing files are often archived) or changed.
     private func checkDisk(_ report: inout ConsistencyReport, record: FileRecord) {
         let path = record.filePath
+        if let location = record.archivedPath {
+            // after_load moved it (or deleted it, ""): not missing while its archive holds it.
+            if !location.isEmpty && !FileManager.default.fileExists(atPath: location) {
+                report.findings.append(Finding(.fileMissing, .warning, table: record.tableName, file: path,
+                                               message: "archived to \(location) after it loaded, and gone from there too; its rows stay", fixable: false))
+            }
+            return
+        }
         guard let file = DiscoveredFile.current(path: path) else {
             report.findings.append(Finding(.fileMissing, .warning, table: record.tableName, file: path,
                                            message: "loaded, then removed or archived; its rows stay", fixable: false))

@@ -78,7 +78,7 @@ public struct ConsistencyRepairer {
                     }
                     return
                 }
-                guard FileManager.default.fileExists(atPath: file) else {
+                guard try reset.available(file, in: table) else {
                     notFixed.append("\(file): \(why); \(ConsistencyChecker.goneAdvice)")
                     return
                 }

@@ -10,6 +10,12 @@ public struct DiscoveredFile: Sendable, Equatable {
     public var modifiedSeconds: Double
     /// Filled only when the file had to be hashed.
     public var sha256: String?
+    /// Where its bytes are when not at `path` (archived after load, SPEC §4); the file
+    /// keeps `path` as its identity (`_source_file`, tracker and ledger rows).
+    public var location: String? = nil
+
+    /// The path to read the file's bytes from.
+    public var readPath: String { location ?? path }
 }
 
 #if canImport(Glibc)
@@ -27,10 +33,13 @@ extension DiscoveredFile {
                   modifiedSeconds: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
     }
 
-    /// The file at `path` as discovery would record it now, or nil when it is gone.
-    public static func current(path: String) -> DiscoveredFile? {
+    /// The file at `path` as discovery would record it now (its bytes read at
+    /// `location` when it was archived), or nil when it is gone.
+    public static func current(path: String, location: String? = nil) -> DiscoveredFile? {
         var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return DiscoveredFile(path: path, relativePath: path, stat: info)
+        guard stat(location ?? path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        var file = DiscoveredFile(path: path, relativePath: path, stat: info)
+        file.location = location
+        return file
     }
 }

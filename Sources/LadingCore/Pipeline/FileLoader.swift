@@ -85,7 +85,7 @@ struct FileLoader {
         log[metadataKey: "file"] = "\(file.path)"
         do {
             // Registration hashed the file or took the tracker's hash; hash only if neither could.
-            let sha = try file.sha256 ?? FileHasher.sha256(path: file.path)
+            let sha = try file.sha256 ?? FileHasher.sha256(path: file.readPath)
             let (result, usedBatch) = try withTransientRetries(log: log) { () throws -> (LoadResult, String) in
                 if let injected = InjectedError.matching(file.path, variables: environment.variables) { throw injected }
                 guard table.strategy.appliesInOrder else { return try AppendLoader(context: context).load(file: file, sha256: sha, batchID: batchID) }
@@ -115,6 +115,7 @@ struct FileLoader {
             try tracker.complete(table: table.name, file: file.path, runID: runID, recordsRead: result.recordsRead,
                                  rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: result.contentSHA256 ?? sha, batchID: usedBatch)
             FaultPoint.afterTrackerComplete.hit()
+            AfterLoad(table: table, tracker: tracker, logger: log).apply(to: file.path)
             let seconds = Date().timeIntervalSince(started)
             log.info("file loaded", metadata: ["records": "\(result.recordsRead)", "rows_loaded": "\(result.rowsLoaded)",
                                                "rows_quarantined": "\(result.rowsQuarantined)", "seconds": "\(String(format: "%.3f", seconds))"])

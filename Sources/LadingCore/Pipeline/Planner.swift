@@ -78,7 +78,7 @@ public struct Planner {
         context.interruption = { SignalMonitor.pending }
         do {
             // Schema changes the file brings, as the loader will see them.
-            let (_, columnPlan) = try context.openWithPlan(path: file.path, reserved: WarehouseNames.auditColumns)
+            let (_, columnPlan) = try context.openWithPlan(path: file.readPath, reserved: WarehouseNames.auditColumns)
             let exists = try warehouse.tableExists(table.name)
             planned.schemaChanges = (exists ? columnPlan.newColumns.map { "new column \($0.name) (\($0.type.rawValue))" } : [])
                 + columnPlan.widened.map { "\($0.name) widened to \($0.type.rawValue)" }
@@ -92,7 +92,7 @@ public struct Planner {
                 }
             }
             let rowsBefore = exists ? try warehouse.rowCount(of: table.name) : 0
-            let sha = try file.sha256 ?? FileHasher.sha256(path: file.path)
+            let sha = try file.sha256 ?? FileHasher.sha256(path: file.readPath)
             let batchID = environment.makeID(prefix: "plan-")
             let (result, _) = try warehouse.transaction {
                 try TableReplay.loader(for: table.strategy, context: context).load(file: file, sha256: sha, batchID: batchID)

@@ -85,6 +85,10 @@ public struct RunPipeline {
                     log.info("test pause after discovery", metadata: ["seconds": "\(pause)"])
                     Thread.sleep(forTimeInterval: pause)
                 }
+                // SPEC §4: a crash between a commit and its after_load move is finished now.
+                if table.afterLoad != .keep {
+                    AfterLoad(table: table, tracker: tracker, logger: log).finish(records: try tracker.records(table: table.name))
+                }
                 if let only = options.onlyFiles { registration.toLoad.removeAll { !only.contains($0.path) } }
                 record.filesDiscovered += registration.discovered
                 var tableSummary = Self.tableSummary(registration, limit: remaining)

@@ -141,7 +141,10 @@ struct TableReplay {
     /// inferred again from the files (declared ones still apply).
     private func replay(_ steps: [Step], newFile: (path: String, sha256: String?, batchID: String)?, reinfer: Bool = false,
                         widening: [TableConfig.Column] = []) throws -> Outcome {
-        let missing = steps.map(\.path).filter { !FileManager.default.fileExists(atPath: $0) }
+        // SPEC §4: an archived file is read where it went.
+        var locations: [String: String] = [:]
+        for step in steps { locations[step.path] = AfterLoad.location(of: step.path, record: try tracker.record(table: table.name, file: step.path)) }
+        let missing = steps.map(\.path).filter { locations[$0] == nil && $0 != newFile?.path }
         guard missing.isEmpty else {
             throw LoadError.replayImpossible(file: newFile?.path ?? table.name, table: table.name, missing: missing)
         }
@@ -163,11 +166,12 @@ struct TableReplay {
             for step in steps {
                 // SIGINT/SIGTERM between files: the whole replay rolls back, the old table stays.
                 if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
-                guard let file = DiscoveredFile.current(path: step.path) else {
+                let location = locations[step.path].flatMap { $0 == step.path ? nil : $0 }
+                guard let file = DiscoveredFile.current(path: step.path, location: location) else {
                     throw LoadError.replayImpossible(file: newFile?.path ?? table.name, table: table.name, missing: [step.path])
                 }
                 let isNew = step.path == newFile?.path
-                let sha = isNew ? newFile?.sha256 : try FileHasher.sha256(path: step.path)
+                let sha = isNew ? newFile?.sha256 : try FileHasher.sha256(path: file.readPath)
                 let batchID = isNew ? newFile?.batchID ?? "" : environment.makeID(prefix: "batch-")
                 do {
                     if table.strategy == .scd2 {

@@ -48,6 +48,22 @@ public struct StateReset {
         self.fileExists = fileExists
     }
 
+    /// On disk where it was found, or archived after load (SPEC §4: a reset reads it there).
+    func available(_ file: String, in table: TableConfig) throws -> Bool {
+        if fileExists(file) { return true }
+        return AfterLoad.location(of: file, record: try tracker.record(table: table.name, file: file)) != nil
+    }
+
+    /// An archived file goes back to where it was found before the tracker forgets it
+    /// (the forgotten row is the only record of where it went); the run that loads it
+    /// again archives it again.
+    func restoreArchived(_ file: String, in table: TableConfig) throws {
+        guard !fileExists(file), let record = try tracker.record(table: table.name, file: file),
+              let archived = record.archivedPath, !archived.isEmpty, FileManager.default.fileExists(atPath: archived) else { return }
+        try FileManager.default.createDirectory(atPath: Paths.directory(of: file), withIntermediateDirectories: true)
+        try AfterLoad.move(archived, to: file)
+    }
+
     public func resetFailedRetries(_ table: TableConfig) throws -> Outcome {
         var outcome = Outcome(table: table.name)
         outcome.failedOnly = true
@@ -61,8 +77,9 @@ public struct StateReset {
         let files = try knownFiles(of: table)
         var outcome = Outcome(table: table.name)
         for file in files {
-            if fileExists(file) { outcome.filesReset.append(file) } else { outcome.keptMissing.append(file) }
+            if try available(file, in: table) { outcome.filesReset.append(file) } else { outcome.keptMissing.append(file) }
         }
+        for file in outcome.filesReset { try restoreArchived(file, in: table) }
         try tracker.transaction {
             for file in outcome.filesReset { try tracker.forget(table: table.name, file: file) }
         }
@@ -77,7 +94,7 @@ public struct StateReset {
     /// history cannot lose one snapshot from its middle). A file gone from disk is
     /// refused: its rows could not come back, so they are never removed.
     public func reset(file: String, in table: TableConfig) throws -> Outcome {
-        guard fileExists(file) else { throw RecoveryError.fileGone(table: table.name, file: file) }
+        guard try available(file, in: table) else { throw RecoveryError.fileGone(table: table.name, file: file) }
         var outcome = Outcome(table: table.name)
         try markForReload(file: file, in: table)
         outcome.filesReset = [file]
@@ -89,6 +106,7 @@ public struct StateReset {
     /// load that follows deletes the earlier rows in its own commit. Until then the old
     /// rows stay: a reload that fails leaves them in place (SPEC §6).
     func markForReload(file: String, in table: TableConfig) throws {
+        try restoreArchived(file, in: table)
         try tracker.forget(table: table.name, file: file)
         try warehouse.transaction {
             if try warehouse.ledgerRow(table: table.name, file: file) != nil {

@@ -68,6 +68,8 @@ public struct ExplainReport: Sendable, Codable {
     public var rowsInTable: Int64?
     /// `unchanged`, `changed`, `missing` (gone from disk) or `unknown`.
     public var onDisk: String
+    /// Where `after_load` moved it ("" when it deleted it).
+    public var archivedTo: String?
     public var nextAction: String
     /// What `validate-consistency` reports for this file.
     public var findings: [String] = []
@@ -79,6 +81,7 @@ public struct ExplainReport: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case file, table, strategy, tracked, tracker, ledger, quarantined, runs, findings, plan, inconsistent
         case quarantineLines = "quarantine_lines", rowsInTable = "rows_in_table", onDisk = "on_disk", nextAction = "next_action"
+        case archivedTo = "archived_to"
     }
 
     /// Reads the tracker, the ledger, the quarantine, the table and the file; writes nothing.
@@ -119,12 +122,14 @@ public struct ExplainReport: Sendable, Codable {
 
     private static func explainTracked(_ path: String, table: TableConfig, record: FileRecord?, row: LedgerRow?, tracker: any FileTracker,
                                        warehouse: (any Warehouse)?, config: LadingConfig, environment: Environment) throws -> ExplainReport {
-        let exists = FileManager.default.fileExists(atPath: path)
-        var onDisk = exists ? "unchanged" : "missing"
-        if exists, let known = row?.contentSHA256 ?? record?.contentSHA256, record?.status == .completed || row?.status == .complete {
-            onDisk = (try? FileHasher.sha256(path: path)) == known ? "unchanged" : "changed"
+        let location = AfterLoad.location(of: path, record: record)
+        let exists = location != nil
+        var onDisk = exists ? "unchanged" : record?.archivedPath == "" ? "deleted after load" : "missing"
+        if let location, let known = row?.contentSHA256 ?? record?.contentSHA256, record?.status == .completed || row?.status == .complete {
+            onDisk = (try? FileHasher.sha256(path: location)) == known ? "unchanged" : "changed"
         }
         var report = ExplainReport(file: path, table: table.name, strategy: table.strategy.rawValue, tracked: record != nil, onDisk: onDisk, nextAction: "")
+        report.archivedTo = record?.archivedPath
         if let record {
             report.tracker = Tracker(status: record.status.rawValue, attempts: record.retryCount, errorType: record.errorType, errorMessage: record.errorMessage,
                                      runID: record.runID, processingStart: record.processingStartTime, processingEnd: record.processingEndTime,
@@ -206,7 +211,7 @@ public struct ExplainReport: Sendable, Codable {
                 lines.append("Rows in the table last written by this file: \(rowsInTable) (\(strategy ?? "") rows carry the file that last changed them; the ledger counts records applied)")
             }
         }
-        lines.append("On disk: \(onDisk)")
+        lines.append("On disk: \(onDisk)" + (archivedTo.map { $0.isEmpty ? " (deleted after load)" : " (archived to \($0))" } ?? ""))
         if !runs.isEmpty {
             lines.append("Runs that touched it:")
             for run in runs {

@@ -57,7 +57,7 @@ public final class AppendLoader {
         let reloading = previous != nil
         let audit = AuditValues(sourceFile: file.path, loadTimestamp: loadStamp, batchID: batchID)
 
-        let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: WarehouseNames.auditColumns)
+        let (reader, initialPlan) = try context.openWithPlan(path: file.readPath, reserved: WarehouseNames.auditColumns)
         var plan = initialPlan
         widening = plan.widened
         loadingFile = file.path

@@ -26,7 +26,7 @@ public final class MergeLoader {
         let loadStamp = Timestamp.iso8601(context.clock.now())
         var result = LoadResult()
         let reserved = WarehouseNames.auditColumns
-        let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: reserved)
+        let (reader, initialPlan) = try context.openWithPlan(path: file.readPath, reserved: reserved)
         var plan = initialPlan
         let lowered = plan.names.map { $0.lowercased() }
         for key in table.primaryKeys where !lowered.contains(key.lowercased()) {
@@ -76,7 +76,7 @@ public final class MergeLoader {
             result.rowsQuarantined = Int64(allBad.count)
             result.rowsLoaded = result.recordsRead - result.rowsQuarantined
             if table.mergeDeletes == .delete {
-                try stagePresentKeys(of: allBad, file: file.path, plan: plan, keyIndexes: keyIndexes, into: stage)
+                try stagePresentKeys(of: allBad, file: file.readPath, plan: plan, keyIndexes: keyIndexes, into: stage)
             }
             // Columns the table has and this file lacks: NULL in its rows.
             let staged = Set(plan.names.map { $0.lowercased() })

@@ -38,7 +38,7 @@ public final class SCD2Loader {
             boundary = loadStamp
         }
         var result = LoadResult()
-        let (reader, initialPlan) = try context.openWithPlan(path: file.path, reserved: reserved)
+        let (reader, initialPlan) = try context.openWithPlan(path: file.readPath, reserved: reserved)
         var plan = initialPlan
         let lowered = plan.names.map { $0.lowercased() }
         for key in table.primaryKeys + table.trackingColumns where !lowered.contains(key.lowercased()) {
@@ -99,7 +99,7 @@ public final class SCD2Loader {
             }
             let staged = Set(plan.names.map { $0.lowercased() })
             if case .column(let column) = table.effectiveFrom {
-                let late = try lateRows(file: file.path, column: column, stage: stage, staged: staged)
+                let late = try lateRows(file: file.readPath, column: column, stage: stage, staged: staged)
                 allBad += late
                 result.rowsQuarantined += Int64(late.count)
                 result.rowsLoaded -= Int64(late.count)

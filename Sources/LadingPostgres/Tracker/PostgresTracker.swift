@@ -23,7 +23,7 @@ public final class PostgresTracker: FileTracker {
     static let columns = """
         table_name, file_path, file_size, file_modified_time, content_sha256, status,
         processing_start_time, processing_end_time, error_message, error_type, retry_count,
-        records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at
+        records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at, archived_path
         """
 
     init(connection: PGConnection, schema: String, warehouseSchema: String, clock: any WallClock, readOnly: Bool, fence: PostgresFence?,
@@ -104,7 +104,8 @@ public final class PostgresTracker: FileTracker {
                        contentSHA256: row[4], status: FileStatus(rawValue: row[5] ?? "") ?? .pending, processingStartTime: row[6],
                        processingEndTime: row[7], errorMessage: row[8], errorType: row[9], retryCount: Int(row[10] ?? "") ?? 0,
                        recordsRead: Int64(row[11] ?? "") ?? 0, rowsLoaded: Int64(row[12] ?? "") ?? 0, rowsQuarantined: Int64(row[13] ?? "") ?? 0,
-                       batchID: row[14], runID: row[15], changeDetected: row[16], createdAt: row[17] ?? "", updatedAt: row[18] ?? "")
+                       batchID: row[14], runID: row[15], changeDetected: row[16], createdAt: row[17] ?? "", updatedAt: row[18] ?? "",
+                       archivedPath: row[19])
         }
     }
 
@@ -223,6 +224,11 @@ public final class PostgresTracker: FileTracker {
             WHERE table_name = $2 AND file_path = $3 AND status = 'PROCESSING' AND run_id IS NOT DISTINCT FROM $4
                 AND \(PostgresWorkers.ownerGone(files, stateSchema: schema))
             """, [now, table, file, deadRunID])
+    }
+
+    public func noteArchived(table: String, file: String, location: String) throws {
+        try db.run("UPDATE \(files) SET archived_path = $1, updated_at = $2 WHERE table_name = $3 AND file_path = $4 AND status = 'COMPLETED'",
+                   [location, now, table, file])
     }
 
     public func noteChange(table: String, file: String, detail: String) throws {

@@ -71,6 +71,8 @@ enum PostgresTrackerSchema {
             """,
             // Leases (SPEC §9, several workers): added in place to a tracker made before them.
             "ALTER TABLE \(q("file_processing_tracker")) ADD COLUMN IF NOT EXISTS lease_until timestamptz",
+            // SPEC §4 after_load: where a COMPLETED file was archived ("" when deleted).
+            "ALTER TABLE \(q("file_processing_tracker")) ADD COLUMN IF NOT EXISTS archived_path text",
             PostgresRunLock.workersTable(schema),
             """
             CREATE TABLE IF NOT EXISTS \(q("runs")) (

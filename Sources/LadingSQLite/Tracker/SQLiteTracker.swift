@@ -15,7 +15,7 @@ public final class SQLiteTracker: FileTracker {
     static let columns = """
         table_name, file_path, file_size, file_modified_time, content_sha256, status,
         processing_start_time, processing_end_time, error_message, error_type, retry_count,
-        records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at
+        records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at, archived_path
         """
 
     /// Opens (and creates or migrates) the tracker at `path`.
@@ -102,7 +102,8 @@ public final class SQLiteTracker: FileTracker {
                 runID: statement.text(15),
                 changeDetected: statement.text(16),
                 createdAt: statement.text(17) ?? "",
-                updatedAt: statement.text(18) ?? ""
+                updatedAt: statement.text(18) ?? "",
+                archivedPath: statement.text(19)
             ))
         }
         return result
@@ -233,6 +234,11 @@ public final class SQLiteTracker: FileTracker {
     }
 
     /// Records that a COMPLETED file's content changed on disk (reported, not reloaded).
+    public func noteArchived(table: String, file: String, location: String) throws {
+        try db.run("UPDATE file_processing_tracker SET archived_path = ?, updated_at = ? WHERE table_name = ? AND file_path = ? AND status = 'COMPLETED'",
+                   [.text(location), .text(now), .text(table), .text(file)])
+    }
+
     public func noteChange(table: String, file: String, detail: String) throws {
         try db.run("UPDATE file_processing_tracker SET change_detected = ?, updated_at = ? WHERE table_name = ? AND file_path = ? AND status = 'COMPLETED'",
                    [.text(detail), .text(now), .text(table), .text(file)])

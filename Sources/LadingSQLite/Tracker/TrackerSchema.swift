@@ -7,7 +7,7 @@ import LadingStore
 /// Each migration runs in the transaction that bumps the version, so a crash leaves
 /// either the old schema or the new one.
 enum TrackerSchema {
-    static let currentVersion = 3
+    static let currentVersion = 4
 
     static let migrations: [Int: String] = [
         1: """
@@ -74,6 +74,10 @@ enum TrackerSchema {
             scd2 TEXT,
             PRIMARY KEY (run_id, table_name, file_path)
         ) WITHOUT ROWID;
+        """,
+        // SPEC §4 after_load: where a COMPLETED file was archived ("" when deleted).
+        4: """
+        ALTER TABLE file_processing_tracker ADD COLUMN archived_path TEXT;
         """,
     ]
 }

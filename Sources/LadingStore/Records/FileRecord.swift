@@ -24,6 +24,9 @@ public struct FileRecord: Sendable, Equatable, Codable {
     public var changeDetected: String?
     public var createdAt: String
     public var updatedAt: String
+    /// SPEC §4 after_load: where the file was moved once COMPLETED (`archive`), or ""
+    /// when it was removed (`delete`); nil while it is where it was found.
+    public var archivedPath: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case tableName = "table_name"
@@ -45,9 +48,10 @@ public struct FileRecord: Sendable, Equatable, Codable {
         case changeDetected = "change_detected"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case archivedPath = "archived_path"
     }
 
-    public init(tableName: String, filePath: String, fileSize: Int64, fileModifiedTime: String, contentSHA256: String?, status: FileStatus, processingStartTime: String?, processingEndTime: String?, errorMessage: String?, errorType: String?, retryCount: Int, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, batchID: String?, runID: String?, changeDetected: String?, createdAt: String, updatedAt: String) {
+    public init(tableName: String, filePath: String, fileSize: Int64, fileModifiedTime: String, contentSHA256: String?, status: FileStatus, processingStartTime: String?, processingEndTime: String?, errorMessage: String?, errorType: String?, retryCount: Int, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, batchID: String?, runID: String?, changeDetected: String?, createdAt: String, updatedAt: String, archivedPath: String? = nil) {
         self.tableName = tableName
         self.filePath = filePath
         self.fileSize = fileSize
@@ -67,5 +71,6 @@ public struct FileRecord: Sendable, Equatable, Codable {
         self.changeDetected = changeDetected
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.archivedPath = archivedPath
     }
 }

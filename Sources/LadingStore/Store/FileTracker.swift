@@ -47,6 +47,8 @@ public protocol FileTracker: AnyObject {
     /// PROCESSING → FAILED for a file whose run died while loading it (one more attempt,
     /// so a poison file stops being retried after `retry_attempts`).
     func releaseCrashed(table: String, file: String, deadRunID: String?) throws
+    /// SPEC §4 after_load: a COMPLETED file moved to `location` ("" when deleted).
+    func noteArchived(table: String, file: String, location: String) throws
     /// Records that a COMPLETED file's content changed on disk.
     func noteChange(table: String, file: String, detail: String) throws
     /// New size and modified time of a file whose content is unchanged (a `touch`).

@@ -28,6 +28,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case midSCD2Apply = "mid-scd2-apply"
     /// Between a merge file's deletes and its updates, or an overwrite's delete and insert.
     case midApply = "mid-apply"
+    /// A file COMPLETED, before `after_load` archives or deletes it.
+    case beforeAfterLoad = "before-after-load"
     /// While rebuilding a corrupt tracker from the ledger.
     case duringTrackerRebuild = "during-tracker-rebuild"
     /// Before the lock file is removed at the end of a run.
