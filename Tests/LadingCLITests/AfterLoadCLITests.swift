@@ -99,4 +99,20 @@ import LadingTestSupport
         let noPlace = try workspace.lading("run")
         #expect(noPlace.status == 78 && noPlace.stderr.contains("archive_path"), "\(noPlace.stderr)")
     }
+
+    /// A tracker from before `archived_path` (version 3): read-only commands read it as
+    /// it is; the next run migrates it.
+    @Test func aTrackerFromBeforeAfterLoadIsReadAndThenMigrated() throws {
+        let workspace = try Workspace.make(.sqlite)
+        try writeConfig(workspace, afterLoad: "keep")
+        try workspace.write("landing/orders/a.csv", "id,v\n1,x\n")
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.change("state/tracker.sqlite", "ALTER TABLE file_processing_tracker DROP COLUMN archived_path; PRAGMA user_version = 3;"))
+        let status = try workspace.lading("status")
+        #expect(status.status == 0 && status.stdout.contains("orders: 1 completed"), "\(status.stdout) \(status.stderr)")
+        #expect(try workspace.lading("validate-consistency").status == 0)
+        try workspace.write("landing/orders/b.csv", "id,v\n2,y\n")
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.trackerQuery("PRAGMA user_version") == ["4"])
+    }
 }

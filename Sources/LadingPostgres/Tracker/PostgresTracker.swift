@@ -26,6 +26,10 @@ public final class PostgresTracker: FileTracker {
         records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at, archived_path
         """
 
+    /// The select list: a tracker made before `archived_path` existed, read by a command
+    /// that may not migrate it (status, validation), reads NULL there.
+    private var selectList = PostgresTracker.columns
+
     init(connection: PGConnection, schema: String, warehouseSchema: String, clock: any WallClock, readOnly: Bool, fence: PostgresFence?,
          leaseSeconds: Double) throws {
         db = connection
@@ -41,6 +45,11 @@ public final class PostgresTracker: FileTracker {
             try checkVersion()
             try checkUsable()
             try checkOwner(warehouseSchema, claim: false)
+            let archived = try db.rows("""
+                SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'file_processing_tracker'
+                    AND column_name = 'archived_path')
+                """, [schema]).first?.first == "t"
+            if !archived { selectList = selectList.replacingOccurrences(of: "archived_path", with: "NULL AS archived_path") }
         } else {
             missing = false
             try PostgresSession.createSchema(schema, on: db, statements: PostgresTrackerSchema.create(schema))
@@ -99,7 +108,7 @@ public final class PostgresTracker: FileTracker {
 
     private func records(_ condition: String = "true", _ values: [String?] = []) throws -> [FileRecord] {
         guard !missing else { return [] }
-        return try db.rows("SELECT \(Self.columns) FROM \(files) WHERE \(condition) ORDER BY table_name COLLATE \"C\", file_path COLLATE \"C\"", values).map { row in
+        return try db.rows("SELECT \(selectList) FROM \(files) WHERE \(condition) ORDER BY table_name COLLATE \"C\", file_path COLLATE \"C\"", values).map { row in
             FileRecord(tableName: row[0] ?? "", filePath: row[1] ?? "", fileSize: Int64(row[2] ?? "") ?? 0, fileModifiedTime: row[3] ?? "",
                        contentSHA256: row[4], status: FileStatus(rawValue: row[5] ?? "") ?? .pending, processingStartTime: row[6],
                        processingEndTime: row[7], errorMessage: row[8], errorType: row[9], retryCount: Int(row[10] ?? "") ?? 0,

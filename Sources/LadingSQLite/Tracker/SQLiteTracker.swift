@@ -18,6 +18,9 @@ public final class SQLiteTracker: FileTracker {
         records_read, rows_loaded, rows_quarantined, batch_id, run_id, change_detected, created_at, updated_at, archived_path
         """
 
+    /// The select list (see `init`: an old tracker read without migrating it).
+    private var selectList = SQLiteTracker.columns
+
     /// Opens (and creates or migrates) the tracker at `path`.
     public init(path: String, clock: any WallClock, readOnly: Bool = false) throws {
         self.path = path
@@ -39,6 +42,8 @@ public final class SQLiteTracker: FileTracker {
             } else {
                 db = opened
                 try checkReadable()
+                // A tracker from before after_load (version 3), read without migrating it.
+                if try opened.userVersion < 4 { selectList = selectList.replacingOccurrences(of: "archived_path", with: "NULL AS archived_path") }
             }
         } catch let error as SQLiteError where error.isCorruption {
             throw TrackerError.corrupt(path: path, detail: error.detail)
@@ -79,7 +84,7 @@ public final class SQLiteTracker: FileTracker {
 
     /// Rows matching a condition written by lading itself (never by a user), values bound.
     private func records(where condition: String = "1", _ values: [SQLValue] = []) throws -> [FileRecord] {
-        let statement = try db.prepare("SELECT \(SQLiteTracker.columns) FROM file_processing_tracker WHERE \(condition) ORDER BY table_name, file_path")
+        let statement = try db.prepare("SELECT \(selectList) FROM file_processing_tracker WHERE \(condition) ORDER BY table_name, file_path")
         try statement.bind(values)
         var result: [FileRecord] = []
         while try statement.step() {
