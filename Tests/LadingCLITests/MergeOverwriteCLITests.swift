@@ -232,6 +232,38 @@ import Glibc
         #expect(try workspace.lading("validate-consistency").status == 0)
     }
 
+    /// A merge file larger than a batch is checkpointed in a staging table (as append
+    /// files are): killed after a checkpoint, the next run resumes there; a file that
+    /// then fails (a duplicate key across batches) leaves no staging and no rows.
+    @Test(arguments: TestBackend.allCases)
+    func aLargeMergeFileResumesFromItsCheckpoint(backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
+        try writeConfig(workspace, deletes: true, batchSize: 3)
+        try workspace.write("lading.yaml", "max_bad_record_ratio: 0.5\n" + (workspace.read("lading.yaml") ?? ""))
+        let day1 = (0..<5).map { Row(k1: $0, k2: "a", a: "x\($0)", b: $0) }
+        let day2 = (0..<10).map { Row(k1: $0, k2: "a", a: $0 % 2 == 0 ? "changed" : "x\($0)", b: $0) }
+        try workspace.write("landing/m/day_01.csv", Self.csv(day1))
+        // Line 12: key (3, a) again with a bad value: quarantined, the key counts as present.
+        try workspace.write("landing/m/day_02.csv", Self.csv(day2) + "3,a,bad,notanumber\n")
+        // day_01's two checkpoints are hits 1 and 2; day_02's second checkpoint is hit 4.
+        let killed = try workspace.lading("run", "--table", "m", environment: ["LADING_FAULT": "after-batch-commit:4"])
+        #expect(killed.killed, "\(killed.stderr)")
+        #expect(try workspace.query("SELECT status, checkpoint FROM _lading_loads WHERE source_file LIKE '%day_02.csv'") == ["partial|6"])
+        let resumed = try workspace.lading("run", "--table", "m", "--json")
+        #expect(resumed.status == 0 && resumed.stdout.contains("\"resumed\" : true"), "\(resumed.stdout) \(resumed.stderr)")
+        let model = Self.model([(workspace.url("landing/m/day_01.csv"), day1), (workspace.url("landing/m/day_02.csv"), day2)], deletes: true)
+        #expect(try merged(workspace) == model)
+        #expect(try workspace.query("SELECT line_number FROM _lading_quarantine WHERE source_file LIKE '%day_02.csv'") == ["12"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+        // A duplicate key in two batches fails the file whole: no staging left, no rows changed.
+        try workspace.write("landing/m/day_03.csv", Self.csv(day2.map { var row = $0; row.b += 100; return row }) + "1,a,dup,1\n")
+        let duplicate = try workspace.lading("run", "--table", "m")
+        #expect(duplicate.status == 1 && duplicate.stdout.contains("lines 3 and 12"), "\(duplicate.stdout)")
+        #expect(try merged(workspace) == model)
+        #expect(try workspace.query("SELECT count(*) FROM _lading_loads WHERE staging_table IS NOT NULL OR source_file LIKE '%day_03.csv'") == ["0"])
+        #expect(try workspace.lading("validate-consistency", "--json").stdout.contains("\"staging_leftover\"") == false)
+    }
+
     static let faults = ["after-claim", "after-batch-commit", "mid-apply", "mid-apply:2", "before-final-commit", "before-final-commit:2",
                          "after-final-commit", "after-tracker-complete"]
 

@@ -17,15 +17,40 @@ import LadingStore
 /// file's row wins whole.
 public final class MergeLoader {
     let context: LoadContext
-    private var warehouse: any Warehouse { context.warehouse }
-    private var table: TableConfig { context.table }
+    fileprivate var warehouse: any Warehouse { context.warehouse }
+    fileprivate var table: TableConfig { context.table }
 
     public init(context: LoadContext) { self.context = context }
 
-    public func load(file: DiscoveredFile, sha256: String?, batchID: String) throws -> (LoadResult, String) {
+    public func load(file: DiscoveredFile, sha256: String?, batchID proposedBatchID: String) throws -> (LoadResult, String) {
         let loadStamp = Timestamp.iso8601(context.clock.now())
         var result = LoadResult()
+        var batchID = proposedBatchID
         let reserved = WarehouseNames.auditColumns
+        // A file larger than one batch is staged in a table that survives its checkpoint
+        // commits (as an append file is), so a crash resumes after the last checkpoint.
+        let stagingName = WarehouseNames.stagingPrefix + AppendLoader.stagingSuffix(table: table.name, file: file.path)
+        let previous = try warehouse.ledgerRow(table: table.name, file: file.path)
+        var resumeAfter: Int64 = 0
+        var staged = false
+        if let previous, previous.status == .partial, let stage = previous.stagingTable {
+            if previous.contentSHA256 == sha256, try warehouse.tableExists(stage) {
+                resumeAfter = previous.checkpoint
+                batchID = previous.batchID
+                result.recordsRead = previous.recordsRead
+                result.rowsQuarantined = previous.rowsQuarantined
+                result.resumed = true
+                staged = true
+                context.logger.info("resuming a file from its checkpoint", metadata: [
+                    "table": "\(table.name)", "file": "\(file.path)", "after_record": "\(resumeAfter)"])
+            } else {
+                try warehouse.transaction {
+                    try warehouse.dropTable(stage)
+                    try warehouse.markForReload(table: table.name, file: file.path)
+                }
+            }
+        }
+        let reloading = previous != nil
         let (reader, initialPlan) = try context.openWithPlan(path: file.readPath, reserved: reserved)
         var plan = initialPlan
         let lowered = plan.names.map { $0.lowercased() }
@@ -44,39 +69,119 @@ public final class MergeLoader {
         }
         let keyIndexes = table.primaryKeys.compactMap { key in lowered.firstIndex(of: key.lowercased()) }
         let audit = AuditValues(sourceFile: file.path, loadTimestamp: loadStamp, batchID: batchID)
-        try warehouse.transaction {
-            try context.applyWidening(&widening, file: file.path)
-            try ensureTable(&pending)
-            try warehouse.ensureKeyIndex(on: table.name, keys: table.primaryKeys)
-            let stage = try warehouse.makeMergeStage(for: table.name, keys: table.primaryKeys,
-                                                     columns: plan.names.indices.map { .init(name: plan.names[$0], type: plan.types[$0]) })
-            var allBad: [BadRecord] = []
-            let prefetcher = BatchPrefetcher(filler: try context.filler(file: file.path, reserved: reserved, nonNullColumns: keyIndexes),
-                                             reader: reader, plan: plan)
-            prefetcher.start()
-            defer { prefetcher.finish() }
+        let apply = Apply(loader: self, file: file, batchID: batchID, loadStamp: loadStamp, audit: audit, keyIndexes: keyIndexes)
+        let prefetcher = BatchPrefetcher(filler: try context.filler(file: file.path, skipThrough: resumeAfter, reserved: reserved, nonNullColumns: keyIndexes),
+                                         reader: reader, plan: plan)
+        prefetcher.start()
+        defer { prefetcher.finish() }
+        var stage: (any MergeStage)?
+        var firstBatch = true
+        func columnsOfPlan() -> [TableConfig.Column] { plan.names.indices.map { .init(name: plan.names[$0], type: plan.types[$0]) } }
+        do {
             while true {
+                if let signal = context.interruption() { throw LoadError.interrupted(signal: signal) }
                 let filled = try prefetcher.next()
                 let batch = filled.batch
                 defer { prefetcher.recycle(filled.batch) }
                 filled.advance(&plan, pending: &pending)
-                if !pending.isEmpty {
-                    try stage.addColumns(pending)
-                    try ensureTable(&pending)
-                }
-                allBad.append(contentsOf: batch.badRecords)
-                try stage.insert(batch, width: plan.names.count, presentOnly: false)
                 result.recordsRead += Int64(batch.records)
+                result.rowsQuarantined += Int64(batch.badRecords.count)
                 result.bytesRead = filled.bytesConsumed
+                if filled.finished { result.contentSHA256 = filled.contentSHA256 ?? sha256 }
+                if firstBatch && filled.finished && !staged {
+                    // The whole file in one batch: one transaction, a temporary stage.
+                    try warehouse.transaction {
+                        try context.applyWidening(&widening, file: file.path)
+                        try ensureTable(&pending)
+                        try warehouse.ensureKeyIndex(on: table.name, keys: table.primaryKeys)
+                        let temporary = try warehouse.makeMergeStage(for: table.name, keys: table.primaryKeys, columns: columnsOfPlan(), persistentName: nil)
+                        try temporary.insert(batch, width: plan.names.count, presentOnly: false)
+                        try apply.run(temporary, result: &result, bad: batch.badRecords, quarantineNow: true, plan: plan)
+                    }
+                    return (result, batchID)
+                }
+                firstBatch = false
+                // I1: a batch that read nothing new writes no checkpoint (see AppendLoader).
+                if batch.records > 0 || !staged {
+                    try warehouse.transaction {
+                        if !staged {
+                            try context.applyWidening(&widening, file: file.path)
+                            try ensureTable(&pending)
+                            try warehouse.ensureKeyIndex(on: table.name, keys: table.primaryKeys)
+                            try warehouse.deleteQuarantine(table: table.name, file: file.path)
+                            stage = try warehouse.makeMergeStage(for: table.name, keys: table.primaryKeys, columns: columnsOfPlan(), persistentName: stagingName)
+                            staged = true
+                        } else {
+                            if stage == nil {
+                                stage = try warehouse.makeMergeStage(for: table.name, keys: table.primaryKeys, columns: columnsOfPlan(), persistentName: stagingName)
+                            }
+                            if !pending.isEmpty {
+                                try stage?.addColumns(pending)
+                                try ensureTable(&pending)
+                            }
+                        }
+                        try stage?.insert(batch, width: plan.names.count, presentOnly: false)
+                        for bad in batch.badRecords { try warehouse.quarantine(bad, table: table.name, file: file.path, batchID: batchID, at: loadStamp) }
+                        try warehouse.writeLedger(LedgerRow(
+                            tableName: table.name, sourceFile: file.path, batchID: batchID, contentSHA256: sha256, status: .partial,
+                            checkpoint: Int64(batch.lastRecordNumber), checkpointLine: Int64(batch.lastLineNumber), stagingTable: stagingName,
+                            recordsRead: result.recordsRead, rowsLoaded: result.recordsRead - result.rowsQuarantined, rowsQuarantined: result.rowsQuarantined,
+                            fileSize: file.size, fileModifiedTime: file.modifiedTime, boundary: nil, committedAt: Timestamp.iso8601(context.clock.now())))
+                    }
+                    FaultPoint.afterBatchCommit.hit()
+                    TestPause.afterCheckpoint()
+                }
                 if filled.finished {
-                    result.contentSHA256 = filled.contentSHA256 ?? sha256
-                    break
+                    if result.resumed, let read = filled.contentSHA256, let checkpointed = sha256, read != checkpointed {
+                        throw LoadError.changedWhileLoading(file: file.path)
+                    }
+                    try warehouse.transaction {
+                        let final = try stage ?? warehouse.makeMergeStage(for: table.name, keys: table.primaryKeys, columns: columnsOfPlan(),
+                                                                          persistentName: stagingName)
+                        if !pending.isEmpty {
+                            try final.addColumns(pending)
+                            try ensureTable(&pending)
+                        }
+                        // Every bad record of the file, also those of batches before a resume.
+                        let bad = try warehouse.quarantinedRecords(table: table.name, file: file.path, pendingOnly: false).map {
+                            BadRecord(recordNumber: Int($0.recordNumber), lineNumber: Int($0.lineNumber), raw: [], errorType: $0.errorType, reason: $0.errorMessage)
+                        }
+                        try apply.run(final, result: &result, bad: bad, quarantineNow: false, plan: plan)
+                    }
+                    return (result, batchID)
                 }
             }
-            result.rowsQuarantined = Int64(allBad.count)
+        } catch let error as LoadError where error.kind == .transient && !error.discardsStaging {
+            // Interrupted: the committed checkpoint stays, so the next run resumes.
+            throw error
+        } catch {
+            if staged {
+                try? warehouse.transaction {
+                    try warehouse.dropTable(stagingName)
+                    if reloading { try warehouse.markForReload(table: table.name, file: file.path) } else {
+                        try warehouse.deleteQuarantine(table: table.name, file: file.path)
+                        try warehouse.deleteLedger(table: table.name, file: file.path)
+                    }
+                }
+            }
+            throw error
+        }
+    }
+
+    /// The checks and the set-based apply of a staged file, in the caller's transaction.
+    struct Apply {
+        let loader: MergeLoader
+        let file: DiscoveredFile
+        let batchID: String
+        let loadStamp: String
+        let audit: AuditValues
+        let keyIndexes: [Int]
+
+        func run(_ stage: any MergeStage, result: inout LoadResult, bad: [BadRecord], quarantineNow: Bool, plan: ColumnPlan) throws {
+            let table = loader.table, warehouse = loader.warehouse
             result.rowsLoaded = result.recordsRead - result.rowsQuarantined
             if table.mergeDeletes == .delete {
-                try stagePresentKeys(of: allBad, file: file.readPath, plan: plan, keyIndexes: keyIndexes, into: stage)
+                try loader.stagePresentKeys(of: bad, file: file.readPath, plan: plan, keyIndexes: keyIndexes, into: stage)
             }
             // Columns the table has and this file lacks: NULL in its rows.
             let staged = Set(plan.names.map { $0.lowercased() })
@@ -88,9 +193,11 @@ public final class MergeLoader {
                 throw LoadError.duplicateKey(file: file.path, key: "(\(key))", firstLine: duplicate.firstLine, secondLine: duplicate.secondLine,
                                              kind: "a merge")
             }
-            try context.enforceBadRecordRatio(result, examples: allBad, file: file.path)
-            try warehouse.deleteQuarantine(table: table.name, file: file.path)
-            for bad in allBad { try warehouse.quarantine(bad, table: table.name, file: file.path, batchID: batchID, at: loadStamp) }
+            try loader.context.enforceBadRecordRatio(result, examples: bad, file: file.path)
+            if quarantineNow {
+                try warehouse.deleteQuarantine(table: table.name, file: file.path)
+                for record in bad { try warehouse.quarantine(record, table: table.name, file: file.path, batchID: batchID, at: loadStamp) }
+            }
             var counts = MergeCounts()
             if table.mergeDeletes == .delete {
                 // Delete first, then judge by the count: throwing rolls the whole file back.
@@ -107,9 +214,8 @@ public final class MergeLoader {
             counts.unchanged = max(0, Int(result.rowsLoaded) - counts.updated - counts.inserted)
             result.merge = counts
             try stage.drop()
-            try context.writeCompleteLedger(file: file, batchID: batchID, result: result, boundary: nil)
+            try loader.context.writeCompleteLedger(file: file, batchID: batchID, result: result, boundary: nil)
         }
-        return (result, batchID)
     }
 
     private func ensureTable(_ pending: inout [TableConfig.Column]) throws {
@@ -122,7 +228,7 @@ public final class MergeLoader {
     /// not convert, whose key columns could be read, still says its key is in the
     /// snapshot: it must not be deleted. Those keys are read again from the file (bad
     /// records are rare; staging every raw record would tax every load).
-    private func stagePresentKeys(of bad: [BadRecord], file: String, plan: ColumnPlan, keyIndexes: [Int], into stage: any MergeStage) throws {
+    fileprivate func stagePresentKeys(of bad: [BadRecord], file: String, plan: ColumnPlan, keyIndexes: [Int], into stage: any MergeStage) throws {
         let lines = Set(bad.filter { $0.errorType == "type_conversion" }.map(\.lineNumber))
         guard !lines.isEmpty else { return }
         var batch = RecordBatch()

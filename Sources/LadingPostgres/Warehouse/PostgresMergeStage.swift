@@ -11,16 +11,28 @@ final class PostgresMergeStage: MergeStage {
     private let target: String
     private let keys: [String]
     private var columns: [String]
-    private let stage = "pg_temp._lading_merge_stage"
+    private let stage: String
 
-    init(warehouse: PostgresWarehouse, table: String, keys: [String], columns: [TableConfig.Column]) throws {
+    init(warehouse: PostgresWarehouse, table: String, keys: [String], columns: [TableConfig.Column], persistentName: String?) throws {
         self.warehouse = warehouse
         self.target = warehouse.q(table)
         self.keys = keys
         self.columns = columns.map(\.name)
-        try warehouse.db.execute("DROP TABLE IF EXISTS \(stage)")
-        let definitions = columns.map { "\(PGName.quote($0.name)) \($0.type.postgresType)" }
-        try warehouse.db.execute("CREATE TEMP TABLE _lading_merge_stage (\((definitions + ["_line bigint", "_present boolean NOT NULL DEFAULT false"]).joined(separator: ", ")))")
+        let definitions = (columns.map { "\(PGName.quote($0.name)) \($0.type.postgresType)" } + ["_line bigint", "_present boolean NOT NULL DEFAULT false"])
+            .joined(separator: ", ")
+        if let persistentName {
+            stage = warehouse.q(persistentName)
+            if try warehouse.tableExists(persistentName) {
+                // Resumed: the staged rows' columns, in the order they were staged.
+                self.columns = try warehouse.physicalColumns(of: persistentName).filter { $0 != "_line" && $0 != "_present" }
+            } else {
+                try warehouse.db.execute("CREATE TABLE \(stage) (\(definitions))")
+            }
+        } else {
+            stage = "pg_temp._lading_merge_stage"
+            try warehouse.db.execute("DROP TABLE IF EXISTS \(stage)")
+            try warehouse.db.execute("CREATE TEMP TABLE _lading_merge_stage (\(definitions))")
+        }
     }
 
     func addColumns(_ added: [TableConfig.Column]) throws {

@@ -156,7 +156,7 @@ public final class PostgresWarehouse: Warehouse {
     }
 
     /// The table's physical columns, in order (staging has no catalog rows).
-    private func physicalColumns(of table: String) throws -> [String] {
+    func physicalColumns(of table: String) throws -> [String] {
         try db.rows("""
             SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
             """, [q(table)]).compactMap { $0[0] }
@@ -346,8 +346,8 @@ public final class PostgresWarehouse: Warehouse {
         try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(PGName.quote("_lading_keys_" + table)) ON \(q(table)) (\(columns))")
     }
 
-    public func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage {
-        try PostgresMergeStage(warehouse: self, table: table, keys: keys, columns: columns)
+    public func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column], persistentName: String?) throws -> any MergeStage {
+        try PostgresMergeStage(warehouse: self, table: table, keys: keys, columns: columns, persistentName: persistentName)
     }
 
     public func makeSCD2Stage(for table: String, layout: SCD2Layout, columns: [TableConfig.Column]) throws -> any SCD2Stage {

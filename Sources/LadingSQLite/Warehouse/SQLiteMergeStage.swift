@@ -12,16 +12,31 @@ final class SQLiteMergeStage: MergeStage {
     private let keys: [String]
     private var columns: [String]
     static let name = "_lading_merge_stage"
-    private var stage: String { "temp.\(Self.name)" }
+    /// The stage table, and its key index (named in the table's own schema).
+    private let stage: String
+    private let index: String
 
-    init(db: Connection, table: String, keys: [String], columns: [TableConfig.Column]) throws {
+    init(db: Connection, table: String, keys: [String], columns: [TableConfig.Column], persistentName: String?) throws {
         self.db = db
         self.target = SQL.quoteIdentifier(table)
         self.keys = keys
         self.columns = columns.map(\.name)
-        try db.execute("DROP TABLE IF EXISTS \(stage)")
-        let definitions = columns.map { "\(SQL.quoteIdentifier($0.name)) \($0.type.sqlType)" }
-        try db.execute("CREATE TEMP TABLE \(Self.name) (\(definitions.joined(separator: ", ")), _line INTEGER, _present INTEGER NOT NULL DEFAULT 0)")
+        let definitions = columns.map { "\(SQL.quoteIdentifier($0.name)) \($0.type.sqlType)" }.joined(separator: ", ")
+        if let persistentName {
+            stage = SQL.quoteIdentifier(persistentName)
+            index = SQL.quoteIdentifier(persistentName + "_keys")
+            if try db.tableExists(persistentName) {
+                // Resumed: the staged rows' columns, in the order they were staged.
+                self.columns = try db.columns(of: persistentName).filter { $0 != "_line" && $0 != "_present" }
+            } else {
+                try db.execute("CREATE TABLE \(stage) (\(definitions), _line INTEGER, _present INTEGER NOT NULL DEFAULT 0)")
+            }
+        } else {
+            stage = "temp.\(Self.name)"
+            index = "temp.\(Self.name)_keys"
+            try db.execute("DROP TABLE IF EXISTS \(stage)")
+            try db.execute("CREATE TEMP TABLE \(Self.name) (\(definitions), _line INTEGER, _present INTEGER NOT NULL DEFAULT 0)")
+        }
     }
 
     func addColumns(_ added: [TableConfig.Column]) throws {
@@ -55,12 +70,15 @@ final class SQLiteMergeStage: MergeStage {
     func finishStaging() throws {
         // The usual file has unique keys: a unique index proves it as it is built.
         do {
-            try db.execute("CREATE UNIQUE INDEX temp.\(Self.name)_keys ON \(Self.name) (\(keyList))")
+            try db.execute("CREATE UNIQUE INDEX \(index) ON \(unqualified) (\(keyList))")
             mayHaveDuplicates = false
         } catch let error as SQLiteError where error.isConstraintViolation {
-            try db.execute("CREATE INDEX temp.\(Self.name)_keys ON \(Self.name) (\(keyList))")
+            try db.execute("CREATE INDEX \(index) ON \(unqualified) (\(keyList))")
         }
     }
+
+    /// `CREATE INDEX schema.name ON table`: the table named without its schema.
+    private var unqualified: String { stage.hasPrefix("temp.") ? String(stage.dropFirst(5)) : stage }
 
     private var keyList: String { keys.map(SQL.quoteIdentifier).joined(separator: ", ") }
 

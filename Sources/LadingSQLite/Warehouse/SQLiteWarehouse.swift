@@ -349,8 +349,8 @@ public final class SQLiteWarehouse: Warehouse {
         try db.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(SQL.quoteIdentifier("_lading_keys_" + table)) ON \(SQL.quoteIdentifier(table)) (\(columns))")
     }
 
-    public func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage {
-        try SQLiteMergeStage(db: db, table: table, keys: keys, columns: columns)
+    public func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column], persistentName: String?) throws -> any MergeStage {
+        try SQLiteMergeStage(db: db, table: table, keys: keys, columns: columns, persistentName: persistentName)
     }
 
     // MARK: - SCD2

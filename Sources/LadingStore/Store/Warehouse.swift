@@ -55,8 +55,10 @@ public protocol Warehouse: LedgerStore {
 
     // MARK: Merge
 
-    /// A stage for one merge file, inside the caller's transaction.
-    func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage
+    /// A stage for one merge file, inside the caller's transaction: a temporary table,
+    /// or with `persistentName` a table that survives the transaction (a large file's
+    /// checkpoints; opened again, as it is, to resume).
+    func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column], persistentName: String?) throws -> any MergeStage
     /// A merge table's unique index on its keys (`_lading_keys_<table>`): it keeps keys
     /// unique in the database and makes the apply's lookups indexed.
     func ensureKeyIndex(on table: String, keys: [String]) throws
@@ -98,4 +100,10 @@ public protocol Warehouse: LedgerStore {
 public protocol ScratchWarehouse: Warehouse {
     /// Rolls back everything done through this warehouse and closes it.
     func discard()
+}
+
+extension Warehouse {
+    public func makeMergeStage(for table: String, keys: [String], columns: [TableConfig.Column]) throws -> any MergeStage {
+        try makeMergeStage(for: table, keys: keys, columns: columns, persistentName: nil)
+    }
 }
