@@ -282,6 +282,40 @@ import Glibc
         #expect(try workspace.query("SELECT count(*), count(DISTINCT id) FROM events") == ["9000|9000"])
         #expect(try workspace.trackerQuery("SELECT DISTINCT status FROM file_processing_tracker") == ["COMPLETED"])
     }
+
+    /// Found by the PostgreSQL nights: workers starting together on a damaged tracker
+    /// raced to set it aside (exit 78), and the one that rebuilt it lost its worker row
+    /// (so another run took its file over). Now one worker rebuilds it alone, the others
+    /// exit 75 (try again later), and the rebuilder stays a live worker.
+    @Test func aDamagedTrackerIsRebuiltByOneWorkerAloneWhoStaysLive() throws {
+        let workspace = try Workspace.make(.postgres)
+        try writeConfig(workspace, batchSize: 300, dims: [])
+        try writeAppendFiles(workspace, count: 2)
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.write("landing/events/e_05.csv", Self.appendCSV(5))
+        #expect(try workspace.change("state/tracker.sqlite", "ALTER TABLE file_processing_tracker DROP COLUMN retry_count"))
+        let (process, out, err) = try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path,
+                                                environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "2", "LADING_TEST_PAUSE_SECONDS": "6"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(SignalCLITests().wait {
+            (try? workspace.query("SELECT count(*) FROM _lading_loads WHERE status = 'partial' AND checkpoint >= 600")) == ["1"]
+        }, "the rebuilding worker never reached its second checkpoint")
+        #expect(try workspace.lading("worker-status").stdout.contains("Workers: 1 live"))
+        let second = try workspace.lading("run")
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try workspace.trackerQuery("SELECT status FROM file_processing_tracker WHERE file_path LIKE '%e_05.csv'") == ["PROCESSING"])
+        let first = CLI.finish(process, out, err)
+        #expect(first.status == 0, "\(first.stderr.suffix(2_000))")
+        // Three workers at once on a damaged tracker: one rebuilds it, the others exit 75.
+        #expect(try workspace.change("state/tracker.sqlite", "ALTER TABLE file_processing_tracker DROP COLUMN retry_count"))
+        try workspace.write("landing/events/e_06.csv", Self.appendCSV(6))
+        let results = try runWorkers(workspace, count: 3)
+        let statuses = results.map(\.status)
+        #expect(statuses.allSatisfy { $0 == 0 || $0 == 75 } && statuses.contains(0), "\(statuses): \(results.map { $0.stderr.suffix(600) })")
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.query("SELECT count(*), count(DISTINCT id) FROM events") == ["\(4 * Self.rowsPerFile)|\(4 * Self.rowsPerFile)"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
 }
 
 private final class ResultBox: @unchecked Sendable {

@@ -9,7 +9,8 @@ import LadingStore
 /// (SPEC §7): the broken one is moved aside, never deleted, and completed files come
 /// back from the warehouse ledger, so nothing loads twice.
 enum TrackerStore {
-    static func open(config: LadingConfig, environment: Environment, warehouse: any LedgerStore, logger: Logger) throws -> any FileTracker {
+    /// `lock`: a rebuild runs alone (with several workers, it needs the others stopped).
+    static func open(config: LadingConfig, environment: Environment, warehouse: any LedgerStore, logger: Logger, lock: any RunGuard) throws -> any FileTracker {
         do {
             let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: false)
             if let problems = try tracker.integrityProblems() {
@@ -18,10 +19,21 @@ enum TrackerStore {
             return tracker
         } catch let error as TrackerError {
             guard case .corrupt(_, let detail) = error else { throw error }
-            return try rebuild(config: config, environment: environment, warehouse: warehouse, logger: logger, reason: detail)
+            return try lock.alone { try rebuildUnlessHealed(config: config, environment: environment, warehouse: warehouse, logger: logger, reason: detail) }
         } catch let error as LadingError where error.isCorruption {
-            return try rebuild(config: config, environment: environment, warehouse: warehouse, logger: logger, reason: error.message)
+            return try lock.alone { try rebuildUnlessHealed(config: config, environment: environment, warehouse: warehouse, logger: logger, reason: error.message) }
         }
+    }
+
+    /// With several workers another one may have rebuilt the tracker while this one
+    /// waited to be alone: then it is used as it is.
+    private static func rebuildUnlessHealed(config: LadingConfig, environment: Environment, warehouse: any LedgerStore, logger: Logger,
+                                            reason: String) throws -> any FileTracker {
+        if let tracker = try? environment.stores.openTracker(config, clock: environment.clock, readOnly: false),
+           let problems = try? tracker.integrityProblems(), problems == nil {
+            return tracker
+        }
+        return try rebuild(config: config, environment: environment, warehouse: warehouse, logger: logger, reason: reason)
     }
 
     static func rebuild(config: LadingConfig, environment: Environment, warehouse: any LedgerStore, logger: Logger, reason: String) throws -> any FileTracker {

@@ -166,6 +166,12 @@ public struct PostgresBackend: StoreBackend {
         }
         let sessions = try PostgresRunLock.holderSessions(on: db, stateSchema: stateSchema)
         for pid in sessions { _ = try db.rows("SELECT pg_terminate_backend($1::int)", [pid]) }
+        // A worker paused inside a transaction holds row locks there (its lease renewal):
+        // no worker is live, so lading's sessions left idle in a transaction are theirs.
+        _ = try db.rows("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                AND application_name = 'lading' AND state LIKE 'idle in transaction%'
+            """)
         let tracker = PGName.qualified(stateSchema, "file_processing_tracker")
         if try !PostgresWorkers.processingLeases(on: db, stateSchema: stateSchema).isEmpty {
             try db.run("UPDATE \(tracker) SET lease_until = now() - interval '1 second' WHERE status = 'PROCESSING'")

@@ -22,6 +22,9 @@ final class PostgresRunLock: RunGuard {
     private let stateSchema: String
     private let heartbeat: PostgresHeartbeat?
     private var orderedTables: Set<String> = []
+    private let hostname: String
+    private let pidText: String
+    private let leaseSeconds: Double
 
     /// The two 32-bit halves of the lock: a constant for lading, a hash of the schema.
     static func key(for stateSchema: String) -> (Int32, Int32) {
@@ -81,11 +84,15 @@ final class PostgresRunLock: RunGuard {
         heartbeat?.start()
         FaultPoint.afterLockWritten.hit()
         return PostgresRunLock(db: connection, key: key, logger: logger, identity: identity, shared: shared, runID: runID,
-                               stateSchema: stateSchema, heartbeat: heartbeat)
+                               stateSchema: stateSchema, heartbeat: heartbeat, hostname: environment.process.hostname, pidText: pid,
+                               leaseSeconds: leaseSeconds)
     }
 
     private init(db: PGConnection, key: (Int32, Int32), logger: Logger, identity: String, shared: Bool, runID: String, stateSchema: String,
-                 heartbeat: PostgresHeartbeat?) {
+                 heartbeat: PostgresHeartbeat?, hostname: String, pidText: String, leaseSeconds: Double) {
+        self.hostname = hostname
+        self.pidText = pidText
+        self.leaseSeconds = leaseSeconds
         self.db = db
         self.key = key
         self.logger = logger
@@ -115,6 +122,48 @@ final class PostgresRunLock: RunGuard {
         guard orderedTables.remove(table) != nil else { return }
         let k = tableKey(table)
         _ = try? db.rows("SELECT pg_advisory_unlock($1::int4, $2::int4)", [String(k.0), String(k.1)])
+    }
+
+    /// A worker gives up its shared hold and takes the run lock alone for as long as
+    /// `body` runs (a damaged tracker is set aside and rebuilt only when no other worker
+    /// uses it), waiting up to `aloneWaitSeconds` for the others to end; then it holds
+    /// the lock shared again. Its worker row, gone aside with the old schema, is written
+    /// again in the rebuilt one.
+    func alone<T>(_ body: () throws -> T) throws -> T {
+        guard shared else { return try body() }
+        let lockKey = [String(key.0), String(key.1)]
+        _ = try db.rows("SELECT pg_advisory_unlock_shared($1::int4, $2::int4)", lockKey)
+        do {
+            try db.execute("SET lock_timeout = '\(Int(Self.aloneWaitSeconds * 1000))ms'")
+            defer { try? db.execute("SET lock_timeout = 0") }
+            _ = try db.rows("SELECT pg_advisory_lock($1::int4, $2::int4)", lockKey)
+        } catch {
+            _ = try? db.rows("SELECT pg_advisory_lock_shared($1::int4, $2::int4)", lockKey)
+            logger.error("the tracker is damaged, and rebuilding it needs every other worker stopped: try again when they have ended")
+            let holder = (try? Self.holder(on: db, stateSchema: stateSchema)).flatMap { $0 }
+                ?? LockInfo(pid: 0, hostname: "?", acquiredAt: "?", timeoutAt: "?", lockName: "database advisory lock (shared by workers)", runID: "?")
+            throw LockError.heldByLiveRun(holder, path: "the run lock of schema \"\(stateSchema)\" (a damaged tracker is rebuilt by a worker alone)")
+        }
+        defer {
+            _ = try? db.rows("SELECT pg_advisory_lock_shared($1::int4, $2::int4)", lockKey)
+            _ = try? db.rows("SELECT pg_advisory_unlock($1::int4, $2::int4)", lockKey)
+        }
+        let result = try body()
+        try registerWorker()
+        return result
+    }
+
+    /// How long a worker waits for the others before a tracker rebuild (then exit 75).
+    static let aloneWaitSeconds = 20.0
+
+    /// This worker's row in `workers` (again, after a rebuild).
+    private func registerWorker() throws {
+        try PostgresSession.createSchema(stateSchema, on: db, statements: [Self.workersTable(stateSchema)])
+        try db.run("""
+            INSERT INTO \(PGName.qualified(stateSchema, "workers")) (run_id, hostname, pid, started_at, heartbeat_until, lease_seconds, lock_pid)
+            VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4::float8), $4::float8, pg_backend_pid())
+            ON CONFLICT (run_id) DO UPDATE SET heartbeat_until = excluded.heartbeat_until, lock_pid = excluded.lock_pid
+            """, [runID, hostname, pidText, String(leaseSeconds)])
     }
 
     func release() {

@@ -175,7 +175,10 @@ public final class PostgresTracker: FileTracker {
             try transition()
             fence?.drop(table: table, file: file)
         } catch let error as TrackerError {
-            guard case .illegalTransition = error, let current = try? record(table: table, file: file), current.runID != runID else {
+            // Only this worker's claim leads here: a refusal means another worker or run
+            // changed the row meanwhile (took the file over, or finished it).
+            guard case .illegalTransition = error, let current = try? record(table: table, file: file),
+                  current.runID != runID || current.status != .processing else {
                 throw error
             }
             fence?.drop(table: table, file: file)

@@ -9,6 +9,9 @@ public protocol RunGuard: AnyObject {
     func tryTakeOrderedTable(_ table: String) throws -> Bool
     /// Gives the table back once this worker applied what it could.
     func releaseOrderedTable(_ table: String)
+    /// Runs `body` with no other run beside it (a damaged tracker's rebuild): with
+    /// several workers, throws `LockError.heldByLiveRun` when another one holds the lock.
+    func alone<T>(_ body: () throws -> T) throws -> T
     func release()
 }
 
@@ -16,6 +19,8 @@ extension RunGuard {
     /// A lock that admits one run at a time already gives it every table.
     public func tryTakeOrderedTable(_ table: String) throws -> Bool { true }
     public func releaseOrderedTable(_ table: String) {}
+    /// A lock that admits one run at a time is already alone.
+    public func alone<T>(_ body: () throws -> T) throws -> T { try body() }
 }
 
 /// What a command takes the run lock for.
