@@ -86,6 +86,7 @@ from collections import Counter
 from nights_backends import DBError, IntegrityError, PostgresBackend, SqliteBackend
 
 FIXED_SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]
+STEP_KINDS: Counter = Counter()  # steps drawn in this process, by kind (passing and failing nights)
 
 # --------------------------------------------------------------------------
 # tables
@@ -113,6 +114,21 @@ class Failure(Exception):
         self.category = category
         self.detail = detail
         self.table = table
+
+
+class Proc:
+    """A `lading` command started by Night.spawn (several run at once in the workers steps)."""
+
+    def __init__(self, p: subprocess.Popen, args: list, base: str):
+        self.p = p
+        self.args = args
+        self.base = base            # logs/NNN-COMMAND: .out and .err
+        self.t0 = time.monotonic()
+        self.wall0 = time.time()
+        self.killed = False         # SIGKILLed by the harness
+        self.stopped = False        # SIGSTOPped by the harness and not continued yet
+        self.rc = None
+        self.dt = None
 
 
 # --------------------------------------------------------------------------
@@ -197,6 +213,9 @@ class Night:
         self.without = set(without)
         self.dropped: set = set()
         self.last_fix_err = ""
+        self.procs: list[Proc] = []      # spawned commands not reaped yet
+        self.kinds: Counter = Counter()  # steps drawn, by kind
+        self.soft: list = []             # (category, detail) of soft failures
 
     # ---------------------------------------------------------------- setup
     def setup(self):
@@ -249,66 +268,116 @@ class Night:
             f.write("\n".join(lines) + "\n")
         self.note(f"config: scd2_deletes={self.scd_deletes}" + (f", backend {self.backend.name}" if self.backend.name != "sqlite" else ""))
 
+    def soft_failure(self, category, detail):
+        """A broken property the night can continue past (a hang that ended once the harness
+        let it): logged now, and the night fails when it ends."""
+        self.soft.append((category, detail))
+        self.note(f"FAILED [{category}] (the night goes on; it fails at its end): {detail}")
+
     def note(self, s):
         self.log.append(f"{self.steps_done:>3} {s}")
         if self.verbose:
             print(f"  [{self.seed}] {self.log[-1]}", flush=True)
 
     # ------------------------------------------------------------ lading CLI
-    def lading(self, args, kill_after=None, kill_on_change=None, timeout=180, meanwhile=None):
-        """Run `lading ARGS`; with kill_after, SIGKILL it after that many seconds; with
-        kill_on_change=(n, extra), SIGKILL it `extra` seconds after the n-th change seen in the
-        warehouse or tracker files (stat only, no lock taken; on PostgreSQL the WAL files),
-        which spreads kills over a load; with meanwhile, call meanwhile(process) once it started."""
+    def spawn(self, args):
+        """Start `lading ARGS` without waiting; its output goes to logs/NNN-COMMAND.{out,err}."""
         self.counter["cmd"] += 1
         n = self.counter["cmd"]
         base = os.path.join(self.dir, "logs", f"{n:03d}-{args[0]}")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LADING_")}
         with open(base + ".out", "wb") as out, open(base + ".err", "wb") as err:
-            t0 = time.monotonic()
             p = subprocess.Popen([self.bin] + args + ["--config", self.cfg], cwd=self.dir,
                                  stdout=out, stderr=err, env=env)
-            killed = False
-            if meanwhile is not None:
-                meanwhile(p)
-            if kill_on_change is not None:
-                n, extra = kill_on_change
-                sig = self.backend.signature
-                last, seen = sig(self), 0
-                while p.poll() is None and time.monotonic() - t0 < 60:
-                    cur = sig(self)
-                    if cur != last:
-                        seen, last = seen + 1, cur
-                        if seen >= n:
-                            time.sleep(extra)
-                            if p.poll() is None:
-                                os.kill(p.pid, signal.SIGKILL)
-                                killed = True
-                            break
-                    time.sleep(0.0005)
-            if kill_after is not None:
-                try:
-                    p.wait(timeout=kill_after)
-                except subprocess.TimeoutExpired:
-                    os.kill(p.pid, signal.SIGKILL)
-                    killed = True
-            try:
-                rc = p.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(p.pid, signal.SIGKILL)
-                p.wait()
-                raise Failure("hang", f"`lading {' '.join(args)}` did not finish in {timeout}s (log {base}.err)")
-            dt = time.monotonic() - t0
+        proc = Proc(p, args, base)
+        self.procs.append(proc)
+        return proc
+
+    def reap(self, proc, timeout=180, allow=(), judge=True):
+        """Wait for a spawned command and (unless judge=False: the caller calls judge_proc once
+        it logged the step) judge its exit as `lading` does; returns its exit code."""
+        try:
+            proc.rc = proc.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.end(proc)
+            raise Failure("hang", f"`lading {' '.join(proc.args)}` did not finish in {timeout}s (log {proc.base}.err)")
+        proc.dt = time.monotonic() - proc.t0
+        if proc in self.procs:
+            self.procs.remove(proc)
+        if judge:
+            self.judge_proc(proc, allow)
+        return proc.rc
+
+    def judge_proc(self, proc, allow=()):
+        self.judge(proc.args, proc.rc, proc.killed, proc.base, allow)
+
+    def end(self, proc):
+        """SIGKILL a spawned command (also a stopped one) and wait for it."""
+        if proc.p.poll() is None:
+            os.kill(proc.p.pid, signal.SIGKILL)
+            proc.killed = True
+        proc.p.wait()
+        proc.stopped = False
+        if proc in self.procs:
+            self.procs.remove(proc)
+
+    def end_all(self):
+        """A failing night leaves no command behind, least of all a stopped one."""
+        for proc in list(self.procs):
+            self.end(proc)
+
+    def judge(self, args, rc, killed, base, allow=()):
         if not killed and rc == 70:
             msg = self.tail(base + ".err")
             sig = next((k for k in ("File exists", "no such table", "not a database", "integrity", "disk I/O",
                                     "UNIQUE constraint", "locked", "duplicate key", "does not exist",
                                     "lock lost", "terminat") if k in msg), "other")
             raise Failure(f"exit-70:{args[0]}:{sig}", f"`lading {' '.join(args)}` exited 70 (internal error): " + msg)
-        if not killed and rc == 75:
+        if not killed and rc == 75 and 75 not in allow:
             raise Failure("exit-75", f"`lading {' '.join(args)}` exited 75 (lock held) with no live run: "
                           + self.tail(base + ".err"))
-        return rc, killed, dt, base
+
+    def lading(self, args, kill_after=None, kill_on_change=None, timeout=180, meanwhile=None, allow=()):
+        """Run `lading ARGS`; with kill_after, SIGKILL it after that many seconds; with
+        kill_on_change=(n, extra), SIGKILL it `extra` seconds after the n-th change seen in the
+        warehouse or tracker files (stat only, no lock taken; on PostgreSQL the WAL files),
+        which spreads kills over a load; with meanwhile, call meanwhile(process) once it started.
+        Exit codes in `allow` (75) are the caller's to judge."""
+        proc = self.spawn(args)
+        p, t0, base = proc.p, proc.t0, proc.base
+        killed = False
+        if meanwhile is not None:
+            meanwhile(p)
+        if kill_on_change is not None:
+            n, extra = kill_on_change
+            if self.wait_changes(p, n, t0):
+                time.sleep(extra)
+                if p.poll() is None:
+                    os.kill(p.pid, signal.SIGKILL)
+                    killed = True
+        if kill_after is not None:
+            try:
+                p.wait(timeout=kill_after)
+            except subprocess.TimeoutExpired:
+                os.kill(p.pid, signal.SIGKILL)
+                killed = True
+        proc.killed = killed
+        rc = self.reap(proc, timeout=timeout, allow=allow)
+        return rc, killed, proc.dt, base
+
+    def wait_changes(self, p, n, t0):
+        """Wait for the n-th change of the backend's signature while `p` runs (at most 60 s
+        from t0); True when it was seen."""
+        sig = self.backend.signature
+        last, seen = sig(self), 0
+        while p.poll() is None and time.monotonic() - t0 < 60:
+            cur = sig(self)
+            if cur != last:
+                seen, last = seen + 1, cur
+                if seen >= n:
+                    return True
+            time.sleep(0.0005)
+        return False
 
     @staticmethod
     def tail(path, n=600):
@@ -1088,6 +1157,7 @@ class Night:
         for i in range(self.steps):
             self.steps_done = i + 1
             kind = self.rng.choices(names, weights)[0]
+            self.kinds[kind] += 1
             self.do_step(kind)
             try:
                 self.check_invariants(f"after step {i + 1} ({kind})")
@@ -1435,7 +1505,11 @@ def run_night(seed, args, backend):
     night = Night(seed, args.bin, args.steps, args.keep, args.verbose, args.without, backend)
     t0 = time.monotonic()
     try:
-        night.play()
+        try:
+            night.play()
+        finally:
+            night.end_all()  # a failing night leaves no command running, least of all a stopped one
+            STEP_KINDS.update(night.kinds)
     except Failure as e:
         # Name the hand damage a failure may come from, so causes group together.
         if e.table is not None and e.table in night.dropped and not e.category.startswith("link"):
@@ -1447,6 +1521,11 @@ def run_night(seed, args, backend):
         backend.teardown(night, failed=True)
         report_failure(night, "harness-error", traceback.format_exc())
         return False, night, "harness-error"
+    if night.soft:
+        backend.teardown(night, failed=True)
+        category = "+".join(sorted({c for c, _ in night.soft}))
+        report_failure(night, category, "\n       ".join(f"[{c}] {d}" for c, d in night.soft))
+        return False, night, category
     backend.teardown(night, failed=False)
     dt = time.monotonic() - t0
     print(f"night {seed}: ok ({night.steps_done} steps, {dt:.1f}s)", flush=True)
@@ -1539,6 +1618,7 @@ def run_nights(args, backend):
                 failures.append((seed, cat))
     print(f"\n{nights - len(failures)} of {nights} nights passed ({steps} steps in passing nights; "
           f"backend {backend.name}, {time.monotonic() - t0:.0f}s)")
+    print("steps drawn, by kind: " + ", ".join(f"{k} {n}" for k, n in STEP_KINDS.most_common()))
     if failures:
         print("failed: " + ", ".join(f"{s} [{c}]" for s, c in failures))
         by_cat: dict = {}
