@@ -1510,6 +1510,16 @@ class Night:
                          + f" {len(self.loaded_in(text))} loaded {skipped} skipped ({os.path.basename(proc.base)})")
         desc = f"{len(procs)} workers at once" + (f", kill -9 of {len(kills)} at {[d for d, _ in kills]}s" if kills else "")
         self.note(desc + ": " + "; ".join(parts))
+        try:
+            self.judge_workers(procs, texts, kills, desc)
+        except Failure as e:
+            # Workers meeting a damaged tracker each try to set it aside: name that, so such
+            # failures group together.
+            if any("the tracker was not usable" in t for t in texts):
+                e.category += "[a worker rebuilt the tracker]"
+            raise
+
+    def judge_workers(self, procs, texts, kills, desc):
         for i, (proc, text) in enumerate(zip(procs, texts)):
             if proc.killed:
                 continue
