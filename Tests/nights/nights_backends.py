@@ -270,6 +270,9 @@ class PostgresBackend:
     name = "postgres"
     SCHEMA = "dw"
     STATE = "lading_state"
+    # SPEC 9's minimum: a worker paused with SIGSTOP stops being live this long after its
+    # last heartbeat, so the steps that pause one wait seconds, not minutes.
+    LEASE_SECONDS = 2
 
     def __init__(self):
         self.cluster = PgCluster()
@@ -286,7 +289,7 @@ class PostgresBackend:
         night.pg_db = f"night_{night.seed}_{self.counter}"
         self.cluster.psql("postgres", f'CREATE DATABASE "{night.pg_db}"')
         return ["  driver: postgres", f'  dsn: "{self.cluster.dsn(night.pg_db)}"',
-                f"  schema: {self.SCHEMA}", f"  state_schema: {self.STATE}"]
+                f"  schema: {self.SCHEMA}", f"  state_schema: {self.STATE}", f"  lease_seconds: {self.LEASE_SECONDS}"]
 
     def teardown(self, night, failed):
         """A passing night's database is dropped; a failing one is dumped into its kept folder."""
@@ -323,3 +326,39 @@ class PostgresBackend:
                 "SELECT table_name, file_path, status, error_message FROM file_processing_tracker")
         except DBError:
             return []
+
+    # The several-workers steps read the workers and the tracker's leases directly (by the
+    # database clock, as lading judges them). None when the state schema cannot be read
+    # (not created yet, or damaged by hand).
+    def workers(self, night):
+        """[{run_id, pid, started_epoch, beating}]: beating while heartbeat_until is ahead of now()."""
+        try:
+            return self.state_db(night).query_dicts(
+                "SELECT run_id, pid, extract(epoch FROM started_at)::float8 AS started_epoch, "
+                "heartbeat_until > now() AS beating FROM workers")
+        except DBError:
+            return None
+
+    def tracker_full(self, night):
+        """{(table, path): {status, run_id, retry_count, content_sha256, error_message}}, or None."""
+        try:
+            rows = self.state_db(night).query_dicts(
+                "SELECT table_name, file_path, status, run_id, retry_count, content_sha256, error_message "
+                "FROM file_processing_tracker")
+        except DBError:
+            return None
+        return {(d["table_name"], d["file_path"]): d for d in rows}
+
+    def activity(self, night):
+        """The night database's sessions that wait, and those holding a transaction open (to say
+        what a blocked command waits for)."""
+        try:
+            rows = PgDB(self.cluster, night.pg_db, "public").query_dicts(
+                "SELECT pid, state, wait_event_type AS wait_type, wait_event AS wait, "
+                "pg_blocking_pids(pid) AS blocked_by, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query "
+                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND (wait_event_type = 'Lock' OR state LIKE 'idle in transaction%')")
+        except DBError as e:
+            return f"(pg_stat_activity unreadable: {e})"
+        return "; ".join(f"pid {r['pid']} {r['state']}" + (f" waiting on {r['wait_type']}/{r['wait']} behind {r['blocked_by']}"
+                                                          if r['wait_type'] == 'Lock' else "") + f": {r['query']}" for r in rows) or "none"

@@ -19,13 +19,35 @@ in a temporary folder per night (kept on failure, or with --keep).
 With --backend postgres (nights_backends.py) the process starts one private cluster
 (initdb/pg_ctl as the postgres user when root, a unix socket in its /tmp/lading-pg-nights-*
 folder, fsync off), gives each night its own database (schema dw, state schema
-lading_state), and stops the cluster at exit. What differs from SQLite: the tracker
-damage is a dropped schema or table, a column dropped, renamed or retyped, or its rows
-deleted; kills are timed on changes to the cluster's WAL files; hand damage addresses
-rows by ctid; and one more step, force_unlock, runs `force-unlock --yes` beside a live
-run (the run lock is a session advisory lock: the run must say "lock lost" and exit 1
-unless its last write was already committed). A failing night's database is dumped as
-warehouse.pg_dump.sql into its kept folder.
+lading_state, lease_seconds 2), and stops the cluster at exit. What differs from SQLite:
+the tracker damage is a dropped schema or table, a column dropped, renamed or retyped, or
+its rows deleted; kills are timed on changes to the cluster's WAL files; hand damage
+addresses rows by ctid; and four more steps exercise several workers (README "Using
+PostgreSQL": runs share the run lock as workers, claim files with leases renewed by a
+heartbeat, and are fenced when their file or lock was taken from them):
+
+* force_unlock: `force-unlock --yes` beside a live run must exit 75 and change nothing
+  (the run is not fenced).
+* force_unlock_paused: a run stopped with SIGSTOP until its heartbeat ran out (by the
+  database clock) is not live: `force-unlock --yes` exits 0; continued with SIGCONT the
+  run must exit 1 saying "lock lost" (or "lease lost"), unless its last write was
+  already committed.
+* workers: 2-4 `lading run` at once (some with --table subsets), maybe one or two
+  `kill -9`ed at random instants: no file loaded by two workers (I5), each loaded file
+  COMPLETED in the tracker, agreeing with its ledger row and its rows (exactly one copy,
+  I1-I3), no file left PROCESSING by a worker that ended, and a run after the kills
+  finishes the killed workers' files.
+* pause_takeover: a run stopped past its lease; a second run takes its file over and
+  finishes it; continued, the first must exit 1 with "lease lost" (or "lock lost") unless
+  that file was committed before the pause, and the file's rows are there once. When the
+  stopped run holds row locks (stopped inside a transaction) the second run waits for it
+  (README: not built); the step then judges exits and the model only.
+
+Each of these first lands 0-3 files (some of 400-2000 records, so pauses and kills land
+inside loads). A command that hangs only until the harness continues a stopped run
+(force-unlock waiting for it) is a soft failure: logged, the night goes on, and fails
+at its end. A failing night's database is dumped as warehouse.pg_dump.sql into its kept
+folder.
 
 Kill timings are wall-clock, so a seed reproduces the same actions but not
 always the same interleaving with the killed process; the printed action log
@@ -74,6 +96,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -86,6 +109,7 @@ from collections import Counter
 from nights_backends import DBError, IntegrityError, PostgresBackend, SqliteBackend
 
 FIXED_SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]
+STEP_KINDS: Counter = Counter()  # steps drawn in this process, by kind (passing and failing nights)
 
 # --------------------------------------------------------------------------
 # tables
@@ -113,6 +137,21 @@ class Failure(Exception):
         self.category = category
         self.detail = detail
         self.table = table
+
+
+class Proc:
+    """A `lading` command started by Night.spawn (several run at once in the workers steps)."""
+
+    def __init__(self, p: subprocess.Popen, args: list, base: str):
+        self.p = p
+        self.args = args
+        self.base = base            # logs/NNN-COMMAND: .out and .err
+        self.t0 = time.monotonic()
+        self.wall0 = time.time()
+        self.killed = False         # SIGKILLed by the harness
+        self.stopped = False        # SIGSTOPped by the harness and not continued yet
+        self.rc = None
+        self.dt = None
 
 
 # --------------------------------------------------------------------------
@@ -197,6 +236,9 @@ class Night:
         self.without = set(without)
         self.dropped: set = set()
         self.last_fix_err = ""
+        self.procs: list[Proc] = []      # spawned commands not reaped yet
+        self.kinds: Counter = Counter()  # steps drawn, by kind
+        self.soft: list = []             # (category, detail) of soft failures
 
     # ---------------------------------------------------------------- setup
     def setup(self):
@@ -249,66 +291,116 @@ class Night:
             f.write("\n".join(lines) + "\n")
         self.note(f"config: scd2_deletes={self.scd_deletes}" + (f", backend {self.backend.name}" if self.backend.name != "sqlite" else ""))
 
+    def soft_failure(self, category, detail):
+        """A broken property the night can continue past (a hang that ended once the harness
+        let it): logged now, and the night fails when it ends."""
+        self.soft.append((category, detail))
+        self.note(f"FAILED [{category}] (the night goes on; it fails at its end): {detail}")
+
     def note(self, s):
         self.log.append(f"{self.steps_done:>3} {s}")
         if self.verbose:
             print(f"  [{self.seed}] {self.log[-1]}", flush=True)
 
     # ------------------------------------------------------------ lading CLI
-    def lading(self, args, kill_after=None, kill_on_change=None, timeout=180, meanwhile=None):
-        """Run `lading ARGS`; with kill_after, SIGKILL it after that many seconds; with
-        kill_on_change=(n, extra), SIGKILL it `extra` seconds after the n-th change seen in the
-        warehouse or tracker files (stat only, no lock taken; on PostgreSQL the WAL files),
-        which spreads kills over a load; with meanwhile, call meanwhile(process) once it started."""
+    def spawn(self, args):
+        """Start `lading ARGS` without waiting; its output goes to logs/NNN-COMMAND.{out,err}."""
         self.counter["cmd"] += 1
         n = self.counter["cmd"]
         base = os.path.join(self.dir, "logs", f"{n:03d}-{args[0]}")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LADING_")}
         with open(base + ".out", "wb") as out, open(base + ".err", "wb") as err:
-            t0 = time.monotonic()
             p = subprocess.Popen([self.bin] + args + ["--config", self.cfg], cwd=self.dir,
                                  stdout=out, stderr=err, env=env)
-            killed = False
-            if meanwhile is not None:
-                meanwhile(p)
-            if kill_on_change is not None:
-                n, extra = kill_on_change
-                sig = self.backend.signature
-                last, seen = sig(self), 0
-                while p.poll() is None and time.monotonic() - t0 < 60:
-                    cur = sig(self)
-                    if cur != last:
-                        seen, last = seen + 1, cur
-                        if seen >= n:
-                            time.sleep(extra)
-                            if p.poll() is None:
-                                os.kill(p.pid, signal.SIGKILL)
-                                killed = True
-                            break
-                    time.sleep(0.0005)
-            if kill_after is not None:
-                try:
-                    p.wait(timeout=kill_after)
-                except subprocess.TimeoutExpired:
-                    os.kill(p.pid, signal.SIGKILL)
-                    killed = True
-            try:
-                rc = p.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(p.pid, signal.SIGKILL)
-                p.wait()
-                raise Failure("hang", f"`lading {' '.join(args)}` did not finish in {timeout}s (log {base}.err)")
-            dt = time.monotonic() - t0
+        proc = Proc(p, args, base)
+        self.procs.append(proc)
+        return proc
+
+    def reap(self, proc, timeout=180, allow=(), judge=True):
+        """Wait for a spawned command and (unless judge=False: the caller calls judge_proc once
+        it logged the step) judge its exit as `lading` does; returns its exit code."""
+        try:
+            proc.rc = proc.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.end(proc)
+            raise Failure("hang", f"`lading {' '.join(proc.args)}` did not finish in {timeout}s (log {proc.base}.err)")
+        proc.dt = time.monotonic() - proc.t0
+        if proc in self.procs:
+            self.procs.remove(proc)
+        if judge:
+            self.judge_proc(proc, allow)
+        return proc.rc
+
+    def judge_proc(self, proc, allow=()):
+        self.judge(proc.args, proc.rc, proc.killed, proc.base, allow)
+
+    def end(self, proc):
+        """SIGKILL a spawned command (also a stopped one) and wait for it."""
+        if proc.p.poll() is None:
+            os.kill(proc.p.pid, signal.SIGKILL)
+            proc.killed = True
+        proc.p.wait()
+        proc.stopped = False
+        if proc in self.procs:
+            self.procs.remove(proc)
+
+    def end_all(self):
+        """A failing night leaves no command behind, least of all a stopped one."""
+        for proc in list(self.procs):
+            self.end(proc)
+
+    def judge(self, args, rc, killed, base, allow=()):
         if not killed and rc == 70:
             msg = self.tail(base + ".err")
             sig = next((k for k in ("File exists", "no such table", "not a database", "integrity", "disk I/O",
                                     "UNIQUE constraint", "locked", "duplicate key", "does not exist",
                                     "lock lost", "terminat") if k in msg), "other")
             raise Failure(f"exit-70:{args[0]}:{sig}", f"`lading {' '.join(args)}` exited 70 (internal error): " + msg)
-        if not killed and rc == 75:
+        if not killed and rc == 75 and 75 not in allow:
             raise Failure("exit-75", f"`lading {' '.join(args)}` exited 75 (lock held) with no live run: "
                           + self.tail(base + ".err"))
-        return rc, killed, dt, base
+
+    def lading(self, args, kill_after=None, kill_on_change=None, timeout=180, meanwhile=None, allow=()):
+        """Run `lading ARGS`; with kill_after, SIGKILL it after that many seconds; with
+        kill_on_change=(n, extra), SIGKILL it `extra` seconds after the n-th change seen in the
+        warehouse or tracker files (stat only, no lock taken; on PostgreSQL the WAL files),
+        which spreads kills over a load; with meanwhile, call meanwhile(process) once it started.
+        Exit codes in `allow` (75) are the caller's to judge."""
+        proc = self.spawn(args)
+        p, t0, base = proc.p, proc.t0, proc.base
+        killed = False
+        if meanwhile is not None:
+            meanwhile(p)
+        if kill_on_change is not None:
+            n, extra = kill_on_change
+            if self.wait_changes(p, n, t0):
+                time.sleep(extra)
+                if p.poll() is None:
+                    os.kill(p.pid, signal.SIGKILL)
+                    killed = True
+        if kill_after is not None:
+            try:
+                p.wait(timeout=kill_after)
+            except subprocess.TimeoutExpired:
+                os.kill(p.pid, signal.SIGKILL)
+                killed = True
+        proc.killed = killed
+        rc = self.reap(proc, timeout=timeout, allow=allow)
+        return rc, killed, proc.dt, base
+
+    def wait_changes(self, p, n, t0):
+        """Wait for the n-th change of the backend's signature while `p` runs (at most 60 s
+        from t0); True when it was seen."""
+        sig = self.backend.signature
+        last, seen = sig(self), 0
+        while p.poll() is None and time.monotonic() - t0 < 60:
+            cur = sig(self)
+            if cur != last:
+                seen, last = seen + 1, cur
+                if seen >= n:
+                    return True
+            time.sleep(0.0005)
+        return False
 
     @staticmethod
     def tail(path, n=600):
@@ -630,6 +722,26 @@ class Night:
         self.write_file(pf, self.build_version(table, recs, gz))
         self.note(f"add {table}/{pf.name}: {len(recs)} records, {len(pf.cur.bad_lines)} bad")
 
+    def step_add_big(self):
+        """An append file of 400-2000 records (batch_size is 50): loads long enough that a kill
+        or a pause of a worker lands inside one (the several-workers steps)."""
+        r = self.rng
+        table = r.choice(list(APPEND_TABLES))
+        gz = table == "tb" and r.random() < 0.3
+        pf = self.new_pfile(table, "good", gz=gz)
+        recs = self.append_records(table, r.randint(400, 2000), r.choice([0, 0.01, 0.05]))
+        pf.records = recs
+        self.write_file(pf, self.build_version(table, recs, gz))
+        self.note(f"add big {table}/{pf.name}: {len(recs)} records, {len(pf.cur.bad_lines)} bad")
+
+    def land_for_workers(self):
+        """0-3 new files before a several-workers step, so the workers have files to share."""
+        for _ in range(self.rng.randint(0, 3)):
+            if self.rng.random() < 0.5:
+                self.step_add()
+            else:
+                self.step_add_big()
+
     def step_add_scd(self):
         pf = self.new_pfile(SCD, "good")
         self.scd_snapshot = self.scd_mutate(self.scd_snapshot)
@@ -930,57 +1042,538 @@ class Night:
             return self.note(f"tracker: {how} refused by the server ({str(e)[-160:]})")
         self.note(f"tracker: {sql} by hand")
 
-    def step_force_unlock(self):
-        """PostgreSQL only: `force-unlock --yes` beside a live run. The run lock is a session
-        advisory lock; README: the run then logs "lock lost", commits nothing more and exits 1,
-        and the next run resumes its files (nothing loads twice: the invariants)."""
-        delay = round(self.rng.uniform(0, self.work_estimate), 3)
-        fu = {}
+    # ------------------------------------------- several workers (PostgreSQL only)
+    # README "Using PostgreSQL": runs share the run lock as workers, claim files with
+    # leases renewed by a heartbeat, are fenced per file ("lease lost") when their file
+    # was taken over and per run ("lock lost") when force-unlock ended their lock
+    # session; force-unlock refuses (75) while any worker is live. These steps start
+    # commands with spawn() and judge them with reap(); every random choice of a step is
+    # drawn before it starts anything, so a seed replays the same actions whatever the
+    # timing.
 
-        def unlock(proc):
-            # Again while the run lives and no lock was found yet (it may not hold it yet):
-            # force-unlock takes about as long to start as a small run takes.
-            time.sleep(delay)
-            while proc.poll() is None and fu.get("tries", 0) < 5:
-                fu["tries"] = fu.get("tries", 0) + 1
-                fu["result"] = self.lading(["force-unlock", "--yes"])
-                if "Lock removed" in self.tail(fu["result"][3] + ".out"):
-                    break
-        rc, _, dt, base = self.lading(["run", "--no-progress"], meanwhile=unlock)
-        if "result" not in fu:
-            return self.note(f"force-unlock after {delay:.3f}s: the run had already exited {rc}")
-        frc, _, _, fbase = fu["result"]
+    @staticmethod
+    def read(path):
         try:
-            fout = open(fbase + ".out").read()
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
         except OSError:
-            fout = ""
-        removed = "Lock removed" in fout
-        err = self.tail(base + ".err", 10 ** 7)
-        if frc != 0:
-            raise Failure(f"force-unlock-exit-{frc}", f"`lading force-unlock --yes` beside a run exited {frc}: " + self.tail(fbase + ".err"))
-        lost = "lock lost" in err
-        after_last_commit = False
-        if removed and not lost:
-            # The lock may go after the run's last write: its run record in the warehouse
-            # (written last, fenced like every write) then shows it finished, and the run
-            # ends with its own outcome. Otherwise it must say "lock lost" and exit 1.
-            run_id = next((w.split("=", 1)[1] for w in err.split() if w.startswith("run_id=")), None)
-            con = self.wh_connect()
-            done = run_id and con.table_exists("_lading_runs") and con.query(
-                "SELECT 1 FROM _lading_runs WHERE run_id = ? AND finished_at IS NOT NULL", (run_id,))
-            if not done:
-                raise Failure("force-unlock-not-fenced", f"force-unlock --yes ended the run's lock ({fout.strip()!r}), "
-                              f"yet the run exited {rc} without \"lock lost\" and its run record {run_id} in _lading_runs "
-                              f"is not finished (README: it logs \"lock lost\", commits nothing more and exits 1): "
-                              + self.tail(base + '.err'))
-            after_last_commit = True
-        if lost and rc != 1:
-            raise Failure("force-unlock-lost-exit", f"the run logged \"lock lost\" and exited {rc}, not 1: " + self.tail(base + ".err"))
+            return ""
+
+    def err_of(self, proc):
+        return self.read(proc.base + ".err")
+
+    def out_of(self, proc):
+        return self.read(proc.base + ".out")
+
+    @staticmethod
+    def lost_in(text):
+        """"lease lost" or "lock lost" when the run logged that it was fenced, else None."""
+        return next((w for w in ("lease lost", "lock lost") if w in text), None)
+
+    @staticmethod
+    def run_id_in(text):
+        """The run id a run logs (`run_id=`; `interrupted_run_id=` names another run)."""
+        return next((w.split("=", 1)[1] for w in text.split() if w.startswith("run_id=")), None)
+
+    @staticmethod
+    def loaded_in(text):
+        """(table, path) of every "file loaded" log line (written after the tracker's COMPLETED)."""
+        out = []
+        for line in text.splitlines():
+            if " file loaded " not in line:
+                continue
+            f, t = re.search(r" file=(\S+)", line), re.search(r" table=(\S+)", line)
+            if f and t:
+                out.append((t.group(1), f.group(1)))
+        return out
+
+    def run_finished_in_warehouse(self, run_id):
+        """The run's record in _lading_runs (written last, fenced like every write) is finished."""
+        con = self.wh_connect()
+        return bool(run_id and con is not None and con.table_exists("_lading_runs") and con.query(
+            "SELECT 1 FROM _lading_runs WHERE run_id = ? AND finished_at IS NOT NULL", (run_id,)))
+
+    @staticmethod
+    def wait_exit(proc, seconds):
+        deadline = time.monotonic() + seconds
+        while proc.p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return proc.p.poll() is not None
+
+    def draw_pause(self):
+        """When to SIGSTOP a run: (delay, None) seconds after its start, or (n, extra) seconds
+        after the n-th change of the cluster's WAL files (spread over a load)."""
+        if self.rng.random() < 0.5:
+            return ("after", round(self.rng.uniform(0, self.work_estimate), 3))
+        return ("change", (self.rng.randint(1, 12), round(self.rng.uniform(0, 0.01), 4)))
+
+    def pause(self, proc, when):
+        """SIGSTOP `proc` as drawn by draw_pause; returns how (for the log). proc.stopped says
+        whether it was still running (a run that already exited is left to reap)."""
+        kind, arg = when
+        if kind == "after":
+            time.sleep(max(0.0, proc.t0 + arg - time.monotonic()))
+            how = f"{arg:.3f}s into the run"
+        else:
+            n, extra = arg
+            self.wait_changes(proc.p, n, proc.t0)
+            time.sleep(extra)
+            how = f"{extra:.4f}s after change #{n} of the WAL"
+        if proc.p.poll() is not None:
+            return how
+        os.kill(proc.p.pid, signal.SIGSTOP)
+        proc.stopped = True
+        for _ in range(400):  # the stop is asynchronous: wait until the kernel shows it
+            try:
+                with open(f"/proc/{proc.p.pid}/stat") as f:
+                    stat = f.read()
+                state = stat[stat.rindex(")") + 2]
+            except (OSError, ValueError, IndexError):
+                break
+            if state in "TtZX":
+                break
+            time.sleep(0.005)
+        return how
+
+    def start_paused_run(self, what):
+        """Land 0-3 files, start a run and SIGSTOP it as draw_pause says: (run, how), or (None,
+        how) when it had already exited (judged and logged here)."""
+        self.land_for_workers()
+        when = self.draw_pause()
+        run = self.spawn(["run", "--no-progress"])
+        how = self.pause(run, when)
+        if run.stopped:
+            return run, how
+        rc = self.reap(run, judge=False)
+        self.note(f"{what}: the run had exited {rc} before the pause ({how})")
+        self.judge_proc(run)
         if rc not in (0, 1):
-            raise Failure(f"run-exit-{rc}", f"`lading run` exited {rc}: " + self.tail(base + ".err"))
-        self.note(f"force-unlock --yes {delay:.3f}s into a run (x{fu['tries']}): " + ("lock removed" if removed else "no lock held")
-                  + f"; the run exited {rc} ({dt:.2f}s)" + (", lock lost" if lost else "")
-                  + (", after its last commit" if after_last_commit else ""))
+            raise Failure(f"run-exit-{rc}", f"`lading run` exited {rc}: " + self.tail(run.base + ".err"))
+        return None, how
+
+    def cont(self, proc):
+        if proc.stopped:
+            os.kill(proc.p.pid, signal.SIGCONT)
+            proc.stopped = False
+
+    def worker_of(self, proc):
+        """The worker row of a spawned run: by the run id it logged, else by its pid (a row
+        started after it); None when it has none (it holds no run lock, or not yet)."""
+        rid = self.run_id_in(self.err_of(proc))
+        rows = self.backend.workers(self) or []
+        for w in rows:
+            if rid is not None and w["run_id"] == rid:
+                return w
+        if rid is None:
+            for w in rows:
+                if w["pid"] == proc.p.pid and w["started_epoch"] >= proc.wall0 - 2:
+                    return w
+        return None
+
+    def wait_lease_out(self, proc):
+        """Wait until the stopped run's heartbeat ran out by the database clock (SPEC 9: a
+        worker is live while its heartbeat is unexpired); returns its worker row or None."""
+        deadline = time.monotonic() + self.backend.LEASE_SECONDS + 10
+        while True:
+            w = self.worker_of(proc)
+            if w is None or not w["beating"]:
+                return w
+            if time.monotonic() > deadline:
+                raise Failure("paused-worker-still-beating", f"run {w['run_id']} (pid {proc.p.pid}) was stopped with SIGSTOP "
+                              f"more than {self.backend.LEASE_SECONDS + 10}s ago and its heartbeat_until is still ahead of now()")
+            time.sleep(0.1)
+
+    def check_worker_row(self, proc, w, how):
+        """A run holding files has a worker row: without one, every other worker judges it dead
+        at once (README: live = heartbeat unexpired and lock session there)."""
+        if w is not None:
+            return
+        rid = self.run_id_in(self.err_of(proc))
+        tr = self.backend.tracker_full(self) or {}
+        held = sorted(p for (t, p), d in tr.items() if rid and d["status"] == "PROCESSING" and d["run_id"] == rid)
+        if held:
+            rows = self.backend.workers(self)
+            raise Failure("worker-row-missing", f"run {rid} (stopped {how}) holds {[os.path.basename(p) for p in held]} "
+                          f"(PROCESSING under its run id) but has no row in {self.backend.STATE}.workers (rows there: "
+                          f"{[r['run_id'] for r in rows or []]}), so any other worker judges it dead at once and takes its "
+                          f"files over; its log: " + self.tail(proc.base + ".err", 400))
+
+    def tracker_after_run(self, where):
+        tr = self.backend.tracker_full(self)
+        if tr is None:
+            raise Failure("tracker-unreadable-after-run", f"{where}: the tracker (state schema) cannot be read after a run "
+                          "that exited 0 or 1 (a run repairs a damaged tracker first)")
+        return tr
+
+    def check_loaded(self, where, keys, tr):
+        """Files a worker logged as loaded (or took over): tracker COMPLETED, a complete ledger row
+        of a content the file had, agreeing with the tracker (I3), ledger counts and quarantine
+        lines of that content (I2), and for append files that content's rows exactly once (I1)."""
+        con = self.wh_connect()
+        try:
+            led = self.ledger(con)
+            quar = self.quarantine(con)
+            rows = {t: self.append_rows(con, t) for t in APPEND_TABLES}
+        finally:
+            if con is not None:
+                con.close()
+        for table, path in sorted(keys):
+            pf = self.by_path.get(path)
+            if pf is None:
+                raise Failure("loaded-unknown-file", f"{where}: a worker loaded {path} ({table}), a path that never existed")
+            d = tr.get((table, path))
+            if d is None or d["status"] != "COMPLETED":
+                raise Failure("I3-worker-tracker", f"{where}: {pf.name} ({table}) was loaded, yet the tracker says "
+                              f"{d['status'] if d else 'nothing'}", table=table)
+            lrow = led.get((table, path))
+            if lrow is None or lrow["status"] != "complete":
+                raise Failure("I3-worker-ledger", f"{where}: {pf.name} ({table}) is COMPLETED in the tracker, yet its ledger "
+                              f"row is {lrow['status'] if lrow else 'missing'}", table=table)
+            vi = self.version_by_sha(pf, lrow["content_sha256"])
+            if vi is None:
+                raise Failure("ledger-sha", f"{where}: {pf.name}: ledger sha matches no content the file ever had", table=table)
+            if d["content_sha256"] and self.version_by_sha(pf, d["content_sha256"]) != vi:
+                raise Failure("I3-worker-sha", f"{where}: {pf.name}: tracker and ledger name different contents", table=table)
+            if pf.flagged:
+                continue
+            self.check_ledger_counts(pf, pf.versions[vi], lrow, quar)
+            if table != SCD:
+                got = self.pfile_rows(rows[table], pf)
+                if got != pf.versions[vi].once():
+                    raise Failure("I1-worker", f"{where}: {pf.name} ({table}) is COMPLETED with content v{vi}, yet its rows "
+                                  f"are not one copy of it: {self.describe_rows(got, pf)}", table=table)
+
+    def must_finish(self, table, path):
+        """An append file (its own path, not a link) that a take-over must finish: on disk,
+        readable, a good file, not damaged by hand."""
+        pf = self.by_path.get(path)
+        return (table != SCD and pf is not None and path == pf.path and pf.present and pf.kind == "good"
+                and not pf.unreadable and not pf.flagged)
+
+    def finished_ok(self, d):
+        """COMPLETED, or FAILED because its attempts ran out (a kill or a take-over counts one)."""
+        return d is not None and (d["status"] == "COMPLETED" or (d["status"] == "FAILED" and (d["retry_count"] or 0) >= 3))
+
+    def step_force_unlock(self):
+        """PostgreSQL only: `force-unlock --yes` beside a live run. README: it refuses with 75
+        while a worker is live and changes nothing: the run goes on unfenced (no "lock lost",
+        no "lease lost") and ends with its own outcome. "No lock held" is fine before the run
+        took its lock or after it gave it back; "Lock removed" only as the run was ending
+        (this run is never paused, so it is never not live while it works)."""
+        delay = round(self.rng.uniform(0, self.work_estimate), 3)
+        run = self.spawn(["run", "--no-progress"])
+        fu, tries = None, 0
+        time.sleep(delay)
+        # Again while the run lives and holds no lock yet (it may not have taken it yet).
+        while run.p.poll() is None and tries < 5:
+            tries += 1
+            fu = self.spawn(["force-unlock", "--yes"])
+            self.reap(fu, timeout=60, allow=(75,), judge=False)
+            if fu.rc != 0 or "No lock held" not in self.out_of(fu):
+                break
+        rc = self.reap(run, judge=False)
+        err = self.err_of(run)
+        lost = self.lost_in(err)
+        fout = self.out_of(fu).strip() if fu else ""
+        what = ("none: the run had already exited" if fu is None else
+                f"exit {fu.rc}" + (" (refused: a live worker)" if fu.rc == 75 else " (no lock held)" if "No lock held" in fout
+                                   else " (lock removed)" if "Lock removed" in fout else ""))
+        self.note(f"force-unlock --yes {delay:.3f}s into a run (x{tries}): {what}; the run exited {rc} ({run.dt:.2f}s)"
+                  + (f", {lost}" if lost else "") + f" ({os.path.basename(run.base)})")
+        if fu is not None:
+            self.judge_proc(fu, allow=(75,))
+        self.judge_proc(run)
+        if rc not in (0, 1):
+            raise Failure(f"run-exit-{rc}", f"`lading run` exited {rc}: " + self.tail(run.base + ".err"))
+        if lost and rc != 1:
+            raise Failure("lost-exit", f"the run logged \"{lost}\" and exited {rc}, not 1: " + self.tail(run.base + ".err"))
+        if fu is None:
+            return
+        said = f"`force-unlock --yes` {delay:.3f}s into a run (try {tries}) exited {fu.rc} saying {fout!r}"
+        if fu.rc not in (0, 75):
+            raise Failure(f"force-unlock-exit-{fu.rc}", said + ": " + self.tail(fu.base + ".err"))
+        if fu.rc == 75 or "No lock held" in fout:
+            if lost:
+                raise Failure("force-unlock-fenced-live-run", f"{said}, yet the run logged \"{lost}\" and exited {rc} "
+                              f"(README: beside a live worker force-unlock refuses with 75 and changes nothing): "
+                              + self.tail(run.base + ".err"))
+            return
+        if lost:
+            raise Failure("force-unlock-ended-unpaused-run", f"{said}; the run was never paused, yet it logged \"{lost}\" and "
+                          f"exited {rc} (README: a worker is live while its heartbeat is unexpired and its lock session "
+                          f"exists; force-unlock refuses with 75 beside a live worker): " + self.tail(run.base + ".err"))
+        run_id = self.run_id_in(err)
+        if not self.run_finished_in_warehouse(run_id):
+            raise Failure("force-unlock-not-fenced", f"{said}; the run exited {rc} without \"lock lost\" and its run record "
+                          f"{run_id} in _lading_runs is not finished: " + self.tail(run.base + ".err"))
+
+    def step_force_unlock_paused(self):
+        """PostgreSQL only: a run stopped with SIGSTOP until its heartbeat ran out is not live:
+        `force-unlock --yes` exits 0, ends its lock session and releases its leases. Continued
+        with SIGCONT, the run must log "lock lost" (or "lease lost") and exit 1, unless it had
+        already committed its last write (its run record is finished)."""
+        run, how = self.start_paused_run("force-unlock beside a paused run")
+        if run is None:
+            return
+        try:
+            w = self.wait_lease_out(run)
+            self.check_worker_row(run, w, how)
+            t_out = time.monotonic()
+            fu = self.spawn(["force-unlock", "--yes"])
+            if not self.wait_exit(fu, 20):
+                # A hang the night can get past: the run is continued, force-unlock then ends,
+                # and the step is judged as usual; the night fails at its end (a soft failure).
+                waits = self.backend.activity(self)
+                self.cont(run)
+                self.reap(fu, timeout=120, allow=(75,), judge=False)
+                self.soft_failure("force-unlock-waits-for-paused-worker",
+                                  f"`force-unlock --yes` beside a run stopped {how} past its lease (worker "
+                                  f"{w['run_id'] if w else '-'}) did not finish in 20s; it finished only after the run was "
+                                  f"continued ({fu.dt:.1f}s in all, exit {fu.rc}). Sessions waiting or in a transaction "
+                                  f"after 20s: {waits}")
+            self.reap(fu, timeout=120, allow=(75,), judge=False)
+        finally:
+            self.cont(run)
+        stopped_for = time.monotonic() - t_out
+        rc = self.reap(run, judge=False)
+        err = self.err_of(run)
+        lost = self.lost_in(err)
+        fout = self.out_of(fu).strip()
+        removed = "Lock removed" in fout
+        self.note(f"force-unlock --yes beside a run stopped {how} past its lease (worker {w['run_id'] if w else 'none'}): "
+                  f"exit {fu.rc}" + (" (lock removed)" if removed else " (no lock held)" if "No lock held" in fout else "")
+                  + f"; continued {stopped_for:.1f}s later, the run exited {rc}" + (f", {lost}" if lost else "")
+                  + f" ({os.path.basename(run.base)})")
+        self.judge_proc(fu, allow=(75,))
+        self.judge_proc(run)
+        said = f"`force-unlock --yes` beside a run stopped {how} (worker {w['run_id'] if w else 'none'}) exited {fu.rc} saying {fout!r}"
+        if fu.rc != 0:
+            raise Failure(f"force-unlock-exit-{fu.rc}", said + " (README: a worker whose heartbeat ran out is not live; "
+                          "force-unlock then ends its lock session, exit 0): " + self.tail(fu.base + ".err"))
+        if rc not in (0, 1):
+            raise Failure(f"run-exit-{rc}", f"{said}; the continued run exited {rc}: " + self.tail(run.base + ".err"))
+        if lost and rc != 1:
+            raise Failure("lost-exit", f"{said}; the run logged \"{lost}\" and exited {rc}, not 1: " + self.tail(run.base + ".err"))
+        if not removed:
+            if w is not None:
+                raise Failure("force-unlock-missed-paused-worker", f"{said}, though the stopped run has a worker row and "
+                              f"so holds the run lock")
+            if lost:
+                raise Failure("fenced-without-force-unlock", f"{said}; yet the run logged \"{lost}\": "
+                              + self.tail(run.base + ".err"))
+            return
+        if not lost:
+            run_id = self.run_id_in(err) or (w["run_id"] if w else None)
+            if not self.run_finished_in_warehouse(run_id):
+                raise Failure("force-unlock-not-fenced", f"{said}; continued, the run exited {rc} without \"lock lost\" or "
+                              f"\"lease lost\" and its run record {run_id} is not finished (README: those runs are fenced: "
+                              f"they commit nothing more and exit 1): " + self.tail(run.base + ".err"))
+
+    def step_pause_takeover(self):
+        """PostgreSQL only: a run stopped with SIGSTOP past its lease; a second run takes its file
+        over (reconcile releases files whose owner is not live) and finishes it; continued, the
+        first is fenced: "lease lost" (or "lock lost"), exit 1, unless the file was committed
+        before the pause. The file's rows are there once. README ("Not built"): a worker
+        stopped inside a transaction keeps its row locks, so the second run may wait for it;
+        then both are only judged on their exits and the model."""
+        block_wait = max(8.0, 4 * self.work_estimate)
+        run1, how = self.start_paused_run("take-over of a paused run")
+        if run1 is None:
+            return
+        run2 = None
+        try:
+            w = self.wait_lease_out(run1)
+            self.check_worker_row(run1, w, how)
+            rid = w["run_id"] if w else None
+            tr = self.backend.tracker_full(self) or {}
+            held = sorted(k for k, d in tr.items() if rid and d["status"] == "PROCESSING" and d["run_id"] == rid)
+            con = self.wh_connect()
+            try:
+                led = self.ledger(con)
+            finally:
+                if con is not None:
+                    con.close()
+            committed = {k for k in held if (led.get(k) or {}).get("status") == "complete"}
+            run2 = self.spawn(["run", "--no-progress"])
+            finished = self.wait_exit(run2, block_wait)
+            waits = None if finished else self.backend.activity(self)
+            after2, rows2 = None, {}
+            if finished:
+                after2 = self.tracker_after_run("after the run beside the paused one")
+                done = [k for k in held if (after2.get(k) or {}).get("status") == "COMPLETED"]
+                if done:
+                    self.check_loaded("after the run that took the paused run's file over", done, after2)
+                    con = self.wh_connect()
+                    try:
+                        for table, path in done:
+                            if table != SCD:
+                                rows2[(table, path)] = self.pfile_rows(self.append_rows(con, table), self.by_path[path])
+                    finally:
+                        if con is not None:
+                            con.close()
+        finally:
+            self.cont(run1)
+        rc2 = self.reap(run2, judge=False)
+        rc1 = self.reap(run1, judge=False)
+        err1, err2 = self.err_of(run1), self.err_of(run2)
+        lost1, lost2 = self.lost_in(err1), self.lost_in(err2)
+        names = ", ".join(f"{t}/{os.path.basename(p)}" for t, p in held) or "no file"
+        desc = f"run stopped {how} past its lease holding {names}"
+        if after2 is None:
+            second = (f"waited for it until it was continued (README: a stopped worker keeps its row locks; waiting after "
+                      f"{block_wait:.0f}s: {waits})")
+        else:
+            second = f"finished in {run2.dt:.2f}s" + ("".join(f", {os.path.basename(p)} {(after2.get((t, p)) or {}).get('status')}"
+                                                             for t, p in held))
+        self.note(f"{desc}; a second run {second}: exit {rc2} ({os.path.basename(run2.base)}); continued, the paused run "
+                  f"exited {rc1} ({os.path.basename(run1.base)})" + (f", {lost1}" if lost1 else ""))
+        self.judge_proc(run1)
+        self.judge_proc(run2)
+        for rc, proc, who in ((rc1, run1, "the paused run"), (rc2, run2, "the run beside it")):
+            if rc not in (0, 1):
+                raise Failure(f"run-exit-{rc}", f"{desc}: {who} exited {rc}: " + self.tail(proc.base + ".err"))
+        if lost2:
+            raise Failure("lease-lost-unpaused", f"{desc}: the second run, never paused, logged \"{lost2}\" and exited "
+                          f"{rc2}: " + self.tail(run2.base + ".err"))
+        if lost1 and rc1 != 1:
+            raise Failure("lost-exit", f"{desc}: the paused run logged \"{lost1}\" and exited {rc1}, not 1")
+        if after2 is None:
+            return
+        if not held:
+            if lost1 == "lease lost":
+                raise Failure("lease-lost-without-lease", f"{desc}: the paused run held no file, yet logged \"lease lost\": "
+                              + self.tail(run1.base + ".err"))
+            return
+        taken = []
+        for k in held:
+            d = after2.get(k)
+            if d is not None and d["status"] == "PROCESSING" and d["run_id"] == rid:
+                raise Failure("expired-lease-not-taken-over", f"{desc}: after a second run (exit {rc2}) "
+                              f"{os.path.basename(k[1])} is still PROCESSING under the paused run, whose heartbeat ran out "
+                              f"(README: a worker's reconcile releases PROCESSING files whose owner is not live)")
+            taken.append(k)
+            if self.must_finish(*k) and not self.finished_ok(d):
+                raise Failure("takeover-not-finished", f"{desc}: the second run (exit {rc2}) took {os.path.basename(k[1])} "
+                              f"over but left it {d['status'] if d else 'untracked'} ({(d or {}).get('error_message')}): "
+                              + self.tail(run2.base + ".err"))
+        if taken and not set(taken) <= committed and not lost1:
+            raise Failure("paused-worker-not-fenced", f"{desc}: its file was taken over by a second run, yet continued it "
+                          f"exited {rc1} without \"lease lost\" or \"lock lost\" (README: a worker whose file was taken over "
+                          f"commits nothing, logs \"lease lost\" and exits 1): " + self.tail(run1.base + ".err"))
+        if rows2:
+            con = self.wh_connect()
+            try:
+                for (table, path), before in rows2.items():
+                    now = self.pfile_rows(self.append_rows(con, table), self.by_path[path])
+                    if now != before:
+                        raise Failure("I1-fenced-write", f"{desc}: {os.path.basename(path)}'s rows changed after the paused "
+                                      f"run continued: {self.diff(before, now)}", table=table)
+            finally:
+                if con is not None:
+                    con.close()
+
+    def step_workers(self):
+        """PostgreSQL only: 2-4 `lading run` workers at once, some with a --table subset, and
+        maybe one or two SIGKILLed at random instants. Workers that meet a file another one
+        holds skip it: no file is loaded by two of them (I5), each file they loaded is
+        COMPLETED and agrees with the ledger and its rows (I1-I3), no worker that ended left
+        a file PROCESSING, and a run after the kills finishes the killed workers' files."""
+        self.land_for_workers()
+        r = self.rng
+        argsets = []
+        for _ in range(r.randint(2, 4)):
+            a = ["run", "--no-progress"]
+            if r.random() < 0.35:
+                for t in sorted(r.sample(TABLES, r.randint(1, 2))):
+                    a += ["--table", t]
+            argsets.append(a)
+        victims = r.sample(range(len(argsets)), min(len(argsets), r.choice([0, 0, 1, 1, 2])))
+        kills = sorted((round(r.uniform(0, 1.5 * self.work_estimate), 3), i) for i in victims)
+        procs = [self.spawn(a) for a in argsets]
+        t0 = time.monotonic()
+        for delay, i in kills:
+            time.sleep(max(0.0, t0 + delay - time.monotonic()))
+            if procs[i].p.poll() is None:
+                os.kill(procs[i].p.pid, signal.SIGKILL)
+                procs[i].killed = True
+        for proc in procs:
+            self.reap(proc, judge=False)
+        spans = [proc.dt for proc in procs if not proc.killed and proc.dt > 0.1]
+        if spans:
+            self.work_estimate = max(spans)
+        texts = [self.err_of(proc) for proc in procs]
+        parts = []
+        for i, (proc, text) in enumerate(zip(procs, texts)):
+            tables = ",".join(proc.args[3::2]) or "all"
+            skipped = text.count("file taken by another worker") + text.count("another worker is applying")
+            parts.append(f"w{i}[{tables}]: " + ("killed" if proc.killed else f"exit {proc.rc}")
+                         + f" {len(self.loaded_in(text))} loaded {skipped} skipped ({os.path.basename(proc.base)})")
+        desc = f"{len(procs)} workers at once" + (f", kill -9 of {len(kills)} at {[d for d, _ in kills]}s" if kills else "")
+        self.note(desc + ": " + "; ".join(parts))
+        try:
+            self.judge_workers(procs, texts, kills, desc)
+        except Failure as e:
+            # Workers meeting a damaged tracker each try to set it aside: name that, so such
+            # failures group together.
+            if any("the tracker was not usable" in t for t in texts):
+                e.category += "[a worker rebuilt the tracker]"
+            raise
+
+    def judge_workers(self, procs, texts, kills, desc):
+        for i, (proc, text) in enumerate(zip(procs, texts)):
+            if proc.killed:
+                continue
+            self.judge_proc(proc)
+            if proc.rc not in (0, 1):
+                raise Failure(f"worker-exit-{proc.rc}", f"worker {i} (`{' '.join(proc.args)}`) exited {proc.rc}: "
+                              + self.tail(proc.base + ".err"))
+            lost = self.lost_in(text)
+            if lost:
+                raise Failure("lease-lost-unpaused", f"worker {i} (`{' '.join(proc.args)}`), never paused, logged \"{lost}\" "
+                              f"and exited {proc.rc}: " + self.tail(proc.base + ".err"))
+        writers: dict = {}
+        for i, text in enumerate(texts):
+            for k in set(self.loaded_in(text)):
+                writers.setdefault(k, []).append(i)
+        twice = {k: v for k, v in writers.items() if len(v) > 1}
+        if twice:
+            (t, p), who = next(iter(twice.items()))
+            raise Failure("I5-two-writers", f"{desc}: {os.path.basename(p)} ({t}) was loaded by workers {who} "
+                          f"(SPEC 9: at most one writer per file)", table=t)
+        where = f"after {desc}"
+        tr = self.tracker_after_run(where)
+        survivors = {self.run_id_in(text) for proc, text in zip(procs, texts) if not proc.killed} - {None}
+        stuck = sorted(k for k, d in tr.items() if d["status"] == "PROCESSING" and d["run_id"] in survivors)
+        if stuck:
+            raise Failure("worker-left-processing", f"{where}: {[os.path.basename(p) for _, p in stuck]} stay PROCESSING "
+                          f"under a worker that ended")
+        self.check_loaded(where, writers.keys(), tr)
+        if not kills:
+            return
+        orphans = sorted(k for k, d in tr.items() if d["status"] == "PROCESSING")
+        rc, _, dt, base = self.lading(["run", "--no-progress"])
+        if rc not in (0, 1):
+            raise Failure(f"run-exit-{rc}", f"the run after the kills exited {rc}: " + self.tail(base + ".err"))
+        text = self.read(base + ".err")
+        lost = self.lost_in(text)
+        if lost:
+            raise Failure("lease-lost-unpaused", f"the run after the kills, alone, logged \"{lost}\": " + self.tail(base + ".err"))
+        tr2 = self.tracker_after_run("after the run after the kills")
+        left = sorted(k for k, d in tr2.items() if d["status"] == "PROCESSING")
+        if left:
+            raise Failure("killed-worker-file-left", f"after the kills and a run alone (exit {rc}), "
+                          f"{[os.path.basename(p) for _, p in left]} stay PROCESSING (README: a killed worker's file is "
+                          f"taken over by the next run)")
+        for k in orphans:
+            if self.must_finish(*k) and not self.finished_ok(tr2.get(k)):
+                d = tr2.get(k) or {}
+                raise Failure("killed-worker-file-not-finished", f"after the kills, the run alone (exit {rc}) left "
+                              f"{os.path.basename(k[1])} {d.get('status')} ({d.get('error_message')}): "
+                              + self.tail(base + ".err"), table=k[0])
+        self.check_loaded("after the run after the kills",
+                          [k for k in orphans + self.loaded_in(text) if (tr2.get(k) or {}).get("status") == "COMPLETED"], tr2)
+        self.note(f"run after the kills: exit {rc} ({dt:.2f}s); the killed workers' files "
+                  + (", ".join(f"{os.path.basename(p)} {tr2[(t, p)]['status']}" for t, p in orphans if (t, p) in tr2) or "none"))
 
     def step_chmod(self):
         cands = self.present_files()
@@ -1064,7 +1657,7 @@ class Night:
     ]
 
     # Steps only PostgreSQL has (appended, so SQLite nights draw as before).
-    PG_STEP_WEIGHTS = [("force_unlock", 3)]
+    PG_STEP_WEIGHTS = [("force_unlock", 2), ("force_unlock_paused", 2), ("workers", 6), ("pause_takeover", 3)]
 
     def do_step(self, name):
         {
@@ -1076,6 +1669,8 @@ class Night:
             "kill_reset": lambda: self.step_kill("reset"),
             "reset_table": self.step_reset_table, "reset_file": self.step_reset_file,
             "validate": self.step_validate, "force_unlock": self.step_force_unlock,
+            "force_unlock_paused": self.step_force_unlock_paused, "workers": self.step_workers,
+            "pause_takeover": self.step_pause_takeover,
         }[name]()
 
     def play(self):
@@ -1088,6 +1683,7 @@ class Night:
         for i in range(self.steps):
             self.steps_done = i + 1
             kind = self.rng.choices(names, weights)[0]
+            self.kinds[kind] += 1
             self.do_step(kind)
             try:
                 self.check_invariants(f"after step {i + 1} ({kind})")
@@ -1435,7 +2031,11 @@ def run_night(seed, args, backend):
     night = Night(seed, args.bin, args.steps, args.keep, args.verbose, args.without, backend)
     t0 = time.monotonic()
     try:
-        night.play()
+        try:
+            night.play()
+        finally:
+            night.end_all()  # a failing night leaves no command running, least of all a stopped one
+            STEP_KINDS.update(night.kinds)
     except Failure as e:
         # Name the hand damage a failure may come from, so causes group together.
         if e.table is not None and e.table in night.dropped and not e.category.startswith("link"):
@@ -1447,6 +2047,11 @@ def run_night(seed, args, backend):
         backend.teardown(night, failed=True)
         report_failure(night, "harness-error", traceback.format_exc())
         return False, night, "harness-error"
+    if night.soft:
+        backend.teardown(night, failed=True)
+        category = "+".join(sorted({c for c, _ in night.soft}))
+        report_failure(night, category, "\n       ".join(f"[{c}] {d}" for c, d in night.soft))
+        return False, night, category
     backend.teardown(night, failed=False)
     dt = time.monotonic() - t0
     print(f"night {seed}: ok ({night.steps_done} steps, {dt:.1f}s)", flush=True)
@@ -1539,6 +2144,7 @@ def run_nights(args, backend):
                 failures.append((seed, cat))
     print(f"\n{nights - len(failures)} of {nights} nights passed ({steps} steps in passing nights; "
           f"backend {backend.name}, {time.monotonic() - t0:.0f}s)")
+    print("steps drawn, by kind: " + ", ".join(f"{k} {n}" for k, n in STEP_KINDS.most_common()))
     if failures:
         print("failed: " + ", ".join(f"{s} [{c}]" for s, c in failures))
         by_cat: dict = {}
