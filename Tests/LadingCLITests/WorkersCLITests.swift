@@ -283,6 +283,54 @@ import Glibc
         #expect(try workspace.trackerQuery("SELECT DISTINCT status FROM file_processing_tracker") == ["COMPLETED"])
     }
 
+    /// Found by the adversarial pass: every run start altered the tracker (`ADD COLUMN IF
+    /// NOT EXISTS` takes an exclusive table lock even when the column exists), so one
+    /// open transaction that had read the tracker (an operator's psql) froze every
+    /// worker. A run now starts and loads beside such a session.
+    @Test func anOpenTransactionOnTheTrackerDoesNotStopARun() throws {
+        let server = try PostgresServer.shared()
+        let workspace = try Workspace.make(.postgres)
+        try writeConfig(workspace, dims: [])
+        try writeAppendFiles(workspace, count: 1)
+        #expect(try workspace.lading("run").status == 0)
+        guard let dsn = workspace.marker?.dsn else { return }
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: server.binDirectory + "/psql")
+        reader.arguments = ["-X", "-q", "-d", dsn, "-c",
+                            "BEGIN; SELECT count(*) FROM lading_state.file_processing_tracker; SELECT pg_sleep(60); COMMIT;"]
+        reader.standardOutput = FileHandle.nullDevice
+        reader.standardError = FileHandle.nullDevice
+        try reader.run()
+        defer { if reader.isRunning { reader.terminate() } }
+        #expect(SignalCLITests().wait {
+            (try? server.psql(dsn: dsn, sql: "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(60)%' AND state = 'active'")) == "1"
+        }, "the reading session never started")
+        try workspace.write("landing/events/e_03.csv", Self.appendCSV(3))
+        let run = try workspace.lading("run")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(reader.isRunning, "the run finished only after the reading transaction ended")
+        #expect(try workspace.query("SELECT count(*) FROM events") == ["\(2 * Self.rowsPerFile)"])
+    }
+
+    /// Found by the adversarial pass: a worker claimed a file another worker had failed
+    /// meanwhile (a data error, not to be retried), trying it twice in one night.
+    @Test func aFileAnotherWorkerFailedMeanwhileIsNotTriedAgain() throws {
+        let workspace = try Workspace.make(.postgres)
+        try writeConfig(workspace, dims: [])
+        try workspace.write("landing/events/bad.csv", "id,payload\nnot a number,x\n")
+        let (process, out, err) = try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path,
+                                                environment: ["LADING_TEST_PAUSE_AFTER_DISCOVERY_SECONDS": "5"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(SignalCLITests().wait {
+            (try? workspace.trackerQuery("SELECT status FROM file_processing_tracker")) == ["PENDING"]
+        }, "the first worker never registered the file")
+        let second = try workspace.lading("run")
+        #expect(second.status == 1, "the second worker fails the file: \(second.stdout)")
+        let first = CLI.finish(process, out, err)
+        #expect(first.status == 0, "the first worker leaves the file it saw PENDING alone: \(first.stdout) \(first.stderr.suffix(1_000))")
+        #expect(try workspace.trackerQuery("SELECT status, retry_count FROM file_processing_tracker") == ["FAILED|1"])
+    }
+
     /// Found by the PostgreSQL nights: workers starting together on a damaged tracker
     /// raced to set it aside (exit 78), and the one that rebuilt it lost its worker row
     /// (so another run took its file over). Now one worker rebuilds it alone, the others

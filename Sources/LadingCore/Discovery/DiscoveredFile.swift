@@ -13,6 +13,9 @@ public struct DiscoveredFile: Sendable, Equatable {
     /// Where its bytes are when not at `path` (archived after load, SPEC §4); the file
     /// keeps `path` as its identity (`_source_file`, tracker and ledger rows).
     public var location: String? = nil
+    /// The attempts the tracker counted when this run decided to load the file: the
+    /// claim takes the file only if no other worker tried it since (SPEC §9).
+    public var seenRetryCount = 0
 
     /// The path to read the file's bytes from.
     public var readPath: String { location ?? path }

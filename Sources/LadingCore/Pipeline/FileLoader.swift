@@ -78,7 +78,7 @@ struct FileLoader {
     private func loadOne(_ file: DiscoveredFile, context: LoadContext) throws -> FileOutcome? {
         let started = Date()
         let batchID = environment.makeID(prefix: "batch-")
-        guard try tracker.claim(table: table.name, file: file.path, runID: runID, batchID: batchID) else { return nil }
+        guard try tracker.claim(table: table.name, file: file.path, runID: runID, batchID: batchID, seenRetryCount: file.seenRetryCount) else { return nil }
         FaultPoint.afterClaim.hit()
         var log = logger
         log[metadataKey: "table"] = "\(table.name)"

@@ -48,6 +48,7 @@ struct Registrar {
         var unreadable: [String] = []
         for var file in listing.files {
             let record = known[file.path]
+            file.seenRetryCount = record?.retryCount ?? 0
             switch try plan(for: &file, record: record, unreadable: &unreadable) {
             case .new:
                 // SPEC §4: an unreadable file fails alone, when its load is attempted.

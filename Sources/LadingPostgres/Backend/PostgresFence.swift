@@ -63,7 +63,7 @@ final class PostgresFence: @unchecked Sendable {
         guard try isHeld(db) else { throw lost }
         guard lease, let claim = currentClaim else { return }
         let renewed = try db.run("""
-            UPDATE \(PGName.qualified(stateSchema, "file_processing_tracker")) SET lease_until = now() + make_interval(secs => $1::float8)
+            UPDATE \(PGName.qualified(stateSchema, "file_processing_tracker")) SET lease_until = clock_timestamp() + make_interval(secs => $1::float8)
             WHERE table_name = $2 AND file_path = $3 AND run_id = $4 AND status = 'PROCESSING'
             """, [String(leaseSeconds), claim.table, claim.file, claim.runID])
         guard renewed == 1 else {

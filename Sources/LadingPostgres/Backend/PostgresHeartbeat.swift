@@ -73,12 +73,12 @@ final class PostgresHeartbeat: @unchecked Sendable {
     }
 
     static func renewWorker(_ stateSchema: String) -> String {
-        "UPDATE \(PGName.qualified(stateSchema, "workers")) SET heartbeat_until = now() + make_interval(secs => $1::float8) WHERE run_id = $2"
+        "UPDATE \(PGName.qualified(stateSchema, "workers")) SET heartbeat_until = clock_timestamp() + make_interval(secs => $1::float8) WHERE run_id = $2"
     }
 
     static func renewLeases(_ stateSchema: String) -> String {
         """
-        UPDATE \(PGName.qualified(stateSchema, "file_processing_tracker")) SET lease_until = now() + make_interval(secs => $1::float8)
+        UPDATE \(PGName.qualified(stateSchema, "file_processing_tracker")) SET lease_until = clock_timestamp() + make_interval(secs => $1::float8)
         WHERE run_id = $2 AND status = 'PROCESSING'
         """
     }

@@ -50,8 +50,11 @@ final class PostgresRunLock: RunGuard {
         let take = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock"
         let taken = try connection.rows("SELECT \(take)($1::int4, $2::int4)", [String(key.0), String(key.1)]).first?.first == "t"
         guard taken else {
+            // No holder row: its schema was just set aside by a worker rebuilding a damaged
+            // tracker alone (the row went with it), or a recovery command is starting.
             let holder = try Self.holder(on: connection, stateSchema: stateSchema)
-                ?? LockInfo(pid: 0, hostname: "?", acquiredAt: "?", timeoutAt: "?", lockName: location, runID: "?")
+                ?? LockInfo(pid: 0, hostname: "?", acquiredAt: "?", timeoutAt: "?", lockName: location,
+                            runID: "? (a worker rebuilding a damaged tracker alone, or a recovery command starting)")
             throw LockError.heldByLiveRun(holder, path: location)
         }
         let now = environment.clock.now()
@@ -63,7 +66,7 @@ final class PostgresRunLock: RunGuard {
             // is dead at once, without waiting for its lease to run out.
             try connection.run("""
                 INSERT INTO \(PGName.qualified(stateSchema, "workers")) (run_id, hostname, pid, started_at, heartbeat_until, lease_seconds, lock_pid)
-                VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4::float8), $4::float8, $5::int)
+                VALUES ($1, $2, $3, now(), clock_timestamp() + make_interval(secs => $4::float8), $4::float8, $5::int)
                 ON CONFLICT (run_id) DO UPDATE SET heartbeat_until = excluded.heartbeat_until, lock_pid = excluded.lock_pid
                 """, [runID, environment.process.hostname, pid, String(leaseSeconds), sessionPID])
             // Rows of workers gone for a day are history nobody reads.
@@ -148,6 +151,13 @@ final class PostgresRunLock: RunGuard {
             _ = try? db.rows("SELECT pg_advisory_lock_shared($1::int4, $2::int4)", lockKey)
             _ = try? db.rows("SELECT pg_advisory_unlock($1::int4, $2::int4)", lockKey)
         }
+        // Whoever meets the lock meanwhile (exit 75) is told which worker holds it alone.
+        try? db.run("""
+            INSERT INTO \(PGName.qualified(stateSchema, "run_lock")) (id, pid, hostname, acquired_at, timeout_at, run_id)
+            VALUES (1, $1, $2, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char((now() + interval '1 hour') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), $3)
+            ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, hostname = excluded.hostname, acquired_at = excluded.acquired_at,
+                timeout_at = excluded.timeout_at, run_id = excluded.run_id
+            """, [pidText, hostname, runID])
         let result = try body()
         try registerWorker()
         return result
@@ -161,7 +171,7 @@ final class PostgresRunLock: RunGuard {
         try PostgresSession.createSchema(stateSchema, on: db, statements: [Self.workersTable(stateSchema)])
         try db.run("""
             INSERT INTO \(PGName.qualified(stateSchema, "workers")) (run_id, hostname, pid, started_at, heartbeat_until, lease_seconds, lock_pid)
-            VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4::float8), $4::float8, pg_backend_pid())
+            VALUES ($1, $2, $3, now(), clock_timestamp() + make_interval(secs => $4::float8), $4::float8, pg_backend_pid())
             ON CONFLICT (run_id) DO UPDATE SET heartbeat_until = excluded.heartbeat_until, lock_pid = excluded.lock_pid
             """, [runID, hostname, pidText, String(leaseSeconds)])
     }

@@ -149,16 +149,16 @@ public final class PostgresTracker: FileTracker {
     /// another worker is claiming or fencing at this moment, and a row already claimed or
     /// finished does not match: either way this worker leaves the file alone.
     @discardableResult
-    public func claim(table: String, file: String, runID: String, batchID: String) throws -> Bool {
+    public func claim(table: String, file: String, runID: String, batchID: String, seenRetryCount: Int) throws -> Bool {
         let claimed = try transaction {
             try db.run("""
                 UPDATE \(files) f SET status = 'PROCESSING', run_id = $1, batch_id = $2,
                     processing_start_time = $3, processing_end_time = NULL, updated_at = $3,
-                    lease_until = now() + make_interval(secs => $6::float8)
+                    lease_until = clock_timestamp() + make_interval(secs => $6::float8)
                 FROM (SELECT table_name, file_path FROM \(files) WHERE table_name = $4 AND file_path = $5
-                      AND status IN ('PENDING', 'FAILED') FOR UPDATE SKIP LOCKED) c
+                      AND status IN ('PENDING', 'FAILED') AND retry_count <= $7::int FOR UPDATE SKIP LOCKED) c
                 WHERE f.table_name = c.table_name AND f.file_path = c.file_path
-                """, [runID, batchID, now, table, file, String(leaseSeconds)])
+                """, [runID, batchID, now, table, file, String(leaseSeconds), String(seenRetryCount)])
         }
         if claimed == 1 { fence?.hold(.init(table: table, file: file, runID: runID)) }
         return claimed == 1

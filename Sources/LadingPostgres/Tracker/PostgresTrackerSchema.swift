@@ -33,9 +33,39 @@ enum PostgresTrackerSchema {
     /// column someone dropped cannot be created, and must not stop the rebuild).
     static func indexes(_ schema: String) -> [String] {
         [
-            "CREATE INDEX IF NOT EXISTS file_processing_tracker_status ON \(PGName.qualified(schema, "file_processing_tracker")) (status, table_name)",
-            "CREATE INDEX IF NOT EXISTS runs_started ON \(PGName.qualified(schema, "runs")) (started_at)",
+            createIndexIfMissing(schema, "file_processing_tracker_status",
+                                 "CREATE INDEX file_processing_tracker_status ON \(PGName.qualified(schema, "file_processing_tracker")) (status, table_name)"),
+            createIndexIfMissing(schema, "runs_started", "CREATE INDEX runs_started ON \(PGName.qualified(schema, "runs")) (started_at)"),
         ]
+    }
+
+    /// `ADD COLUMN IF NOT EXISTS` takes an ACCESS EXCLUSIVE lock on the table even when
+    /// the column is there: behind any open transaction that read the tracker (an
+    /// operator's psql session) every worker would queue. The lock is taken only when
+    /// the column is really missing.
+    static func addColumnIfMissing(_ schema: String, _ table: String, _ column: String, _ type: String) -> String {
+        let literal = { (text: String) in "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        return """
+            DO $lading$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = \(literal(schema))
+                               AND table_name = \(literal(table)) AND column_name = \(literal(column))) THEN
+                    ALTER TABLE \(PGName.qualified(schema, table)) ADD COLUMN \(PGName.quote(column)) \(type);
+                END IF;
+            END $lading$
+            """
+    }
+
+    /// `CREATE INDEX IF NOT EXISTS` takes a SHARE lock on the table before it looks for the
+    /// index, waiting behind every writer: created only when missing.
+    static func createIndexIfMissing(_ schema: String, _ name: String, _ definition: String) -> String {
+        let literal = { (text: String) in "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        return """
+            DO $lading$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = \(literal(schema)) AND indexname = \(literal(name))) THEN
+                    \(definition);
+                END IF;
+            END $lading$
+            """
     }
 
     static func create(_ schema: String) -> [String] {
@@ -70,9 +100,9 @@ enum PostgresTrackerSchema {
             )
             """,
             // Leases (SPEC §9, several workers): added in place to a tracker made before them.
-            "ALTER TABLE \(q("file_processing_tracker")) ADD COLUMN IF NOT EXISTS lease_until timestamptz",
+            addColumnIfMissing(schema, "file_processing_tracker", "lease_until", "timestamptz"),
             // SPEC §4 after_load: where a COMPLETED file was archived ("" when deleted).
-            "ALTER TABLE \(q("file_processing_tracker")) ADD COLUMN IF NOT EXISTS archived_path text",
+            addColumnIfMissing(schema, "file_processing_tracker", "archived_path", "text"),
             PostgresRunLock.workersTable(schema),
             """
             CREATE TABLE IF NOT EXISTS \(q("runs")) (

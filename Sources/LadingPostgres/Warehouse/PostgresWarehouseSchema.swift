@@ -39,7 +39,8 @@ enum PostgresWarehouseSchema {
                 reprocessed_at text
             )
             """,
-            "CREATE INDEX IF NOT EXISTS _lading_quarantine_file ON \(q("_lading_quarantine")) (table_name, source_file)",
+            PostgresTrackerSchema.createIndexIfMissing(schema, "_lading_quarantine_file",
+                                                       "CREATE INDEX _lading_quarantine_file ON \(q("_lading_quarantine")) (table_name, source_file)"),
             """
             CREATE TABLE IF NOT EXISTS \(q("_lading_columns")) (
                 table_name text NOT NULL,

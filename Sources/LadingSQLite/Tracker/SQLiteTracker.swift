@@ -155,7 +155,7 @@ public final class SQLiteTracker: FileTracker {
     /// PENDING or FAILED → PROCESSING, owned by `runID` with a fresh `batchID`.
     /// One run at a time holds the lock file, so a claim it cannot make is a bug: refused.
     @discardableResult
-    public func claim(table: String, file: String, runID: String, batchID: String) throws -> Bool {
+    public func claim(table: String, file: String, runID: String, batchID: String, seenRetryCount: Int) throws -> Bool {
         let stamp = now
         try transition(table: table, file: file, to: .processing, from: [.pending, .failed], sql: """
             UPDATE file_processing_tracker SET status = 'PROCESSING', run_id = ?, batch_id = ?,

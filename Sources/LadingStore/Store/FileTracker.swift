@@ -34,8 +34,10 @@ public protocol FileTracker: AnyObject {
     /// PENDING or FAILED → PROCESSING, owned by `runID` with a fresh `batchID` (and, with
     /// several workers, a lease). False when another worker claimed or finished the file
     /// first: this run leaves it alone.
+    /// `seenRetryCount`: the attempts counted when the run decided to load the file; a
+    /// file another worker attempted since (more attempts) is not claimed again.
     @discardableResult
-    func claim(table: String, file: String, runID: String, batchID: String) throws -> Bool
+    func claim(table: String, file: String, runID: String, batchID: String, seenRetryCount: Int) throws -> Bool
     /// PROCESSING → COMPLETED, only while `runID` still owns the file (a fencing token).
     func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?, batchID: String?) throws
     /// Any state → COMPLETED from a `complete` ledger row (the ledger is the truth).

@@ -104,7 +104,7 @@ import Testing
         let first = try registrar.register(try Discovery(table: config, now: now).list())
         #expect(first.newlyRegistered == 1)
         let path = folder.url("landing/a.csv")
-        try tracker.claim(table: "t", file: path, runID: "r", batchID: "b")
+        try tracker.claim(table: "t", file: path, runID: "r", batchID: "b", seenRetryCount: 0)
         try tracker.complete(table: "t", file: path, runID: "r", recordsRead: 1, rowsLoaded: 1, rowsQuarantined: 0, sha256: nil)
 
         var unchanged = try Discovery(table: config, now: now).list().files[0]

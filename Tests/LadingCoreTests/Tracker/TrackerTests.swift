@@ -39,7 +39,7 @@ import Testing
 
     @Test func theHappyPathAndItsTimestamps() throws {
         _ = try register()
-        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r1", batchID: "b1")
+        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r1", batchID: "b1", seenRetryCount: 0)
         clock.advance(by: 5)
         try tracker.complete(table: "t", file: "/l/a.csv", runID: "r1", recordsRead: 3, rowsLoaded: 2, rowsQuarantined: 1, sha256: nil)
         let record = try #require(try tracker.record(table: "t", file: "/l/a.csv"))
@@ -57,21 +57,21 @@ import Testing
             try tracker.complete(table: "t", file: "/l/a.csv", runID: "r1", recordsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, sha256: nil)
         }
         #expect(throws: TrackerError.self) { try tracker.fail(table: "t", file: "/l/a.csv", runID: "r1", message: "x", kind: .data) }
-        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r1", batchID: "b1")
+        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r1", batchID: "b1", seenRetryCount: 0)
         // A PROCESSING file cannot be claimed twice.
-        #expect(throws: TrackerError.self) { try tracker.claim(table: "t", file: "/l/a.csv", runID: "r2", batchID: "b2") }
+        #expect(throws: TrackerError.self) { try tracker.claim(table: "t", file: "/l/a.csv", runID: "r2", batchID: "b2", seenRetryCount: 0) }
         try tracker.complete(table: "t", file: "/l/a.csv", runID: "r1", recordsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, sha256: nil)
         // COMPLETED leaves only through reset-state.
-        #expect(throws: TrackerError.self) { try tracker.claim(table: "t", file: "/l/a.csv", runID: "r3", batchID: "b3") }
+        #expect(throws: TrackerError.self) { try tracker.claim(table: "t", file: "/l/a.csv", runID: "r3", batchID: "b3", seenRetryCount: 0) }
         #expect(throws: TrackerError.self) { try tracker.fail(table: "t", file: "/l/a.csv", runID: "r1", message: "x", kind: .data) }
         // Unknown files cannot move at all.
-        #expect(throws: TrackerError.self) { try tracker.claim(table: "t", file: "/l/none.csv", runID: "r1", batchID: "b") }
+        #expect(throws: TrackerError.self) { try tracker.claim(table: "t", file: "/l/none.csv", runID: "r1", batchID: "b", seenRetryCount: 0) }
         #expect(try tracker.record(table: "t", file: "/l/a.csv")?.status == .completed)
     }
 
     @Test func onlyTheOwningRunMayFinishAFile() throws {
         _ = try register()
-        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r1", batchID: "b1")
+        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r1", batchID: "b1", seenRetryCount: 0)
         #expect(throws: TrackerError.self) {
             try tracker.complete(table: "t", file: "/l/a.csv", runID: "someone-else", recordsRead: 1, rowsLoaded: 1, rowsQuarantined: 0, sha256: nil)
         }
@@ -80,13 +80,13 @@ import Testing
 
     @Test func failureCountsAttemptsAndFailedFilesCanBeClaimedAgain() throws {
         _ = try register()
-        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r1", batchID: "b1")
+        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r1", batchID: "b1", seenRetryCount: 0)
         try tracker.fail(table: "t", file: "/l/a.csv", runID: "r1", message: "disk on fire", kind: .system)
         var record = try #require(try tracker.record(table: "t", file: "/l/a.csv"))
         #expect(record.status == .failed)
         #expect(record.retryCount == 1)
         #expect(record.errorType == "system")
-        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r2", batchID: "b2")
+        try tracker.claim(table: "t", file: "/l/a.csv", runID: "r2", batchID: "b2", seenRetryCount: 0)
         record = try #require(try tracker.record(table: "t", file: "/l/a.csv"))
         #expect(record.status == .processing)
         #expect(record.runID == "r2")
