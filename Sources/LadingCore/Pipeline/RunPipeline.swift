@@ -95,7 +95,14 @@ public struct RunPipeline {
                 var loader = FileLoader(config: config, table: table, warehouse: warehouse, tracker: tracker,
                                         environment: environment, runID: runID, logger: log)
                 loader.progress = progress
-                try loader.loadAll(Array(registration.toLoad.prefix(remaining ?? Int.max)), into: &tableSummary)
+                do {
+                    try loader.loadAll(Array(registration.toLoad.prefix(remaining ?? Int.max)), into: &tableSummary)
+                } catch {
+                    // A run cut off (a lost lock or lease, a signal) still reports the files
+                    // it finished before.
+                    summary.tables.append(tableSummary)
+                    throw error
+                }
                 if let limit = remaining { remaining = max(0, limit - tableSummary.files.count) }
                 summary.tables.append(tableSummary)
             }

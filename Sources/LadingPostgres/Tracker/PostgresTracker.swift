@@ -52,7 +52,12 @@ public final class PostgresTracker: FileTracker {
             if !archived { selectList = selectList.replacingOccurrences(of: "archived_path", with: "NULL AS archived_path") }
         } else {
             missing = false
-            try PostgresSession.createSchema(schema, on: db, statements: PostgresTrackerSchema.create(schema))
+            do {
+                try PostgresSession.createSchema(schema, on: db, statements: PostgresTrackerSchema.create(schema))
+            } catch {
+                try fence?.checkStillHeld(db, lease: false)
+                throw error
+            }
             try checkUsable()
             try db.transaction {
                 // Several workers open the tracker at once: IF NOT EXISTS alone still races.

@@ -27,7 +27,14 @@ public final class PostgresWarehouse: Warehouse {
         transactions = PostgresTransactions(db: connection, fence: fence, checksLease: true)
         try PostgresSession.prepare(db, readOnly: readOnly)
         if !readOnly {
-            try PostgresSession.createSchema(schema, on: db, statements: PostgresWarehouseSchema.create(schema))
+            do {
+                try PostgresSession.createSchema(schema, on: db, statements: PostgresWarehouseSchema.create(schema))
+            } catch {
+                // Cut off while opening (force-unlock ended a paused worker's sessions): the
+                // lost lock is what to report.
+                try fence?.checkStillHeld(db, lease: false)
+                throw error
+            }
             bookkeepingSeen = true
         }
     }
