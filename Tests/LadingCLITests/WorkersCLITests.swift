@@ -303,7 +303,7 @@ import Glibc
         try reader.run()
         defer { if reader.isRunning { reader.terminate() } }
         #expect(SignalCLITests().wait {
-            (try? server.psql(dsn: dsn, sql: "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(60)%' AND state = 'active'")) == "1"
+            (try? server.psql(dsn: dsn, sql: "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(60)%' AND state = 'active' AND pid <> pg_backend_pid()")) == "1"
         }, "the reading session never started")
         try workspace.write("landing/events/e_03.csv", Self.appendCSV(3))
         let run = try workspace.lading("run")
