@@ -43,4 +43,19 @@ import Testing
             _ = try GzipByteSource(input: OneByteSource([0x1F]), path: "x.gz").read(into: UnsafeMutableRawBufferPointer(start: &buffer, count: 7))
         }
     }
+
+    /// fuzz-timestamp: `Timestamp.parse` accepted year 0000 and offsets of 24 hours or
+    /// more, giving instants before year 1 that `Timestamp.iso8601` wrote as `00-1-12-31…`,
+    /// text nothing reads again. What it accepts must render to text it reads back.
+    @Test func timestampParseAcceptsOnlyInstantsItCanWriteBack() throws {
+        let text = try #require(FileManager.default.contents(atPath: Self.folder + "timestamp-outside-years-1-9999.txt"))
+        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") {
+            guard let instant = Timestamp.parse(String(line)) else { continue }
+            let rendered = Timestamp.iso8601(instant)
+            let back = try #require(Timestamp.parse(rendered), "'\(line)' renders '\(rendered)', which does not parse")
+            #expect(abs(back.timeIntervalSince1970 - instant.timeIntervalSince1970) < 0.001)
+        }
+        #expect(Timestamp.parse("0001-01-01T00:00:00Z") != nil)
+        #expect(Timestamp.parse("9999-12-31T23:59:59Z") != nil)
+    }
 }
