@@ -58,4 +58,15 @@ import Testing
         #expect(Timestamp.parse("0001-01-01T00:00:00Z") != nil)
         #expect(Timestamp.parse("9999-12-31T23:59:59Z") != nil)
     }
+
+    /// fuzz-values: an integer column refused zero-padded integers longer than 20
+    /// characters (`000…0`), which fit Int64: a length guard stood in for the overflow
+    /// checks. Every line must parse exactly as Swift's `Int64(_:)` does.
+    @Test func zeroPaddedIntegersConvert() throws {
+        let text = try #require(FileManager.default.contents(atPath: Self.folder + "integer-zero-padded.txt"))
+        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") {
+            let parsed = Array(line.utf8).withUnsafeBytes { ValueParser.integer($0) }
+            #expect(parsed == Int64(line), "\(line)")
+        }
+    }
 }
