@@ -10,7 +10,8 @@ import LadingReaders
 /// - columns: names are unique ignoring case, a good record has one field per column;
 /// - chunking: a few bytes per read gives the same events as the whole file (when no
 ///   line reached max_record_bytes);
-/// - a good line's nested values are kept as JSON text the same reader accepts again.
+/// - every value reads back unchanged when written as a JSON string, and a nested value
+///   (kept as compact JSON text) reads back unchanged when written as JSON.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSONL(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     var input = FuzzInput(data, size)
@@ -28,16 +29,24 @@ public func fuzzJSONL(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         require(whole.columns == pieces.columns, "columns differ between whole and \(step)-byte reads")
         require(whole.events == pieces.events, "events differ between whole and \(step)-byte reads")
     }
-    // Nested values come out as compact JSON: wrapped as {"k": value} they must read back
-    // as one good record whose field is the same text.
+    // Every value of a good record, written back as a JSON string, reads back to itself
+    // (escapes, surrogate pairs, control characters); one that looks nested and reads
+    // as a nested value reads back unchanged (compact text is a fixed point).
     for event in whole.events {
         guard case .record(_, _, let fields) = event else { continue }
         for field in fields {
-            guard let field, let first = field.first, first == UInt8(ascii: "[") || first == UInt8(ascii: "{") else { continue }
-            let line = Array("{\"k\":".utf8) + field + [UInt8(ascii: "}")]
-            let again = read(line, maxRecordBytes: 1 << 20, chunkSize: 1 << 16, step: Int.max)
+            guard let field else { continue }
+            let asString = Array("{\"k\":".utf8) + jsonString(field) + [UInt8(ascii: "}")]
+            let again = read(asString, maxRecordBytes: 1 << 20, chunkSize: 1 << 16, step: Int.max)
             require(again.events == [.record(line: 1, number: 1, fields: [field])],
-                    "nested value does not read back: \(String(decoding: field.prefix(200), as: UTF8.self)) → \(again.events)")
+                    "value does not read back as a string: \(String(decoding: field.prefix(200), as: UTF8.self)) → \(again.events)")
+            guard let first = field.first, first == UInt8(ascii: "[") || first == UInt8(ascii: "{") else { continue }
+            let nested = Array("{\"k\":".utf8) + field + [UInt8(ascii: "}")]
+            let reread = read(nested, maxRecordBytes: 1 << 20, chunkSize: 1 << 16, step: Int.max)
+            if case .record = reread.events.first {
+                require(reread.events == [.record(line: 1, number: 1, fields: [field])],
+                        "nested value changes when read again: \(String(decoding: field.prefix(200), as: UTF8.self)) → \(reread.events)")
+            }
         }
     }
     return 0
@@ -65,4 +74,20 @@ private func read(_ file: [UInt8], maxRecordBytes: Int, chunkSize: Int, step: In
     require(source.largestRequest <= window, "asked for \(source.largestRequest) bytes, bound \(window)")
     require(Set(reader.columnNames.map { $0.lowercased() }).count == reader.columnNames.count, "duplicate column names \(reader.columnNames)")
     return Reading(columns: reader.columnNames, events: events)
+}
+
+/// `bytes` (valid UTF-8) as a JSON string literal: quote, backslash and control
+/// characters escaped, everything else as is.
+private func jsonString(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = [0x22]
+    let hex = Array("0123456789abcdef".utf8)
+    for byte in bytes {
+        switch byte {
+        case 0x22, 0x5C: out += [0x5C, byte]
+        case 0..<0x20: out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+        default: out.append(byte)
+        }
+    }
+    out.append(0x22)
+    return out
 }
