@@ -4,8 +4,10 @@ import PackageDescription
 // The fuzz targets (issue 19): a package of its own beside lading's, so `swift build`,
 // `make test` and CI never build them. Each target is a libFuzzer executable over the
 // real lading modules (this package depends on the one above by path). Build one with
-//   swift build --package-path Fuzz -c debug --sanitize fuzzer --sanitize address \
+//   swift build --package-path Fuzz -c debug --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address \
 //       -Xswiftc -parse-as-library -Xswiftc -enable-testing --product fuzz-csv
+// (swiftc keeps only the last -sanitize= flag: with SwiftPM's `--sanitize fuzzer
+// --sanitize address`, passed in no fixed order, some modules lose their coverage).
 // or all of them with `make fuzz` (Fuzz/README.md).
 let package = Package(
     name: "lading-fuzz",
