@@ -67,3 +67,12 @@ bench: deps-test build
 
 clean:
 	rm -rf .build state warehouse.sqlite warehouse.sqlite-wal warehouse.sqlite-shm warehouse.sqlite-journal
+
+# Coverage-guided fuzzing (issue 19, Fuzz/README.md): every libFuzzer target of Fuzz/
+# for FUZZ_SECONDS each, one at a time; fails on a crash, leak, sanitizer report or
+# broken property. Long, so neither `make test` nor CI runs it.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= csv jsonl gzip values config lock timestamp
+.PHONY: fuzz
+fuzz: deps
+	Fuzz/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -13,7 +13,9 @@ public final class GzipByteSource: ByteSource {
     private let inputBuffer: UnsafeMutableRawBufferPointer
     private var inputExhausted = false
     private var memberEnded = false
-    private var sawAnyInput = false
+    /// Bytes of the gzip signature (1f 8b) checked so far: the first read may return a
+    /// single byte (a pipe, a slow mount), so the check spans reads (found by fuzz-gzip).
+    private var signatureChecked = 0
     private var finished = false
 
     public var bytesConsumed: Int64 { input.bytesConsumed }
@@ -46,19 +48,21 @@ public final class GzipByteSource: ByteSource {
                 if count == 0 {
                     inputExhausted = true
                 } else {
-                    if !sawAnyInput {
+                    if signatureChecked < 2 {
                         // Decide "not gzip at all" from the signature, not from zlib's message text.
                         let bytes = UnsafeRawBufferPointer(rebasing: inputBuffer[0..<count])
-                        guard count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else {
-                            throw ReaderError.notGzip(path: path, detail: "it does not start with the gzip signature 1f 8b")
+                        for byte in bytes.prefix(2 - signatureChecked) {
+                            guard byte == (signatureChecked == 0 ? 0x1F : 0x8B) else { throw notGzip }
+                            signatureChecked += 1
                         }
-                        sawAnyInput = true
                     }
                     stream.next_in = inputBuffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
                     stream.avail_in = uInt(count)
                 }
             }
             if stream.avail_in == 0 && inputExhausted {
+                // One byte in all cannot be gzip (as before reads could split the signature).
+                if signatureChecked == 1 { throw notGzip }
                 // The stream may only end where a member ended (an empty file has none).
                 guard memberEnded else { throw ReaderError.truncatedGzip(path: path) }
                 finished = true
@@ -86,5 +90,9 @@ public final class GzipByteSource: ByteSource {
             }
         }
         return buffer.count - Int(stream.avail_out)
+    }
+
+    private var notGzip: ReaderError {
+        .notGzip(path: path, detail: "it does not start with the gzip signature 1f 8b")
     }
 }

@@ -75,15 +75,18 @@ public enum Timestamp {
             if bytes[index] == 90 { index += 1 } else if bytes[index] == 43 || bytes[index] == 45 {
                 guard let oh = number(index + 1, 2), bytes.count > index + 3 else { return nil }
                 let omStart = bytes[index + 3] == 58 ? index + 4 : index + 3
-                guard let om = number(omStart, 2) else { return nil }
+                guard let om = number(omStart, 2), oh < 24, om < 60 else { return nil }
                 offset = (oh * 3600 + om * 60) * (bytes[index] == 43 ? 1 : -1)
                 index = omStart + 2
             } else { return nil }
         }
         guard index == bytes.count, (1...12).contains(month), (1...31).contains(day),
               hour < 24, minute < 60, second < 61 else { return nil }
-        let epoch = epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
+        let epoch = epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) - offset
+        // Only instants `iso8601` can write back (years 0001-9999 in UTC): year 0, or an
+        // offset moving 0001-01-01 before it, rendered as `00-1-12-31…` (found by fuzz-timestamp).
+        guard epoch >= -62_135_596_800, epoch <= 253_402_300_799 else { return nil }
+        return Date(timeIntervalSince1970: Double(epoch) + fraction)
     }
 
     /// Seconds since 1970 of a UTC calendar time (`timegm`, no local time zone involved).
