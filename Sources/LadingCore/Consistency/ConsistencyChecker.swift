@@ -22,15 +22,10 @@ public struct ConsistencyChecker {
 
     public func check() throws -> ConsistencyReport {
         var checker = self
-        if let tracker = try? environment.stores.trackerExists(config) ? environment.stores.openTracker(config, clock: environment.clock, readOnly: true) : nil {
-            for record in (try? tracker.allRecords()) ?? [] {
-                if let location = record.archivedPath { checker.archived[record.filePath] = location }
-            }
-        }
         return try checker.checkAll()
     }
 
-    private func checkAll() throws -> ConsistencyReport {
+    private mutating func checkAll() throws -> ConsistencyReport {
         var report = ConsistencyReport()
         var liveRunIDs = Set([checkLock(&report)].compactMap { $0 })
         liveRunIDs.formUnion(checkWorkers(&report))
@@ -38,6 +33,9 @@ public struct ConsistencyChecker {
         let tracker = openTracker(&report)
         let ledger = try warehouse.map { try $0.ledgerRows() } ?? []
         let records = try tracker.map { try $0.allRecords() } ?? []
+        for record in records {
+            if let location = record.archivedPath { archived[record.filePath] = location }
+        }
         report.totalFilesChecked = Set(ledger.map { $0.tableName + "\u{1F}" + $0.sourceFile } + records.map { $0.tableName + "\u{1F}" + $0.filePath }).count
         // A damaged tracker is reported as such; a missing one is an empty one, so its
         // ledger rows show up as completed files the tracker does not know.

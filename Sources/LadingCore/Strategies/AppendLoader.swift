@@ -37,21 +37,15 @@ public final class AppendLoader {
         let previous = try warehouse.ledgerRow(table: table.name, file: file.path)
         var resumeAfter: Int64 = 0
         var staged = false
-        if let previous, previous.status == .partial {
-            if previous.contentSHA256 == sha256, let stage = previous.stagingTable, try warehouse.tableExists(stage) {
-                // I1: continue after the last committed checkpoint, never before it.
-                resumeAfter = previous.checkpoint
-                batchID = previous.batchID
-                result.recordsRead = previous.recordsRead
-                result.rowsLoaded = previous.rowsLoaded
-                result.rowsQuarantined = previous.rowsQuarantined
-                result.resumed = true
-                staged = true
-                context.logger.info("resuming a file from its checkpoint", metadata: [
-                    "table": "\(table.name)", "file": "\(file.path)", "after_record": "\(resumeAfter)"])
-            } else {
-                try discardPartial(file: file.path, staging: previous.stagingTable ?? stagingName, keepMarker: true)
-            }
+        if let checkpoint = try context.resumableCheckpoint(previous, sha256: sha256, file: file.path, staging: stagingName) {
+            // I1: continue after the last committed checkpoint, never before it.
+            resumeAfter = checkpoint.checkpoint
+            batchID = checkpoint.batchID
+            result.recordsRead = checkpoint.recordsRead
+            result.rowsLoaded = checkpoint.rowsLoaded
+            result.rowsQuarantined = checkpoint.rowsQuarantined
+            result.resumed = true
+            staged = true
         }
         // Rows of an earlier (complete, or half-reloaded) load of this file are replaced.
         let reloading = previous != nil
@@ -157,7 +151,7 @@ public final class AppendLoader {
         } catch {
             // A reload keeps its marker so the next attempt still replaces the rows of the
             // earlier load (which stay until a reload commits).
-            if staged { try? discardPartial(file: file.path, staging: stagingName, keepMarker: reloading) }
+            if staged { try? context.discardStaged(file: file.path, staging: stagingName, keepMarker: reloading) }
             throw error
         }
     }
@@ -194,24 +188,6 @@ public final class AppendLoader {
                   checkpoint: checkpoint, checkpointLine: Int64(line), stagingTable: staging, recordsRead: result.recordsRead,
                   rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, fileSize: file.size,
                   fileModifiedTime: file.modifiedTime, boundary: nil, committedAt: Timestamp.iso8601(context.clock.now()))
-    }
-
-    /// Drops a half-staged load: staging table and its quarantine rows. The partial
-    /// ledger row goes too, unless `keepMarker`: then it stays as a partial row at
-    /// checkpoint 0 without staging, which tells every later attempt that rows of an
-    /// earlier load of this file may be in the target and must be replaced (I1).
-    private func discardPartial(file: String, staging: String, keepMarker: Bool) throws {
-        try warehouse.transaction {
-            try warehouse.dropTable(staging)
-            if let row = try warehouse.ledgerRow(table: table.name, file: file), row.status == .partial {
-                if keepMarker {
-                    try warehouse.markForReload(table: table.name, file: file)
-                } else {
-                    try warehouse.deleteQuarantine(table: table.name, file: file)
-                    try warehouse.deleteLedger(table: table.name, file: file)
-                }
-            }
-        }
     }
 
     /// A short stable name part for a file's staging table (FNV-1a of table and path).

@@ -88,6 +88,41 @@ extension LoadContext {
                     nonNullColumns: nonNullColumns)
     }
 
+    /// I1 for a staged load (append, overwrite, merge): the previous attempt's `partial`
+    /// ledger row when its staging table still holds rows of the same content, to resume
+    /// after its checkpoint. Any other partial row goes back to a reload marker, its
+    /// staging dropped, and the load starts from the first record.
+    func resumableCheckpoint(_ previous: LedgerRow?, sha256: String?, file: String, staging fallback: String) throws -> LedgerRow? {
+        guard let previous, previous.status == .partial else { return nil }
+        if previous.contentSHA256 == sha256, let stage = previous.stagingTable, try warehouse.tableExists(stage) {
+            logger.info("resuming a file from its checkpoint", metadata: [
+                "table": "\(table.name)", "file": "\(file)", "after_record": "\(previous.checkpoint)"])
+            return previous
+        }
+        try warehouse.transaction {
+            try warehouse.dropTable(previous.stagingTable ?? fallback)
+            try warehouse.markForReload(table: table.name, file: file)
+        }
+        return nil
+    }
+
+    /// A staged load that failed for good: its staging goes, and its partial ledger row
+    /// becomes a reload marker (`keepMarker`: an earlier load's rows stay until a reload
+    /// replaces them) or goes with the file's quarantine rows.
+    func discardStaged(file: String, staging: String, keepMarker: Bool) throws {
+        try warehouse.transaction {
+            try warehouse.dropTable(staging)
+            if let row = try warehouse.ledgerRow(table: table.name, file: file), row.status == .partial {
+                if keepMarker {
+                    try warehouse.markForReload(table: table.name, file: file)
+                } else {
+                    try warehouse.deleteQuarantine(table: table.name, file: file)
+                    try warehouse.deleteLedger(table: table.name, file: file)
+                }
+            }
+        }
+    }
+
     /// The `complete` ledger row of a file applied in one transaction (SCD2, merge), as
     /// the last write of that transaction; then the fault point before its commit.
     func writeCompleteLedger(file: DiscoveredFile, batchID: String, result: LoadResult, boundary: String?) throws {

@@ -33,22 +33,13 @@ public final class MergeLoader {
         let previous = try warehouse.ledgerRow(table: table.name, file: file.path)
         var resumeAfter: Int64 = 0
         var staged = false
-        if let previous, previous.status == .partial, let stage = previous.stagingTable {
-            if previous.contentSHA256 == sha256, try warehouse.tableExists(stage) {
-                resumeAfter = previous.checkpoint
-                batchID = previous.batchID
-                result.recordsRead = previous.recordsRead
-                result.rowsQuarantined = previous.rowsQuarantined
-                result.resumed = true
-                staged = true
-                context.logger.info("resuming a file from its checkpoint", metadata: [
-                    "table": "\(table.name)", "file": "\(file.path)", "after_record": "\(resumeAfter)"])
-            } else {
-                try warehouse.transaction {
-                    try warehouse.dropTable(stage)
-                    try warehouse.markForReload(table: table.name, file: file.path)
-                }
-            }
+        if let checkpoint = try context.resumableCheckpoint(previous, sha256: sha256, file: file.path, staging: stagingName) {
+            resumeAfter = checkpoint.checkpoint
+            batchID = checkpoint.batchID
+            result.recordsRead = checkpoint.recordsRead
+            result.rowsQuarantined = checkpoint.rowsQuarantined
+            result.resumed = true
+            staged = true
         }
         let reloading = previous != nil
         let (reader, initialPlan) = try context.openWithPlan(path: file.readPath, reserved: reserved)
@@ -155,15 +146,7 @@ public final class MergeLoader {
             // Interrupted: the committed checkpoint stays, so the next run resumes.
             throw error
         } catch {
-            if staged {
-                try? warehouse.transaction {
-                    try warehouse.dropTable(stagingName)
-                    if reloading { try warehouse.markForReload(table: table.name, file: file.path) } else {
-                        try warehouse.deleteQuarantine(table: table.name, file: file.path)
-                        try warehouse.deleteLedger(table: table.name, file: file.path)
-                    }
-                }
-            }
+            if staged { try? context.discardStaged(file: file.path, staging: stagingName, keepMarker: reloading) }
             throw error
         }
     }

@@ -39,12 +39,14 @@ enum PostgresTrackerSchema {
         ]
     }
 
+    /// A SQL string literal (quotes doubled): the DO blocks below take no parameters.
+    private static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+
     /// `ADD COLUMN IF NOT EXISTS` takes an ACCESS EXCLUSIVE lock on the table even when
     /// the column is there: behind any open transaction that read the tracker (an
     /// operator's psql session) every worker would queue. The lock is taken only when
     /// the column is really missing.
     static func addColumnIfMissing(_ schema: String, _ table: String, _ column: String, _ type: String) -> String {
-        let literal = { (text: String) in "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
         return """
             DO $lading$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = \(literal(schema))
@@ -58,7 +60,6 @@ enum PostgresTrackerSchema {
     /// `CREATE INDEX IF NOT EXISTS` takes a SHARE lock on the table before it looks for the
     /// index, waiting behind every writer: created only when missing.
     static func createIndexIfMissing(_ schema: String, _ name: String, _ definition: String) -> String {
-        let literal = { (text: String) in "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
         return """
             DO $lading$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = \(literal(schema)) AND indexname = \(literal(name))) THEN
