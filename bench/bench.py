@@ -8,6 +8,7 @@ Data is generated into bench-data/ (git-ignored) once and reused.
 import csv, argparse, gzip, json, os, random, shutil, subprocess, sys, time
 
 from pg_cluster import PostgresCluster
+from speed import speed_bench
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "bench-data")
@@ -435,10 +436,15 @@ def pg_scd2_bench(lading, cluster):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
-    parser.add_argument("--only", choices=["scd2", "load", "postgres", "workers", "merge"], help="run one section")
+    parser.add_argument("--only", choices=["scd2", "load", "postgres", "workers", "merge", "speed"], help="run one section")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL rows (they start a private cluster)")
+    parser.add_argument("--pairs", type=int, default=3, help="paired runs per row of the speed section (issue 18)")
     args = parser.parse_args()
     lading = os.path.join(args.bin, "lading")
+    if args.only == "speed":
+        generate()
+        speed_bench(lading, DATA, fresh, run_rss, args.pairs)
+        return scd2_bench(lading)
     if args.only == "scd2":
         return scd2_bench(lading)
     if args.only == "load":
@@ -492,6 +498,7 @@ def main():
     print(f"first run (discover, hash, register, load 5,000 files) {t_first:.2f}s | no-op rerun {t_noop:.2f}s | rerun costs {100*t_noop/t_first:.0f}% of the first")
 
     load_bench(lading, wide, cols)
+    speed_bench(lading, DATA, fresh, run_rss, args.pairs)
     scd2_bench(lading)
     merge_bench(lading)
     if not args.no_postgres:
