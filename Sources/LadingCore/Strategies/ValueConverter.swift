@@ -23,15 +23,20 @@ enum ValueConverter {
             guard let value = ValueParser.boolean(bytes) else { return failure(bytes, column, type) }
             batch.appendInteger(value)
         case .date:
-            guard ValueParser.date(bytes) != nil else { return failure(bytes, column, type) }
+            guard ValueParser.isDate(bytes) else { return failure(bytes, column, type) }
             batch.appendText(bytes)
         case .timestamp:
             if ValueParser.isCanonicalTimestamp(bytes) {
                 batch.appendText(bytes)
                 return nil
             }
-            guard let value = ValueParser.timestamp(bytes) else { return failure(bytes, column, type) }
-            batch.appendText(value)
+            // Normalised on the stack, then copied into the batch's arena: no String per value.
+            let stored = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ValueParser.timestampCapacity) { buffer -> Bool in
+                guard let base = buffer.baseAddress, let length = ValueParser.timestamp(bytes, into: base) else { return false }
+                batch.appendText(UnsafeRawBufferPointer(start: base, count: length))
+                return true
+            }
+            guard stored else { return failure(bytes, column, type) }
         }
         return nil
     }

@@ -38,7 +38,7 @@ public struct TypeInference {
         if fits.contains(.real) && (ValueParser.real(bytes) == nil || TypeInference.hasLeadingZero(bytes)
             || (ValueParser.looksIntegral(bytes) && ValueParser.integer(bytes) == nil)) { fits.remove(.real) }
         if fits.contains(.boolean) && ValueParser.boolean(bytes, strict: true) == nil { fits.remove(.boolean) }
-        if fits.contains(.date) && ValueParser.date(bytes) == nil { fits.remove(.date) }
+        if fits.contains(.date) && !ValueParser.isDate(bytes) { fits.remove(.date) }
         if fits.contains(.timestamp) && ValueParser.timestamp(bytes) == nil { fits.remove(.timestamp) }
         candidates[column] = fits
     }

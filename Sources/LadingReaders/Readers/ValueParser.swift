@@ -48,18 +48,77 @@ public enum ValueParser {
     }
 
     /// A finite decimal number (`1`, `-2.5`, `1e10`, `.5`); no hex, no inf/nan, no spaces.
+    /// The same grammar and the same bits as `strtod` consuming the whole field: up to 15
+    /// significant digits and a power of ten up to 22 are exact in binary64 (Clinger's
+    /// fast path, one correctly rounded multiply or divide), which covers nearly every
+    /// value a CSV holds; anything else goes to `strtod`.
     public static func real(_ bytes: UnsafeRawBufferPointer) -> Double? {
         let count = bytes.count
         guard count > 0, count < 400 else { return nil }
-        var sawDigit = false
-        for byte in bytes {
-            switch byte {
-            case 0x30...0x39: sawDigit = true
-            case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): continue
-            default: return nil
+        var index = 0
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            index = 1
+        }
+        var mantissa: UInt64 = 0
+        var significant = 0
+        var digits = 0
+        var scale = 0
+        while index < count, bytes[index] &- 0x30 < 10 {
+            let digit = UInt64(bytes[index] &- 0x30)
+            if significant > 0 || digit != 0 { significant += 1 }
+            if significant <= 19 { mantissa = mantissa &* 10 &+ digit } else { scale += 1 }
+            digits += 1
+            index += 1
+        }
+        if index < count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < count, bytes[index] &- 0x30 < 10 {
+                let digit = UInt64(bytes[index] &- 0x30)
+                if significant > 0 || digit != 0 { significant += 1 }
+                if significant <= 19 { mantissa = mantissa &* 10 &+ digit; scale -= 1 }
+                digits += 1
+                index += 1
             }
         }
-        guard sawDigit else { return nil }
+        guard digits > 0 else { return nil }
+        if index < count {
+            guard bytes[index] | 0x20 == UInt8(ascii: "e") else { return nil }
+            index += 1
+            var exponentNegative = false
+            if index < count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var exponent = 0
+            var exponentDigits = 0
+            while index < count, bytes[index] &- 0x30 < 10 {
+                if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[index] &- 0x30) }
+                exponentDigits += 1
+                index += 1
+            }
+            guard exponentDigits > 0, index == count else { return nil }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        if significant <= 15 && scale >= -22 && scale <= 22 {
+            var value = Double(mantissa)
+            if scale > 0 { value *= powersOfTen[scale] } else if scale < 0 { value /= powersOfTen[-scale] }
+            return negative ? -value : value
+        }
+        return strtodWhole(bytes)
+    }
+
+    /// 10^0 … 10^22, each exact in binary64.
+    private static let powersOfTen: [Double] = (0...22).map { power in
+        var value = 1.0
+        for _ in 0..<power { value *= 10 }
+        return value
+    }
+
+    /// `strtod` over the whole field (already checked to be a decimal number's grammar).
+    private static func strtodWhole(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        let count = bytes.count
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { text -> Double? in
             for index in 0..<count { text[index] = CChar(bitPattern: bytes[index]) }
             text[count] = 0
@@ -93,43 +152,59 @@ public enum ValueParser {
 
     /// `YYYY-MM-DD`, a real calendar date.
     public static func date(_ bytes: UnsafeRawBufferPointer) -> String? {
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
-              isValidDate(year, month, day)
-        else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        isDate(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
     }
+
+    /// Whether the bytes are `YYYY-MM-DD` naming a real calendar date (the loader stores
+    /// such a value as it is, so it only needs the answer).
+    public static func isDate(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2)
+        else { return false }
+        return CivilCalendar.isValid(year: year, month: month, day: day)
+    }
+
+    /// Bytes `timestamp(_:into:)` may write: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    public static let timestampCapacity = 27
 
     /// ISO-8601 `YYYY-MM-DD[T| ]HH:MM[:SS[.fff…]][Z|±HH[:MM]]`, or a date alone (midnight),
     /// normalised to UTC `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`. A time without offset is taken as UTC.
     public static func timestamp(_ bytes: UnsafeRawBufferPointer) -> String? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: timestampCapacity) { buffer -> String? in
+            guard let base = buffer.baseAddress, let length = timestamp(bytes, into: base) else { return nil }
+            return String(decoding: UnsafeBufferPointer(start: base, count: length), as: UTF8.self)
+        }
+    }
+
+    /// `timestamp(_:)` writing the stored form into `output` (at least `timestampCapacity`
+    /// bytes) and returning its length, or nil when the value is not a timestamp: no
+    /// `String`, no allocation, no C time functions on the loader's hot path.
+    public static func timestamp(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>) -> Int? {
         let count = bytes.count
         guard count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
               let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
-              isValidDate(year, month, day)
+              CivilCalendar.isValid(year: year, month: month, day: day)
         else { return nil }
-        if count == 10 { return format(year, month, day, 0, 0, 0, fraction: nil, offsetSeconds: 0) }
+        if count == 10 { return write(year, month, day, 0, 0, 0, fraction: nil, into: output) }
         guard count >= 16, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "t"),
               let hour = digits(bytes, 11, 2), bytes[13] == UInt8(ascii: ":"), let minute = digits(bytes, 14, 2),
               hour < 24, minute < 60
         else { return nil }
         var index = 16
         var second = 0
-        var fraction: [UInt8]? = nil
+        // The fraction's digits as written (at most 6 kept): where they start and how many.
+        var fractionStart = -1
+        var fractionDigits = 0
         if index < count && bytes[index] == UInt8(ascii: ":") {
             guard let value = digits(bytes, index + 1, 2), value < 61 else { return nil }
             second = value
             index += 3
             if index < count && (bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: ",")) {
                 index += 1
-                var collected: [UInt8] = []
-                while index < count && bytes[index] &- 0x30 < 10 {
-                    if collected.count < 6 { collected.append(bytes[index]) }
-                    index += 1
-                }
-                guard !collected.isEmpty else { return nil }
-                while collected.count < 6 { collected.append(0x30) }
-                fraction = collected
+                fractionStart = index
+                while index < count && bytes[index] &- 0x30 < 10 { index += 1 }
+                fractionDigits = min(6, index - fractionStart)
+                guard index > fractionStart else { return nil }
             }
         }
         var offset = 0
@@ -153,7 +228,18 @@ public enum ValueParser {
             }
         }
         guard index == count else { return nil }
-        return format(year, month, day, hour, minute, second, fraction: fraction, offsetSeconds: offset)
+        let fraction = fractionStart < 0 ? nil : UnsafeRawBufferPointer(rebasing: bytes[fractionStart..<(fractionStart + fractionDigits)])
+        if offset == 0 && second < 60 {
+            // Already UTC and a plain second: the fields are the stored ones.
+            return write(year, month, day, hour, minute, second, fraction: fraction, into: output)
+        }
+        let epoch = CivilCalendar.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offset
+        guard epoch >= firstInstant, epoch <= lastInstant else { return nil }
+        let dayNumber = epoch >= 0 ? epoch / 86_400 : (epoch - 86_399) / 86_400
+        let secondOfDay = epoch - dayNumber * 86_400
+        let civil = CivilCalendar.date(days: dayNumber)
+        return write(civil.year, civil.month, civil.day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60,
+                     fraction: fraction, into: output)
     }
 
     /// True when `bytes` already are the stored form `YYYY-MM-DDTHH:MM:SSZ` of a valid
@@ -165,25 +251,44 @@ public enum ValueParser {
               let year = digits(bytes, 0, 4), year >= 1000, let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
               let hour = digits(bytes, 11, 2), let minute = digits(bytes, 14, 2), let second = digits(bytes, 17, 2)
         else { return false }
-        return hour < 24 && minute < 60 && second < 60 && isValidDate(year, month, day)
+        return hour < 24 && minute < 60 && second < 60 && CivilCalendar.isValid(year: year, month: month, day: day)
     }
 
     /// The first and last instants whose UTC text has a four-digit year from 0001: an
     /// offset can move `0001-01-01T00:00:00+01:00` into year 0, which PostgreSQL rejects
     /// and ISO 8601 readers disagree on, so such a value is a bad record on every backend.
-    private static let firstInstant = Timestamp.epochSeconds(year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0)
-    private static let lastInstant = Timestamp.epochSeconds(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59)
+    private static let firstInstant = CivilCalendar.days(year: 1, month: 1, day: 1) * 86_400
+    private static let lastInstant = CivilCalendar.days(year: 9999, month: 12, day: 31) * 86_400 + 86_399
 
-    private static func format(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
-                               fraction: [UInt8]?, offsetSeconds: Int) -> String? {
-        let epoch = Timestamp.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) - offsetSeconds
-        guard epoch >= firstInstant, epoch <= lastInstant else { return nil }
-        var text = Timestamp.iso8601(seconds: epoch, nanoseconds: 0, fractionDigits: 0)
-        if let fraction {
-            text.removeLast()
-            text += "." + String(decoding: fraction, as: UTF8.self) + "Z"
+    /// Writes `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (a fraction padded to 6 digits) and returns its length.
+    private static func write(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
+                              fraction: UnsafeRawBufferPointer?, into output: UnsafeMutablePointer<UInt8>) -> Int {
+        func put(_ value: Int, _ width: Int, at position: Int) {
+            var rest = value
+            for place in stride(from: position + width - 1, through: position, by: -1) {
+                output[place] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+                rest /= 10
+            }
         }
-        return text
+        put(year, 4, at: 0)
+        output[4] = UInt8(ascii: "-")
+        put(month, 2, at: 5)
+        output[7] = UInt8(ascii: "-")
+        put(day, 2, at: 8)
+        output[10] = UInt8(ascii: "T")
+        put(hour, 2, at: 11)
+        output[13] = UInt8(ascii: ":")
+        put(minute, 2, at: 14)
+        output[16] = UInt8(ascii: ":")
+        put(second, 2, at: 17)
+        guard let fraction else {
+            output[19] = UInt8(ascii: "Z")
+            return 20
+        }
+        output[19] = UInt8(ascii: ".")
+        for place in 0..<6 { output[20 + place] = place < fraction.count ? fraction[place] : 0x30 }
+        output[26] = UInt8(ascii: "Z")
+        return 27
     }
 
     private static func digits(_ bytes: UnsafeRawBufferPointer, _ at: Int, _ count: Int) -> Int? {
@@ -195,12 +300,5 @@ public enum ValueParser {
             value = value * 10 + Int(digit)
         }
         return value
-    }
-
-    private static func isValidDate(_ year: Int, _ month: Int, _ day: Int) -> Bool {
-        guard year >= 1, (1...12).contains(month), day >= 1 else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return day <= lengths[month - 1]
     }
 }
