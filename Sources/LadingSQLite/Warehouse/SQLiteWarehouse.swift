@@ -45,7 +45,7 @@ public final class SQLiteWarehouse: Warehouse {
         db = try Connection(path: path, mode: readOnly ? (hotJournal ? .readWrite : .readOnly) : .readWriteCreate,
                             busyTimeoutMilliseconds: Int32(clamping: Int((busyTimeoutSeconds * 1000).rounded())))
         if !readOnly {
-            try db.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = FULL; PRAGMA secure_delete = OFF; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA temp.cache_size = -262144;")
+            try db.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = FULL; PRAGMA secure_delete = OFF; PRAGMA cache_size = -8192; PRAGMA mmap_size = 0; PRAGMA temp.cache_size = -16384;")
             try db.execute(WarehouseSchema.create)
         }
     }
