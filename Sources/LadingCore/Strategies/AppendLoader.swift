@@ -25,6 +25,11 @@ public final class AppendLoader {
     private var widening: [TableConfig.Column] = []
     private var loadingFile = ""
 
+    /// Bytes of converted rows held in memory per batch part (the reader's and the
+    /// writer's together stay under twice this): a wide file or long text is read in
+    /// several parts per batch instead of growing memory with the row width (issue 18).
+    static let partBytes = 2 << 20
+
     public init(context: LoadContext) {
         self.context = context
     }
@@ -61,39 +66,52 @@ public final class AppendLoader {
         var pendingColumns = plan.newColumns
         var firstBatch = true
         var examples: [BadRecord] = []
-        let prefetcher = BatchPrefetcher(filler: try context.filler(file: file.path, skipThrough: resumeAfter), reader: reader, plan: plan)
+        // The last record and line committed to staging, for the checkpoint.
+        var lastLine = 0
+        let prefetcher = BatchPrefetcher(filler: try context.filler(file: file.path, skipThrough: resumeAfter), reader: reader, plan: plan,
+                                         partBytes: AppendLoader.partBytes)
         prefetcher.start()
         defer { prefetcher.finish() }
+
+        /// Counts a batch part in the result, and checks what can be checked once it is read.
+        func account(_ part: BatchPrefetcher.Filled) throws {
+            let batch = part.batch
+            part.advance(&plan, pending: &pendingColumns)
+            result.recordsRead += Int64(batch.records)
+            result.rowsLoaded += Int64(batch.rowCount)
+            result.rowsQuarantined += Int64(batch.badRecords.count)
+            if examples.count < 3 { examples += batch.badRecords.prefix(3 - examples.count) }
+            // With a ratio of 0 the first bad record already decides; otherwise the end does.
+            if part.finished || table.maxBadRecordRatio == 0 {
+                try context.enforceBadRecordRatio(result, examples: examples, file: file.path, wholeFile: part.finished)
+            }
+            result.bytesRead = part.bytesConsumed
+            if part.finished { result.contentSHA256 = part.contentSHA256 ?? sha256 }
+            if part.finished, table.strategy == .overwrite, result.recordsRead == 0, table.maxDeleteRatio < 1 {
+                throw LoadError.emptyExtract(file: file.path, table: table.name)
+            }
+            if batch.records > 0 {
+                resumeAfter = max(resumeAfter, Int64(batch.lastRecordNumber))
+                lastLine = batch.lastLineNumber
+            }
+        }
 
         do {
             while true {
                 if let signal = context.interruption() { throw LoadError.interrupted(signal: signal) }
-                let filled = try prefetcher.next()
-                let batch = filled.batch
-                defer { prefetcher.recycle(filled.batch) }
-                let finished = filled.finished
-                filled.advance(&plan, pending: &pendingColumns)
-                result.recordsRead += Int64(batch.records)
-                result.rowsLoaded += Int64(batch.rowCount)
-                result.rowsQuarantined += Int64(batch.badRecords.count)
-                if examples.count < 3 { examples += batch.badRecords.prefix(3 - examples.count) }
-                // With a ratio of 0 the first bad record already decides; otherwise the end does.
-                if finished || table.maxBadRecordRatio == 0 {
-                    try context.enforceBadRecordRatio(result, examples: examples, file: file.path, wholeFile: finished)
-                }
-                result.bytesRead = filled.bytesConsumed
-                if finished { result.contentSHA256 = filled.contentSHA256 ?? sha256 }
-                if finished, table.strategy == .overwrite, result.recordsRead == 0, table.maxDeleteRatio < 1 {
-                    throw LoadError.emptyExtract(file: file.path, table: table.name)
-                }
-                if firstBatch && finished && !staged {
+                // The part in hand; handed back to the prefetcher once written (every
+                // part exactly once, on error paths too).
+                var part = try prefetcher.next()
+                defer { prefetcher.recycle(part.batch) }
+                try account(part)
+                if firstBatch && part.finished && !staged {
                     try warehouse.transaction {
                         try applySchema(&pendingColumns, staging: nil)
                         try replaceEarlierRows(of: file.path, reloading: reloading)
                         try warehouse.deleteQuarantine(table: table.name, file: file.path)
-                        try warehouse.insert(batch, into: table.name, columns: plan.names, audit: audit)
-                        try quarantine(batch, file: file.path, batchID: batchID, stamp: loadStamp)
-                        try warehouse.writeLedger(ledger(file: file, sha256: result.contentSHA256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
+                        try warehouse.insert(part.batch, into: table.name, columns: plan.names, audit: audit)
+                        try quarantine(part.batch, file: file.path, batchID: batchID, stamp: loadStamp)
+                        try warehouse.writeLedger(ledger(file: file, sha256: result.contentSHA256, batchID: batchID, status: .complete, result: result, staging: nil, line: lastLine, checkpoint: resumeAfter))
                         FaultPoint.beforeFinalCommit.hit()
                     }
                     return (result, batchID)
@@ -102,30 +120,40 @@ public final class AppendLoader {
                 // I1: a batch that read nothing new writes no checkpoint. A resumed load
                 // skips every record up to the checkpoint; rewriting the ledger from that
                 // empty batch would move the checkpoint back to 0 while staging still holds
-                // every row, and the next resume would stage the file a second time.
-                if batch.records > 0 || !staged {
-                try warehouse.transaction {
-                    if !staged {
-                        try applySchema(&pendingColumns, staging: nil)
-                        try warehouse.deleteQuarantine(table: table.name, file: file.path)
-                        try warehouse.createStaging(stagingName, like: table.name)
-                        staged = true
-                    } else {
-                        try applySchema(&pendingColumns, staging: stagingName)
+                // every row, and the next resume would stage the file a second time. (A
+                // batch in several parts has rows in its first, so it is never empty.)
+                if part.batch.records > 0 || !staged {
+                    try warehouse.transaction {
+                        if !staged {
+                            try applySchema(&pendingColumns, staging: nil)
+                            try warehouse.deleteQuarantine(table: table.name, file: file.path)
+                            try warehouse.createStaging(stagingName, like: table.name)
+                            staged = true
+                        } else {
+                            try applySchema(&pendingColumns, staging: stagingName)
+                        }
+                        // Audit values are the same for every row of the file: the final copy adds them.
+                        try warehouse.insert(part.batch, into: stagingName, columns: plan.names, audit: nil)
+                        try quarantine(part.batch, file: file.path, batchID: batchID, stamp: loadStamp)
+                        // The rest of a batch read in parts goes into the same transaction.
+                        while !part.endsBatch {
+                            let next = try prefetcher.next()
+                            prefetcher.recycle(part.batch)
+                            part = next
+                            try account(part)
+                            try applySchema(&pendingColumns, staging: stagingName)
+                            try warehouse.insert(part.batch, into: stagingName, columns: plan.names, audit: nil)
+                            try quarantine(part.batch, file: file.path, batchID: batchID, stamp: loadStamp)
+                        }
+                        try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .partial, result: result, staging: stagingName, line: lastLine, checkpoint: resumeAfter))
                     }
-                    // Audit values are the same for every row of the file: the final copy adds them.
-                    try warehouse.insert(batch, into: stagingName, columns: plan.names, audit: nil)
-                    try quarantine(batch, file: file.path, batchID: batchID, stamp: loadStamp)
-                    try warehouse.writeLedger(ledger(file: file, sha256: sha256, batchID: batchID, status: .partial, result: result, staging: stagingName, line: batch.lastLineNumber, checkpoint: Int64(batch.lastRecordNumber)))
+                    FaultPoint.afterBatchCommit.hit()
+                    TestPause.afterCheckpoint()
                 }
-                FaultPoint.afterBatchCommit.hit()
-                TestPause.afterCheckpoint()
-                }
-                if batch.records > 0 { resumeAfter = max(resumeAfter, Int64(batch.lastRecordNumber)) }
-                if finished {
+                if part.finished {
                     // SPEC §4: recorded as read. Rows staged before a resume came from the
                     // bytes its checkpoints hashed; if the file changed since, start over.
-                    if result.resumed, let read = filled.contentSHA256, let checkpointed = sha256, read != checkpointed {
+                    if result.resumed, let read = part.contentSHA256, let checkpointed = sha256, read != checkpointed {
                         throw LoadError.changedWhileLoading(file: file.path)
                     }
                     try warehouse.transaction {
@@ -139,7 +167,7 @@ public final class AppendLoader {
                             throw LoadError.stagingMismatch(file: file.path, staged: Int64(moved), expected: result.rowsLoaded)
                         }
                         try warehouse.dropTable(stagingName)
-                        try warehouse.writeLedger(ledger(file: file, sha256: result.contentSHA256, batchID: batchID, status: .complete, result: result, staging: nil, line: batch.lastLineNumber, checkpoint: resumeAfter))
+                        try warehouse.writeLedger(ledger(file: file, sha256: result.contentSHA256, batchID: batchID, status: .complete, result: result, staging: nil, line: lastLine, checkpoint: resumeAfter))
                         FaultPoint.beforeFinalCommit.hit()
                     }
                     return (result, batchID)

@@ -20,10 +20,12 @@ struct BatchFiller: Sendable {
     /// Key columns: a record with NULL in one is bad (`null_key`).
     let nonNullColumns: [Int]
 
-    /// Reads up to `batch_size` records into the batch; true when the file is done.
+    /// Reads up to `limit` records (default `batch_size`) into the batch, stopping early
+    /// once it holds `byteCap` bytes; true when the file is done.
     func fill(_ batch: inout RecordBatch, reader: RecordReader, plan: inout ColumnPlan,
-              pendingColumns: inout [TableConfig.Column]) throws -> Bool {
-        while batch.records < batchSize {
+              pendingColumns: inout [TableConfig.Column], limit: Int? = nil, byteCap: Int = .max) throws -> Bool {
+        let limit = limit ?? batchSize
+        while batch.records < limit && batch.footprint < byteCap {
             let event = try reader.next()
             switch event {
             case .end:

@@ -13,12 +13,20 @@ import LadingStore
 /// batch may already be in memory when the current one commits, and a crash loses it as
 /// it loses any uncommitted batch. Two batches exist at most (one being written, one
 /// being read), so memory stays bounded by `batch_size`.
+///
+/// With `partBytes`, a batch whose rows would hold more than that many bytes (a wide
+/// file, long text) comes in several parts, so memory is bounded by bytes whatever the
+/// row width; `endsBatch` marks a batch's last part, and the caller writes every part
+/// of a batch in the batch's one transaction (the checkpoint stays every `batch_size`).
 final class BatchPrefetcher: @unchecked Sendable {
-    /// One batch as read, with the plan as it stood after it.
+    /// One batch (or part of one) as read, with the plan as it stood after it.
     struct Filled {
         var batch: RecordBatch
         /// The reader reached the end of the file with this batch.
         var finished: Bool
+        /// The last part of a batch: `batch_size` records read in all since the last
+        /// batch ended, or the end of the file. Always true without `partBytes`.
+        var endsBatch: Bool
         /// Table column per reader column, as of this batch (JSON Lines keys can add some).
         var names: [String]
         var types: [ColumnType]
@@ -44,6 +52,7 @@ final class BatchPrefetcher: @unchecked Sendable {
     private let filler: BatchFiller
     private let reader: RecordReader
     private var plan: ColumnPlan
+    private let partBytes: Int
     // Everything below is guarded by `condition`.
     private let condition = NSCondition()
     private var ready: [Result<Filled, any Error>] = []
@@ -51,10 +60,11 @@ final class BatchPrefetcher: @unchecked Sendable {
     private var cancelled = false
     private var running = false
 
-    init(filler: BatchFiller, reader: RecordReader, plan: ColumnPlan) {
+    init(filler: BatchFiller, reader: RecordReader, plan: ColumnPlan, partBytes: Int? = nil) {
         self.filler = filler
         self.reader = reader
         self.plan = plan
+        self.partBytes = partBytes ?? .max
         spare = [RecordBatch(), RecordBatch()]
     }
 
@@ -104,6 +114,8 @@ final class BatchPrefetcher: @unchecked Sendable {
 
     private func produce() {
         var pending: [TableConfig.Column] = []
+        // Records read into the parts of the batch in progress.
+        var recordsInBatch = 0
         while true {
             condition.lock()
             while spare.isEmpty && !cancelled { condition.wait() }
@@ -121,8 +133,12 @@ final class BatchPrefetcher: @unchecked Sendable {
             let item: Result<Filled, any Error>
             var done = false
             do {
-                let finished = try filler.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending)
-                item = .success(Filled(batch: batch, finished: finished, names: plan.names, types: plan.types, newColumns: pending,
+                let finished = try filler.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending,
+                                               limit: filler.batchSize - recordsInBatch, byteCap: partBytes)
+                recordsInBatch += batch.records
+                let endsBatch = finished || recordsInBatch >= filler.batchSize
+                if endsBatch { recordsInBatch = 0 }
+                item = .success(Filled(batch: batch, finished: finished, endsBatch: endsBatch, names: plan.names, types: plan.types, newColumns: pending,
                                        bytesConsumed: reader.bytesConsumed, contentSHA256: finished ? reader.contentSHA256 : nil))
                 done = finished
             } catch {

@@ -66,8 +66,9 @@ public final class SCD2Loader {
             let stage = try warehouse.makeSCD2Stage(for: table.name, layout: layout,
                                                     columns: plan.names.indices.map { .init(name: plan.names[$0], type: plan.types[$0]) })
             var allBad: [BadRecord] = []
+            // One transaction for the whole file: batches may come in parts (bounded memory).
             let prefetcher = BatchPrefetcher(filler: try context.filler(file: file.path, reserved: reserved, nonNullColumns: keyIndexes),
-                                             reader: reader, plan: plan)
+                                             reader: reader, plan: plan, partBytes: AppendLoader.partBytes)
             prefetcher.start()
             defer { prefetcher.finish() }
             while true {

@@ -47,23 +47,45 @@ final class BatchInserter {
         }
     }
 
+    /// Prepared INSERTs by target, columns and row count. Preparing a statement of
+    /// thousands of parameters costs more than stepping it, and a batch read in parts
+    /// (issue 18) inserts many times per transaction: each shape is prepared once per
+    /// connection. Reset statements hold no locks, and SQLite re-prepares one whose
+    /// table changed (`sqlite3_prepare_v2`), so a cached statement stays valid.
+    private var statements: [String: Statement] = [:]
+
+    /// Parameters per statement at most: SQLite's own limit is 32,766, but a statement's
+    /// memory grows with its parameters, and beyond a few thousand there is no gain.
+    private static let parameterCap = 8192
+
+    private func statement(into target: String, columnList: String, tuple: String, rows: Int, db: Connection) throws -> Statement {
+        let key = "\(rows)\u{0}\(target)\u{0}\(columnList)"
+        if let cached = statements[key] { return cached }
+        if statements.count >= 32 { statements.removeAll() }
+        let prepared = try db.prepare("INSERT INTO \(SQL.quoteIdentifier(target)) (\(columnList)) VALUES "
+                                      + Array(repeating: tuple, count: rows).joined(separator: ","))
+        statements[key] = prepared
+        return prepared
+    }
+
     func insert(_ batch: RecordBatch, into target: String, columns: [String], db: Connection, withTrailing: Bool = true) throws {
         guard batch.rowCount > 0 else { return }
         let trailingNames = withTrailing ? self.trailingNames : []
         let trailingOffsets = withTrailing ? self.trailingOffsets : []
         let width = columns.count + trailingNames.count
-        let perStatement = max(1, min(256, db.variableLimit / max(width, 1)))
+        let perStatement = max(1, min(256, min(db.variableLimit, BatchInserter.parameterCap) / max(width, 1)))
         let columnList = (columns + trailingNames).map(SQL.quoteIdentifier).joined(separator: ", ")
         let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ",") + ")"
-        func statement(rows: Int) throws -> Statement {
-            try db.prepare("INSERT INTO \(SQL.quoteIdentifier(target)) (\(columnList)) VALUES " + Array(repeating: tuple, count: rows).joined(separator: ","))
-        }
-        let fullRows = min(perStatement, batch.rowCount)
-        let full = try statement(rows: fullRows)
         var row = 0
         while row < batch.rowCount {
-            let count = min(perStatement, batch.rowCount - row)
-            let current = count == fullRows ? full : try statement(rows: count)
+            // Full statements, then the rest in powers of two: a handful of shapes, all cached.
+            let left = batch.rowCount - row
+            var count = perStatement
+            if left < perStatement {
+                count = 1
+                while count * 2 <= left { count *= 2 }
+            }
+            let current = try statement(into: target, columnList: columnList, tuple: tuple, rows: count, db: db)
             var parameter = 1
             for offset in 0..<count {
                 var written = 0
@@ -82,8 +104,15 @@ final class BatchInserter {
                     parameter += 1
                 }
             }
-            try current.step()
-            try current.reset()
+            do {
+                try current.step()
+                try current.reset()
+            } catch {
+                // A failed step leaves the statement in an error state: never reuse it.
+                try? current.reset()
+                statements.removeAll()
+                throw error
+            }
             row += count
         }
     }

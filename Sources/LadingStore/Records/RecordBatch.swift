@@ -37,6 +37,9 @@ public struct RecordBatch {
 
     package var rowCount: Int { rowStarts.count }
 
+    /// Bytes the batch's rows hold (cells and text), what a memory bound counts.
+    package var footprint: Int { cells.count * MemoryLayout<Cell>.stride + arenaCount }
+
     package mutating func reset() {
         arenaCount = 0
         cells.removeAll(keepingCapacity: true)
