@@ -118,6 +118,15 @@ public final class Connection {
 
     /// `BEGIN IMMEDIATE` … `COMMIT`, rolled back on any throw (the first error wins).
     /// Nested calls become savepoints.
+    /// Drops the clean pages SQLite caches between transactions, so the next one reads
+    /// the file again. SQLite trusts its cache while the file's change counter is the
+    /// same, which holds for any change not made through SQLite (a disk error, a copy
+    /// over the file): re-reading finds such damage at the next transaction instead of
+    /// writing on. Costs little: the pages come back from the OS cache.
+    public func releaseCachedPages() {
+        _ = sqlite3_db_release_memory(handle)
+    }
+
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         if isInTransaction { return try savepoint(body) }
         try execute("BEGIN IMMEDIATE")

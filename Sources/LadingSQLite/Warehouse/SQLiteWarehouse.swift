@@ -266,7 +266,12 @@ public final class SQLiteWarehouse: Warehouse {
         return try db.run("DELETE FROM \(SQL.quoteIdentifier(table)) WHERE _source_file = ?", [.text(file)])
     }
 
-    public func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        // Without a memory map (it would count a whole staged file towards the process's
+        // memory), cached pages could hide damage done to the file since: read afresh.
+        if !db.isInTransaction { db.releaseCachedPages() }
+        return try db.transaction(body)
+    }
 
     static let runColumns = "run_id, started_at, finished_at, status, pid, hostname, files_discovered, files_loaded, files_failed, rows_loaded, rows_quarantined, error_message"
 
