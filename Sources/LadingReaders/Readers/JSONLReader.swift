@@ -167,6 +167,9 @@ public final class JSONLReader: RecordReader {
         var valueStart = 0
         var valueCount = -1
         var valueInScratch = false
+        /// The key holds no `"`, `\` or control byte, so a line writing it without
+        /// escapes holds exactly its bytes followed by a quote.
+        var plainKey = false
     }
 
     /// A value's bytes: in the line itself, or in `scratch` once unescaped or compacted.
@@ -228,7 +231,8 @@ public final class JSONLReader: RecordReader {
         let index = columns.count
         columnNames.append(naming.name(for: written, position: index + 1))
         columnIndex[written] = index
-        columns.append(Column(keyStart: keyBytes.count, keyCount: count))
+        let plain = !UnsafeBufferPointer(start: key, count: count).contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }
+        columns.append(Column(keyStart: keyBytes.count, keyCount: count, plainKey: plain))
         for offset in 0..<count { keyBytes.append(key[offset]) }
         return index
     }
@@ -269,12 +273,8 @@ public final class JSONLReader: RecordReader {
         while true {
             parser.skipSpace()
             guard parser.peek() == UInt8(ascii: "\"") else { throw ParseFailure(reason: "expected a key in quotes at byte \(parser.position - lineStart + 1)") }
-            let scratchBefore = scratchCount
-            let key = try readString(&parser)
-            let keyBase = key.inScratch ? UnsafePointer(scratch) : UnsafePointer(parser.bytes)
-            let index = try column(forKey: keyBase + key.start, count: key.count, position: position)
+            let index = try expectedKey(&parser, position: position) ?? readKey(&parser, position: position)
             position += 1
-            scratchCount = scratchBefore
             parser.skipSpace()
             guard parser.peek() == UInt8(ascii: ":") else { throw ParseFailure(reason: "expected ':' after a key") }
             parser.position += 1
@@ -291,6 +291,32 @@ public final class JSONLReader: RecordReader {
             if separator == UInt8(ascii: "}") { return }
             throw ParseFailure(reason: "expected ',' or '}' at byte \(parser.position - lineStart)")
         }
+    }
+
+    /// The column of the key at the parser when it is, as written, the previous lines'
+    /// key at this position (a key without escapes, the common case): no scan, no decoding.
+    @inline(__always)
+    private func expectedKey(_ parser: inout Parser, position: Int) -> Int? {
+        guard position < guesses.count else { return nil }
+        let guess = guesses[position]
+        let known = columns[guess]
+        let open = parser.position + 1
+        guard known.plainKey, open + known.keyCount < parser.end,
+              parser.bytes[open + known.keyCount] == UInt8(ascii: "\""),
+              Self.sameBytes(parser.bytes + open, keyBytes.base + known.keyStart, known.keyCount)
+        else { return nil }
+        parser.position = open + known.keyCount + 1
+        return guess
+    }
+
+    /// Reads a key string and finds (or makes) its column.
+    private func readKey(_ parser: inout Parser, position: Int) throws -> Int {
+        let scratchBefore = scratchCount
+        let key = try readString(&parser)
+        let keyBase = key.inScratch ? UnsafePointer(scratch) : UnsafePointer(parser.bytes)
+        let index = try column(forKey: keyBase + key.start, count: key.count, position: position)
+        scratchCount = scratchBefore
+        return index
     }
 
     private func append(_ byte: UInt8) {
