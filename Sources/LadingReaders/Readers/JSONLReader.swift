@@ -197,8 +197,8 @@ public final class JSONLReader: RecordReader {
         return found
     }
 
-    /// Whether two byte runs are equal: keys are a few bytes long, where a call to
-    /// `memcmp` cost more than the comparison (7% of the parse in perf).
+    /// Whether two byte runs are equal: keys are a few bytes long, where the call to
+    /// `memcmp` showed as 7% of the parse in perf (inline, the parse took about 1% less).
     @inline(__always)
     private static func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         var index = 0
