@@ -18,10 +18,33 @@ struct FileLoader {
     var progress: (@Sendable (String) -> Void)?
 
     func loadAll(_ files: [DiscoveredFile], into summary: inout RunSummary.Table) throws {
-        var consecutiveFailures = 0
         var context = LoadContext(warehouse: warehouse, table: table, batchSize: config.batchSize,
                                   maxRecordBytes: config.maxRecordBytes, clock: environment.clock, logger: logger)
         context.interruption = { SignalMonitor.pending }
+        // Small append files share a warehouse transaction where the backend allows it.
+        let group = table.strategy == .append ? (warehouse as? any GroupCommitWarehouse).map(SmallFileGroup.init) : nil
+        // The outcomes live in a shared list while loading: a group's commit (also the one
+        // a staged file asks for from inside its load) may have to rewrite them.
+        let outcomes = OutcomeList(summary.files)
+        defer { summary.files = outcomes.files }
+        context.beforeOwnCommits = { [self] in if let group { try commit(group, outcomes: outcomes) } }
+        do {
+            try loadAll(files, into: &summary, outcomes: outcomes, context: context, group: group)
+            if let group { try commit(group, outcomes: outcomes) }
+        } catch {
+            if let group { abandon(group, outcomes: outcomes, error: error) }
+            throw error
+        }
+    }
+
+    /// A table's file outcomes, in file order.
+    final class OutcomeList {
+        var files: [FileOutcome]
+        init(_ files: [FileOutcome]) { self.files = files }
+    }
+
+    private func loadAll(_ files: [DiscoveredFile], into summary: inout RunSummary.Table, outcomes: OutcomeList, context: LoadContext, group: SmallFileGroup?) throws {
+        var consecutiveFailures = 0
         // An open breaker (from an earlier run) half-opens: one file decides.
         var halfOpen = try tracker.openBreakers()[table.name] != nil && !files.isEmpty
         if halfOpen {
@@ -29,12 +52,23 @@ struct FileLoader {
         }
         for (index, file) in files.enumerated() {
             if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
-            guard let outcome = try loadOne(file, context: context) else {
+            var grouped: SmallFileGroup? = nil
+            if let group {
+                let joins = file.seenRetryCount == 0 && file.size <= SmallFileGroup.maxFileBytes
+                if group.isOpen && (!joins || group.isFull) { try commit(group, outcomes: outcomes) }
+                if joins {
+                    // A warehouse that cannot start the group now (busy) gets the file
+                    // alone, where a busy warehouse is the file's transient failure.
+                    if !group.isOpen { try? group.begin() }
+                    grouped = group.isOpen ? group : nil
+                }
+            }
+            guard let outcome = try loadOne(file, context: context, group: grouped, summaryIndex: outcomes.files.count) else {
                 // Several workers (SPEC §9): another worker claimed or finished it first.
                 logger.info("file taken by another worker", metadata: ["table": "\(table.name)", "file": "\(file.path)"])
                 continue
             }
-            summary.files.append(outcome)
+            outcomes.files.append(outcome)
             if halfOpen {
                 halfOpen = false
                 if outcome.status == "failed" {
@@ -48,9 +82,9 @@ struct FileLoader {
                 logger.info("circuit breaker closed", metadata: ["table": "\(table.name)"])
             }
             if let progress {
-                let rows = summary.files.reduce(Int64(0)) { $0 + $1.rowsLoaded }
-                let bytes = summary.files.reduce(Int64(0)) { $0 + $1.bytesRead }
-                let seconds = summary.files.reduce(0.0) { $0 + $1.durationSeconds }
+                let rows = outcomes.files.reduce(Int64(0)) { $0 + $1.rowsLoaded }
+                let bytes = outcomes.files.reduce(Int64(0)) { $0 + $1.bytesRead }
+                let seconds = outcomes.files.reduce(0.0) { $0 + $1.durationSeconds }
                 progress("\(table.name): \(index + 1)/\(files.count) files, \(rows) rows, "
                     + String(format: "%.1f MB/s", seconds > 0 ? Double(bytes) / 1e6 / seconds : 0))
             }
@@ -74,8 +108,80 @@ struct FileLoader {
         }
     }
 
-    /// Nil when another worker claimed or finished the file first.
-    private func loadOne(_ file: DiscoveredFile, context: LoadContext) throws -> FileOutcome? {
+    /// Commits the open group of small files, then marks them COMPLETED in one tracker
+    /// transaction and applies `after_load` to them. The fault points keep their count:
+    /// one `after-final-commit` and one `after-tracker-complete` per file.
+    private func commit(_ group: SmallFileGroup, outcomes: OutcomeList) throws {
+        let members: [SmallFileGroup.Member]
+        do {
+            members = try commitRetryingWhileBusy(group)
+        } catch let error as LadingError where error.kind == .transient {
+            // Still busy (a reader holding the database) after the retries: the group's
+            // files fail transiently, as one file whose commit stays busy does, and later
+            // runs retry them.
+            for member in group.rollback() {
+                outcomes.files[member.summaryIndex] = try failed(member.file, error: error, kind: .transient, started: member.started, log: member.log)
+            }
+            return
+        }
+        guard !members.isEmpty else { return }
+        for _ in members { FaultPoint.afterFinalCommit.hit() }
+        try tracker.transaction {
+            for member in members {
+                try tracker.complete(table: table.name, file: member.file.path, runID: runID, recordsRead: member.result.recordsRead,
+                                     rowsLoaded: member.result.rowsLoaded, rowsQuarantined: member.result.rowsQuarantined,
+                                     sha256: member.result.contentSHA256 ?? member.sha256, batchID: member.batchID)
+            }
+        }
+        for member in members {
+            FaultPoint.afterTrackerComplete.hit()
+            AfterLoad(table: table, tracker: tracker, logger: member.log).apply(to: member.file.path)
+            loaded(member.result, started: member.started, log: member.log)
+        }
+    }
+
+    /// The run stops with a group open: its rows roll back, its files leave the report
+    /// and go back to PENDING without an attempt (nothing of theirs went wrong), unless
+    /// the lock or lease is lost, when their state is no longer this run's to touch.
+    /// SPEC §7's in-run retries for a commit that meets a busy database (a reader
+    /// holding it): the transaction stays open, so only the commit is tried again.
+    private func commitRetryingWhileBusy(_ group: SmallFileGroup) throws -> [SmallFileGroup.Member] {
+        var failures = 0
+        while true {
+            do {
+                return try group.commit()
+            } catch let error as LadingError where error.kind == .transient && failures + 1 < config.retry.attemptsInRun {
+                let delay = RetryPolicy.backoff(attempt: failures, base: config.retry.baseSeconds, cap: config.retry.maxSeconds,
+                                                random: environment.random)
+                failures += 1
+                logger.warning("the warehouse is busy: retrying the commit of a group of small files",
+                               metadata: ["table": "\(table.name)", "attempt": "\(failures + 1)", "error": "\(error.message)"])
+                environment.sleeper.sleep(seconds: delay)
+            }
+        }
+    }
+
+    private func abandon(_ group: SmallFileGroup, outcomes: OutcomeList, error: Error) {
+        let lost = group.rollback()
+        for index in lost.map(\.summaryIndex).sorted(by: >) where index < outcomes.files.count { outcomes.files.remove(at: index) }
+        if error is LockError { return }
+        for member in lost { try? tracker.releaseOrphan(table: table.name, file: member.file.path, deadRunID: runID) }
+        if !lost.isEmpty {
+            logger.warning("a group of small files was rolled back: they stay PENDING for the next run",
+                           metadata: ["table": "\(table.name)", "files": "\(lost.count)"])
+        }
+    }
+
+    private func loaded(_ result: LoadResult, started: Date, log: Logger) {
+        let seconds = Date().timeIntervalSince(started)
+        log.info("file loaded", metadata: ["records": "\(result.recordsRead)", "rows_loaded": "\(result.rowsLoaded)",
+                                           "rows_quarantined": "\(result.rowsQuarantined)", "seconds": "\(String(format: "%.3f", seconds))"])
+    }
+
+    /// Nil when another worker claimed or finished the file first. With `group` (open),
+    /// the file loads into the group's transaction and is COMPLETED when the group
+    /// commits; its outcome is provisional until then.
+    private func loadOne(_ file: DiscoveredFile, context: LoadContext, group: SmallFileGroup?, summaryIndex: Int) throws -> FileOutcome? {
         let started = Date()
         let batchID = environment.makeID(prefix: "batch-")
         guard try tracker.claim(table: table.name, file: file.path, runID: runID, batchID: batchID, seenRetryCount: file.seenRetryCount) else { return nil }
@@ -111,14 +217,22 @@ struct FileLoader {
                     return try replay.replay(adding: file, sha256: sha, batchID: batchID, widening: columns)
                 }
             }
-            FaultPoint.afterFinalCommit.hit()
-            try tracker.complete(table: table.name, file: file.path, runID: runID, recordsRead: result.recordsRead,
-                                 rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: result.contentSHA256 ?? sha, batchID: usedBatch)
-            FaultPoint.afterTrackerComplete.hit()
-            AfterLoad(table: table, tracker: tracker, logger: log).apply(to: file.path)
+            if let group, group.isOpen {
+                // In the group's transaction (its own savepoint released): committed with it.
+                // SQLite may have ended that transaction itself after an I/O error: the
+                // group's files are then lost, and the run stops.
+                guard group.warehouse.groupIsOpen else { throw WarehouseError.groupRolledBack(files: group.members.count + 1) }
+                group.add(.init(file: file, result: result, sha256: sha, batchID: usedBatch, started: started, summaryIndex: summaryIndex, log: log))
+                FaultPoint.betweenGroupFiles.hit()
+            } else {
+                FaultPoint.afterFinalCommit.hit()
+                try tracker.complete(table: table.name, file: file.path, runID: runID, recordsRead: result.recordsRead,
+                                     rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: result.contentSHA256 ?? sha, batchID: usedBatch)
+                FaultPoint.afterTrackerComplete.hit()
+                AfterLoad(table: table, tracker: tracker, logger: log).apply(to: file.path)
+                loaded(result, started: started, log: log)
+            }
             let seconds = Date().timeIntervalSince(started)
-            log.info("file loaded", metadata: ["records": "\(result.recordsRead)", "rows_loaded": "\(result.rowsLoaded)",
-                                               "rows_quarantined": "\(result.rowsQuarantined)", "seconds": "\(String(format: "%.3f", seconds))"])
             return FileOutcome(file: file.path, status: "completed", recordsRead: result.recordsRead, rowsLoaded: result.rowsLoaded,
                                rowsQuarantined: result.rowsQuarantined, bytesRead: result.bytesRead, durationSeconds: seconds,
                                rowsPerSecond: seconds > 0 ? Double(result.rowsLoaded) / seconds : 0, resumed: result.resumed,

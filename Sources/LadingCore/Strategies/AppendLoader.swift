@@ -30,6 +30,10 @@ public final class AppendLoader {
     /// several parts per batch instead of growing memory with the row width (issue 18).
     static let partBytes = 2 << 20
 
+    /// Files at most this big are read on the loading thread: reading one takes less
+    /// than starting a thread for it.
+    static let inlineReadBytes: Int64 = 256 << 10
+
     public init(context: LoadContext) {
         self.context = context
     }
@@ -70,7 +74,7 @@ public final class AppendLoader {
         var lastLine = 0
         let prefetcher = BatchPrefetcher(filler: try context.filler(file: file.path, skipThrough: resumeAfter), reader: reader, plan: plan,
                                          partBytes: AppendLoader.partBytes)
-        prefetcher.start()
+        prefetcher.start(inline: file.size <= AppendLoader.inlineReadBytes)
         defer { prefetcher.finish() }
 
         /// Counts a batch part in the result, and checks what can be checked once it is read.
@@ -117,6 +121,7 @@ public final class AppendLoader {
                     return (result, batchID)
                 }
                 firstBatch = false
+                try context.beforeOwnCommits()
                 // I1: a batch that read nothing new writes no checkpoint. A resumed load
                 // skips every record up to the checkpoint; rewriting the ledger from that
                 // empty batch would move the checkpoint back to 0 while staging still holds

@@ -59,6 +59,11 @@ final class BatchPrefetcher: @unchecked Sendable {
     private var spare: [RecordBatch]
     private var cancelled = false
     private var running = false
+    private var inline = false
+    private var inlineDone = false
+    /// Records read into the parts of the batch in progress (only the reading side uses it).
+    private var recordsInBatch = 0
+    private var pending: [TableConfig.Column] = []
 
     init(filler: BatchFiller, reader: RecordReader, plan: ColumnPlan, partBytes: Int? = nil) {
         self.filler = filler
@@ -68,11 +73,15 @@ final class BatchPrefetcher: @unchecked Sendable {
         spare = [RecordBatch(), RecordBatch()]
     }
 
-    /// Starts reading. Call `finish()` on every path afterwards (a `defer`).
-    func start() {
+    /// Starts reading. Call `finish()` on every path afterwards (a `defer`). With
+    /// `inline`, no thread: each `next()` reads its batch itself (a small file is read
+    /// before a thread would have started, and a night of 5,000 files would start 5,000).
+    func start(inline: Bool = false) {
         condition.lock()
-        running = true
+        self.inline = inline
+        running = !inline
         condition.unlock()
+        guard !inline else { return }
         let thread = Thread { [self] in produce() }
         // The JSON Lines parser nests up to its depth cap: give it the main thread's stack.
         thread.stackSize = 16 << 20
@@ -83,6 +92,19 @@ final class BatchPrefetcher: @unchecked Sendable {
     /// The next batch in file order; rethrows the error reading stopped with.
     func next() throws -> Filled {
         condition.lock()
+        if inline {
+            guard !inlineDone, var batch = spare.popLast() else {
+                condition.unlock()
+                throw ReadPastEnd()
+            }
+            condition.unlock()
+            let (item, done) = fill(&batch)
+            condition.lock()
+            if case .failure = item { spare.append(batch) }
+            inlineDone = done
+            condition.unlock()
+            return try item.get()
+        }
         defer { condition.unlock() }
         while ready.isEmpty && running { condition.wait() }
         guard !ready.isEmpty else { throw ReadPastEnd() }
@@ -113,9 +135,6 @@ final class BatchPrefetcher: @unchecked Sendable {
     }
 
     private func produce() {
-        var pending: [TableConfig.Column] = []
-        // Records read into the parts of the batch in progress.
-        var recordsInBatch = 0
         while true {
             condition.lock()
             while spare.isEmpty && !cancelled { condition.wait() }
@@ -128,23 +147,7 @@ final class BatchPrefetcher: @unchecked Sendable {
             var batch = spare.removeLast()
             condition.unlock()
 
-            batch.reset()
-            pending.removeAll()
-            let item: Result<Filled, any Error>
-            var done = false
-            do {
-                let finished = try filler.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending,
-                                               limit: filler.batchSize - recordsInBatch, byteCap: partBytes)
-                recordsInBatch += batch.records
-                let endsBatch = finished || recordsInBatch >= filler.batchSize
-                if endsBatch { recordsInBatch = 0 }
-                item = .success(Filled(batch: batch, finished: finished, endsBatch: endsBatch, names: plan.names, types: plan.types, newColumns: pending,
-                                       bytesConsumed: reader.bytesConsumed, contentSHA256: finished ? reader.contentSHA256 : nil))
-                done = finished
-            } catch {
-                item = .failure(error)
-                done = true
-            }
+            let (item, done) = fill(&batch)
             condition.lock()
             if case .failure = item { spare.append(batch) }
             ready.append(item)
@@ -155,6 +158,23 @@ final class BatchPrefetcher: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             if done { return }
+        }
+    }
+
+    /// Reads the next batch (or part) into `batch`; `done` once the file or reading ended.
+    private func fill(_ batch: inout RecordBatch) -> (Result<Filled, any Error>, done: Bool) {
+        batch.reset()
+        pending.removeAll()
+        do {
+            let finished = try filler.fill(&batch, reader: reader, plan: &plan, pendingColumns: &pending,
+                                           limit: filler.batchSize - recordsInBatch, byteCap: partBytes)
+            recordsInBatch += batch.records
+            let endsBatch = finished || recordsInBatch >= filler.batchSize
+            if endsBatch { recordsInBatch = 0 }
+            return (.success(Filled(batch: batch, finished: finished, endsBatch: endsBatch, names: plan.names, types: plan.types, newColumns: pending,
+                                    bytesConsumed: reader.bytesConsumed, contentSHA256: finished ? reader.contentSHA256 : nil)), finished)
+        } catch {
+            return (.failure(error), true)
         }
     }
 }

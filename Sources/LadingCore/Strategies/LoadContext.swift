@@ -17,6 +17,10 @@ public struct LoadContext {
     public var logger: Logger
     /// Returns a signal number once SIGINT/SIGTERM arrived, checked between batches.
     public var interruption: () -> Int32? = { nil }
+    /// Called before a load commits anything of its own (staging checkpoints): a group of
+    /// small files open in the warehouse is committed first, so this file's checkpoints
+    /// are durable on their own (issue 18, `GroupCommitWarehouse`).
+    public var beforeOwnCommits: () throws -> Void = {}
 
     public init(warehouse: any Warehouse, table: TableConfig, batchSize: Int, maxRecordBytes: Int, clock: any WallClock, logger: Logger) {
         self.warehouse = warehouse

@@ -152,7 +152,7 @@ final class PostgresRunLock: RunGuard {
             _ = try? db.rows("SELECT pg_advisory_unlock($1::int4, $2::int4)", lockKey)
         }
         // Whoever meets the lock meanwhile (exit 75) is told which worker holds it alone.
-        try? db.run("""
+        _ = try? db.run("""
             INSERT INTO \(PGName.qualified(stateSchema, "run_lock")) (id, pid, hostname, acquired_at, timeout_at, run_id)
             VALUES (1, $1, $2, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char((now() + interval '1 hour') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), $3)
             ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, hostname = excluded.hostname, acquired_at = excluded.acquired_at,

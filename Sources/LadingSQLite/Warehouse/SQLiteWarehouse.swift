@@ -16,7 +16,7 @@ import LadingStore
 /// `secure_delete` is turned off (Debian builds SQLite with it on): with it, dropping a
 /// file's staging table wrote every freed page to the journal, 80 MB for a 1M-row file.
 /// Freed pages keep their old bytes until reused, the same data the target table holds.
-public final class SQLiteWarehouse: Warehouse {
+public final class SQLiteWarehouse: GroupCommitWarehouse {
     public let path: String
     public var location: String { path }
     /// SQLite lets a table column shadow `rowid`.
@@ -265,6 +265,24 @@ public final class SQLiteWarehouse: Warehouse {
         guard let file else { return try db.run("DELETE FROM \(SQL.quoteIdentifier(table))") }
         return try db.run("DELETE FROM \(SQL.quoteIdentifier(table)) WHERE _source_file = ?", [.text(file)])
     }
+
+    public func beginGroup() throws {
+        db.releaseCachedPages()
+        try db.execute("BEGIN IMMEDIATE")
+    }
+
+    public func commitGroup(files: Int) throws {
+        // SQLite ends a transaction itself after some errors: committing "nothing" then
+        // would let the tracker mark files whose rows are gone.
+        guard db.isInTransaction else { throw WarehouseError.groupRolledBack(files: files) }
+        try db.execute("COMMIT")
+    }
+
+    public func rollbackGroup() {
+        if db.isInTransaction { try? db.execute("ROLLBACK") }
+    }
+
+    public var groupIsOpen: Bool { db.isInTransaction }
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         // Without a memory map (it would count a whole staged file towards the process's

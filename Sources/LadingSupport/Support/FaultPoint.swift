@@ -18,6 +18,9 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case afterClaim = "after-claim"
     /// A staging checkpoint committed in the warehouse.
     case afterBatchCommit = "after-batch-commit"
+    /// A small file loaded into a group's open transaction (its savepoint released),
+    /// before the next file of the group or the group's commit.
+    case betweenGroupFiles = "between-group-files"
     /// Right before the final warehouse commit of a file.
     case beforeFinalCommit = "before-final-commit"
     /// Final warehouse commit done, tracker not yet updated.
