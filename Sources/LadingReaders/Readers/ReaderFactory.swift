@@ -19,7 +19,7 @@ public enum ReaderFactory {
     public static func open(path: String, table: TableConfig, maxRecordBytes: Int) throws -> RecordReader {
         let format = try format(for: path, configured: table.format)
         var source: ByteSource = try FileByteSource(path: path)
-        if isGzip(path) { source = PrefetchingByteSource(upstream: try GzipByteSource(input: source, path: path)) }
+        if isGzip(path) { source = PrefetchingByteSource(upstream: try GzipByteSource(input: source, path: path), depth: 2) }
         switch format {
         case .csv, .tsv:
             let delimiter = table.csv.delimiter ?? (format == .tsv ? 0x09 : UInt8(ascii: ","))

@@ -45,10 +45,17 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
         db = try Connection(path: path, mode: readOnly ? (hotJournal ? .readWrite : .readOnly) : .readWriteCreate,
                             busyTimeoutMilliseconds: Int32(clamping: Int((busyTimeoutSeconds * 1000).rounded())))
         if !readOnly {
-            try db.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = FULL; PRAGMA secure_delete = OFF; PRAGMA cache_size = -8192; PRAGMA mmap_size = 0; PRAGMA temp.cache_size = -16384;")
+            try db.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = FULL; PRAGMA secure_delete = OFF; PRAGMA mmap_size = 0; " + Self.cachePragmas)
             try db.execute(WarehouseSchema.create)
         }
     }
+
+    /// Page caches of 8 MiB for the warehouse and 4 MiB for temporary tables (SCD2 and
+    /// merge stages), and no memory map: a load's peak memory stays under 64 MiB whatever the
+    /// file (issue 18; mapped pages of a staged file counted in full). Appends write
+    /// pages in order and need little cache; a stage larger than its cache spills to a
+    /// temporary file the OS keeps in memory anyway.
+    static let cachePragmas = "PRAGMA cache_size = -8192; PRAGMA temp.cache_size = -4096;"
 
     /// `plan`: the warehouse at `path` (an empty in-memory one when there is none yet)
     /// inside a transaction that `discard()` rolls back. The first write takes SQLite's
@@ -59,7 +66,7 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
         let exists = FileManager.default.fileExists(atPath: path)
         db = try Connection(path: exists ? path : ":memory:", mode: .readWriteCreate,
                             busyTimeoutMilliseconds: Int32(clamping: Int((busyTimeoutSeconds * 1000).rounded())))
-        try db.execute("PRAGMA cache_size = -65536; PRAGMA temp.cache_size = -262144;")
+        try db.execute(Self.cachePragmas)
         try db.execute("BEGIN")
         try db.execute(WarehouseSchema.create)
     }
