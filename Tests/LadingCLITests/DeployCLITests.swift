@@ -254,7 +254,7 @@ import Testing
             guard value == "|" || value == ">" else { expressions.append(value); continue }
             let indent = line.prefix { $0 == " " }.count
             var block: [String] = []
-            while index < lines.count, lines[index].trimmingCharacters(in: .whitespaces).isEmpty || lines[index].prefix { $0 == " " }.count > indent {
+            while index < lines.count, lines[index].trimmingCharacters(in: .whitespaces).isEmpty || lines[index].prefix(while: { $0 == " " }).count > indent {
                 block.append(lines[index])
                 index += 1
             }
