@@ -136,7 +136,7 @@ struct FileLoader {
         for member in members {
             FaultPoint.afterTrackerComplete.hit()
             AfterLoad(table: table, tracker: tracker, logger: member.log).apply(to: member.file.path)
-            loaded(member.result, started: member.started, log: member.log)
+            loaded(member.result, seconds: member.seconds, log: member.log)
         }
     }
 
@@ -172,8 +172,7 @@ struct FileLoader {
         }
     }
 
-    private func loaded(_ result: LoadResult, started: Date, log: Logger) {
-        let seconds = Date().timeIntervalSince(started)
+    private func loaded(_ result: LoadResult, seconds: Double, log: Logger) {
         log.info("file loaded", metadata: ["records": "\(result.recordsRead)", "rows_loaded": "\(result.rowsLoaded)",
                                            "rows_quarantined": "\(result.rowsQuarantined)", "seconds": "\(String(format: "%.3f", seconds))"])
     }
@@ -222,7 +221,8 @@ struct FileLoader {
                 // SQLite may have ended that transaction itself after an I/O error: the
                 // group's files are then lost, and the run stops.
                 guard group.warehouse.groupIsOpen else { throw WarehouseError.groupRolledBack(files: group.members.count + 1) }
-                group.add(.init(file: file, result: result, sha256: sha, batchID: usedBatch, started: started, summaryIndex: summaryIndex, log: log))
+                group.add(.init(file: file, result: result, sha256: sha, batchID: usedBatch, started: started,
+                                seconds: Date().timeIntervalSince(started), summaryIndex: summaryIndex, log: log))
                 FaultPoint.betweenGroupFiles.hit()
             } else {
                 FaultPoint.afterFinalCommit.hit()
@@ -230,7 +230,7 @@ struct FileLoader {
                                      rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: result.contentSHA256 ?? sha, batchID: usedBatch)
                 FaultPoint.afterTrackerComplete.hit()
                 AfterLoad(table: table, tracker: tracker, logger: log).apply(to: file.path)
-                loaded(result, started: started, log: log)
+                loaded(result, seconds: Date().timeIntervalSince(started), log: log)
             }
             let seconds = Date().timeIntervalSince(started)
             return FileOutcome(file: file.path, status: "completed", recordsRead: result.recordsRead, rowsLoaded: result.rowsLoaded,

@@ -19,6 +19,8 @@ final class SmallFileGroup {
         let sha256: String
         let batchID: String
         let started: Date
+        /// Its own load's time, without the wait for the group's commit.
+        let seconds: Double
         /// Its (provisional) outcome's place in the table's report.
         let summaryIndex: Int
         let log: Logger
