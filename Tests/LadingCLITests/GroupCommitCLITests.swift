@@ -1,6 +1,9 @@
 import Foundation
 import LadingTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Small append files share one warehouse transaction, a savepoint each (issue 18).
 /// Crashes at every fault point of a group, chains of them, a failing file inside a
@@ -10,8 +13,8 @@ import Testing
     static let files = 40
     static let rowsPerFile = 5
 
-    func writeSmallFiles(_ workspace: Workspace, extra: String = "") throws {
-        try workspace.writeConfig(extra: "retry_attempts: 3\n" + extra, tableExtra: "    columns: {id: integer, v: text}\n")
+    func writeSmallFiles(_ workspace: Workspace, extra: String = "", warehouseExtra: String = "") throws {
+        try workspace.writeConfig(extra: "retry_attempts: 3\n" + extra, tableExtra: "    columns: {id: integer, v: text}\n", warehouseExtra: warehouseExtra)
         for file in 0..<Self.files {
             let rows = (0..<Self.rowsPerFile).map { "\(file * Self.rowsPerFile + $0),f\(file)-r\($0)\n" }.joined()
             try workspace.write(String(format: "landing/orders/part_%03d.csv", file), "id,v\n" + rows)
@@ -117,6 +120,29 @@ import Testing
         #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT max(retry_count) FROM file_processing_tracker") == ["1"])
         #expect(try workspace.lading("run").status == 0)
         try expectEverythingOnce(workspace, "after five crashed runs")
+    }
+
+    /// A signal while the group's commit waits for a reader (SHARED lock) to let go
+    /// stops the run: the group rolls back and its files stay PENDING with no attempt
+    /// (found by an adversarial pass: the commit kept retrying, then blamed the files).
+    @Test func aSignalWhileAGroupCommitWaitsForAReaderStopsTheRunAndBlamesNoFile() throws {
+        let workspace = try Workspace()
+        try writeSmallFiles(workspace, extra: "retry:\n  base_seconds: 600\n  max_seconds: 600\n  attempts_in_run: 3\n",
+                            warehouseExtra: "  busy_timeout_seconds: 0.5\n")
+        #expect(try workspace.lading("run", "--max-files", "1").status == 0)
+        let reader = try WriterHolder(database: workspace.url("warehouse.sqlite"), shared: true)
+        let signals = SignalCLITests()
+        let process = try signals.start(workspace)
+        #expect(signals.wait { workspace.read("stderr.log")?.contains("retrying the commit of a group of small files") == true })
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        reader.release()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 143, "\(workspace.read("stderr.log") ?? "")")
+        #expect(try workspace.sqlite("state/tracker.sqlite", "SELECT status, max(retry_count), count(*) FROM file_processing_tracker GROUP BY status ORDER BY status")
+                == ["COMPLETED|0|1", "PENDING|0|\(Self.files - 1)"])
+        #expect(try rows(workspace) == expectedRows(workspace, files: 0..<1))
+        #expect(try workspace.lading("run").status == 0)
+        try expectEverythingOnce(workspace, "after the signal")
     }
 
     /// One bad file in the middle of a group fails alone: its savepoint rolls back, the

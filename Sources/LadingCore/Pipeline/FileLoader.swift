@@ -30,7 +30,10 @@ struct FileLoader {
         context.beforeOwnCommits = { [self] in if let group { try commit(group, outcomes: outcomes) } }
         do {
             try loadAll(files, into: &summary, outcomes: outcomes, context: context, group: group)
-            if let group { try commit(group, outcomes: outcomes) }
+            if let group {
+                try commit(group, outcomes: outcomes)
+                try record(group)
+            }
         } catch {
             if let group { abandon(group, outcomes: outcomes, error: error) }
             throw error
@@ -56,6 +59,7 @@ struct FileLoader {
             if let group {
                 let joins = file.seenRetryCount == 0 && file.size <= SmallFileGroup.maxFileBytes
                 if group.isOpen && (!joins || group.isFull) { try commit(group, outcomes: outcomes) }
+                try record(group)
                 if joins {
                     // A warehouse that cannot start the group now (busy) gets the file
                     // alone, where a busy warehouse is the file's transient failure.
@@ -63,7 +67,10 @@ struct FileLoader {
                     grouped = group.isOpen ? group : nil
                 }
             }
-            guard let outcome = try loadOne(file, context: context, group: grouped, summaryIndex: outcomes.files.count) else {
+            let taken = try loadOne(file, context: context, group: grouped, summaryIndex: outcomes.files.count)
+            // A staged file may have committed the group before its checkpoints.
+            if let group { try record(group) }
+            guard let outcome = taken else {
                 // Several workers (SPEC §9): another worker claimed or finished it first.
                 logger.info("file taken by another worker", metadata: ["table": "\(table.name)", "file": "\(file.path)"])
                 continue
@@ -108,14 +115,15 @@ struct FileLoader {
         }
     }
 
-    /// Commits the open group of small files, then marks them COMPLETED in one tracker
-    /// transaction and applies `after_load` to them. The fault points keep their count:
-    /// one `after-final-commit` and one `after-tracker-complete` per file.
+    /// Commits the open group of small files in the warehouse. The tracker learns of it
+    /// in `record(_:)`, never from inside another file's load (a staged file asks for
+    /// this commit before its checkpoints): a tracker that cannot be written then stops
+    /// the run instead of failing that file. One `after-final-commit` hit per file.
     private func commit(_ group: SmallFileGroup, outcomes: OutcomeList) throws {
         let members: [SmallFileGroup.Member]
         do {
-            members = try commitRetryingWhileBusy(group)
-        } catch let error as LadingError where error.kind == .transient {
+            members = try retryingWhileBusy("the commit of a group of small files") { try group.commit() }
+        } catch let error as LadingError where error.kind == .transient && !(error is LoadError) {
             // Still busy (a reader holding the database) after the retries: the group's
             // files fail transiently, as one file whose commit stays busy does, and later
             // runs retry them.
@@ -124,15 +132,24 @@ struct FileLoader {
             }
             return
         }
-        guard !members.isEmpty else { return }
         for _ in members { FaultPoint.afterFinalCommit.hit() }
-        try tracker.transaction {
-            for member in members {
-                try tracker.complete(table: table.name, file: member.file.path, runID: runID, recordsRead: member.result.recordsRead,
-                                     rowsLoaded: member.result.rowsLoaded, rowsQuarantined: member.result.rowsQuarantined,
-                                     sha256: member.result.contentSHA256 ?? member.sha256, batchID: member.batchID)
+    }
+
+    /// Marks the committed group's files COMPLETED in one tracker transaction, then
+    /// applies `after_load` to them. One `after-tracker-complete` hit per file.
+    private func record(_ group: SmallFileGroup) throws {
+        guard !group.unrecorded.isEmpty else { return }
+        let members = group.unrecorded
+        try retryingWhileBusy("marking a committed group of small files COMPLETED") {
+            try tracker.transaction {
+                for member in members {
+                    try tracker.complete(table: table.name, file: member.file.path, runID: runID, recordsRead: member.result.recordsRead,
+                                         rowsLoaded: member.result.rowsLoaded, rowsQuarantined: member.result.rowsQuarantined,
+                                         sha256: member.result.contentSHA256 ?? member.sha256, batchID: member.batchID)
+                }
             }
         }
+        group.recorded()
         for member in members {
             FaultPoint.afterTrackerComplete.hit()
             AfterLoad(table: table, tracker: tracker, logger: member.log).apply(to: member.file.path)
@@ -140,30 +157,40 @@ struct FileLoader {
         }
     }
 
-    /// The run stops with a group open: its rows roll back, its files leave the report
-    /// and go back to PENDING without an attempt (nothing of theirs went wrong), unless
-    /// the lock or lease is lost, when their state is no longer this run's to touch.
-    /// SPEC §7's in-run retries for a commit that meets a busy database (a reader
-    /// holding it): the transaction stays open, so only the commit is tried again.
-    private func commitRetryingWhileBusy(_ group: SmallFileGroup) throws -> [SmallFileGroup.Member] {
+    /// SPEC §7's in-run retries for a group's commit or its tracker update meeting a
+    /// busy database (another process holding it): the transaction is tried again
+    /// after backoff; a signal stops the run at once.
+    private func retryingWhileBusy<T>(_ what: String, _ body: () throws -> T) throws -> T {
         var failures = 0
         while true {
             do {
-                return try group.commit()
-            } catch let error as LadingError where error.kind == .transient && failures + 1 < config.retry.attemptsInRun {
+                return try body()
+            } catch let error as LadingError where error.kind == .transient {
+                if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
+                guard failures + 1 < config.retry.attemptsInRun else { throw error }
                 let delay = RetryPolicy.backoff(attempt: failures, base: config.retry.baseSeconds, cap: config.retry.maxSeconds,
                                                 random: environment.random)
                 failures += 1
-                logger.warning("the warehouse is busy: retrying the commit of a group of small files",
+                logger.warning("a database is busy: retrying \(what)",
                                metadata: ["table": "\(table.name)", "attempt": "\(failures + 1)", "error": "\(error.message)"])
                 environment.sleeper.sleep(seconds: delay)
+                if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
             }
         }
     }
 
+    /// The run stops with a group open: its rows roll back, its files leave the report
+    /// and go back to PENDING without an attempt (nothing of theirs went wrong), unless
+    /// the lock or lease is lost, when their state is no longer this run's to touch.
+    /// Files already committed but not yet marked stay PROCESSING: the next run's
+    /// reconcile finds their complete ledger rows and marks them COMPLETED.
     private func abandon(_ group: SmallFileGroup, outcomes: OutcomeList, error: Error) {
         let lost = group.rollback()
         for index in lost.map(\.summaryIndex).sorted(by: >) where index < outcomes.files.count { outcomes.files.remove(at: index) }
+        if !group.unrecorded.isEmpty {
+            logger.warning("small files committed but not yet marked COMPLETED: the next run marks them from the ledger",
+                           metadata: ["table": "\(table.name)", "files": "\(group.unrecorded.count)"])
+        }
         if error is LockError { return }
         for member in lost { try? tracker.releaseOrphan(table: table.name, file: member.file.path, deadRunID: runID) }
         if !lost.isEmpty {
@@ -188,6 +215,8 @@ struct FileLoader {
         var log = logger
         log[metadataKey: "table"] = "\(table.name)"
         log[metadataKey: "file"] = "\(file.path)"
+        // Set once the file's rows are committed: from then on nothing may mark it FAILED.
+        var committed = false
         do {
             // Registration hashed the file or took the tracker's hash; hash only if neither could.
             let sha = try file.sha256 ?? FileHasher.sha256(path: file.readPath)
@@ -225,9 +254,12 @@ struct FileLoader {
                                 seconds: Date().timeIntervalSince(started), summaryIndex: summaryIndex, log: log))
                 FaultPoint.betweenGroupFiles.hit()
             } else {
+                committed = true
                 FaultPoint.afterFinalCommit.hit()
-                try tracker.complete(table: table.name, file: file.path, runID: runID, recordsRead: result.recordsRead,
-                                     rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: result.contentSHA256 ?? sha, batchID: usedBatch)
+                try retryingWhileBusy("marking the file COMPLETED") {
+                    try tracker.complete(table: table.name, file: file.path, runID: runID, recordsRead: result.recordsRead,
+                                         rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: result.contentSHA256 ?? sha, batchID: usedBatch)
+                }
                 FaultPoint.afterTrackerComplete.hit()
                 AfterLoad(table: table, tracker: tracker, logger: log).apply(to: file.path)
                 loaded(result, seconds: Date().timeIntervalSince(started), log: log)
@@ -259,6 +291,13 @@ struct FileLoader {
             // every later write would meet it too: stop the run (exit 74 or 70). The file
             // goes back to PENDING without an attempt counted; its transaction rolled back.
             try? tracker.releaseOrphan(table: table.name, file: file.path, deadRunID: runID)
+            throw error
+        } catch where committed {
+            // The rows are in and the ledger says so, but the tracker could not be told
+            // (another process kept it locked past the retries): the run stops, the file
+            // stays PROCESSING, and the next run's reconcile marks it COMPLETED.
+            log.error("file committed but the tracker could not record it: stopping; the next run marks it from the ledger",
+                      metadata: ["error": "\((error as? LadingError)?.message ?? "\(error)")"])
             throw error
         } catch {
             let kind = (error as? LadingError)?.kind ?? .unknown

@@ -27,7 +27,9 @@ final class SmallFileGroup {
     }
 
     /// Files at most this big join a group; a bigger one commits on its own.
-    static let maxFileBytes: Int64 = 4 << 20
+    /// (2 MiB: its converted rows then fit one 3 MiB batch part, so it goes straight in
+    /// rather than through staging; a bigger one would commit the group anyway.)
+    static let maxFileBytes: Int64 = 2 << 20
     /// A group commits after this many files or bytes, so a crash loses little work and
     /// a run's progress reaches the tracker steadily.
     static let maxFiles = 500
@@ -35,6 +37,8 @@ final class SmallFileGroup {
 
     let warehouse: any GroupCommitWarehouse
     private(set) var members: [Member] = []
+    /// Committed in the warehouse, not yet marked COMPLETED in the tracker.
+    private(set) var unrecorded: [Member] = []
     private(set) var isOpen = false
     private var bytes: Int64 = 0
 
@@ -54,9 +58,9 @@ final class SmallFileGroup {
         bytes += member.file.size
     }
 
-    /// Commits the warehouse transaction and hands back the files it held. When the
-    /// commit fails nothing of the group was written, and the group stays open for the
-    /// caller to `rollback()` and give its files back.
+    /// Commits the warehouse transaction and hands back the files it held, which wait in
+    /// `unrecorded` until the tracker marks them. When the commit fails nothing of the
+    /// group was written, and the group stays open for the caller to `rollback()`.
     func commit() throws -> [Member] {
         guard isOpen else { return [] }
         let committed = members
@@ -64,7 +68,13 @@ final class SmallFileGroup {
         isOpen = false
         members = []
         bytes = 0
+        unrecorded += committed
         return committed
+    }
+
+    /// The tracker marked the `unrecorded` files COMPLETED.
+    func recorded() {
+        unrecorded = []
     }
 
     /// Rolls the open transaction back and hands back the files it held.

@@ -26,6 +26,10 @@ public struct SQLiteError: LadingError {
         var text = "SQLite error \(code) (extended \(extendedCode)): \(detail)"
         if let path { text += " [database \(path)]" }
         if isIOFailure, let path { text = ioAdvice(path) + "; " + text }
+        if isBusy, let path {
+            text = "\(path) stayed locked by another process for longer than the busy timeout (warehouse.busy_timeout_seconds): "
+                + "nothing was half-written; run again once it is released; " + text
+        }
         if let sql {
             let short = sql.count > 200 ? String(sql.prefix(200)) + "…" : sql
             text += " [SQL: \(short)]"
@@ -34,7 +38,12 @@ public struct SQLiteError: LadingError {
     }
 
     /// SPEC §2: a full disk, a read-only or unwritable file is exit 74; damage stays 70.
-    public var exitStatus: ExitStatus { isIOFailure ? .ioError : .internalError }
+    /// A database another process keeps locked past the busy timeout, when it stops a
+    /// whole run (a file meeting it only fails transiently), is "try again later": 75.
+    public var exitStatus: ExitStatus { isIOFailure ? .ioError : isBusy ? .lockHeld : .internalError }
+
+    /// SQLITE_BUSY or SQLITE_LOCKED: another connection holds the database.
+    public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
 
     /// Disk full, I/O error, read-only or unwritable database: the system's, not ours.
     public var isIOFailure: Bool {

@@ -6,11 +6,13 @@ final class WriterHolder {
     private let process = Process()
     private let input = Pipe()
 
-    init(database: String) throws {
+    /// `shared`: a reader's lock (a read transaction), which lets others write but not commit.
+    init(database: String, shared: Bool = false) throws {
+        let begin = shared ? "c.execute('BEGIN'); c.execute('SELECT count(*) FROM sqlite_master').fetchall()" : "c.execute('BEGIN IMMEDIATE')"
         let script = """
             import sqlite3, sys
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
-            c.execute('BEGIN IMMEDIATE')
+            \(begin)
             print('held', flush=True)
             sys.stdin.read()
             """
