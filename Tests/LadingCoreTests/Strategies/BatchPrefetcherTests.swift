@@ -21,14 +21,15 @@ import LadingTestSupport
     }
 
     /// Every batch the prefetcher hands over, as (records, first value of each row), and the error it ended with.
-    func drain(_ path: String, table: TableConfig, batchSize: Int, skipThrough: Int64 = 0) throws
+    func drain(_ path: String, table: TableConfig, batchSize: Int, skipThrough: Int64 = 0, partBytes: Int? = nil, inline: Bool = false,
+               ends: UnsafeMutablePointer<[Bool]>? = nil, textFrom: Int = .max) throws
         -> (batches: [(records: Int, ids: [Int64], finished: Bool, names: [String], newColumns: [String])], error: (any Error)?) {
         let reader = try ReaderFactory.open(path: path, table: table, maxRecordBytes: 1 << 20)
-        let plan = ColumnPlan.make(readerColumns: reader.columnNames, existing: [], declared: [], inferred: { _ in .integer }, reserved: [])
+        let plan = ColumnPlan.make(readerColumns: reader.columnNames, existing: [], declared: [], inferred: { $0 >= textFrom ? .text : .integer }, reserved: [])
         let filler = BatchFiller(table: table, batchSize: batchSize, file: path, skipThrough: skipThrough, reserved: [],
                                  tableExists: false, nonNullColumns: [])
-        let prefetcher = BatchPrefetcher(filler: filler, reader: reader, plan: plan)
-        prefetcher.start()
+        let prefetcher = BatchPrefetcher(filler: filler, reader: reader, plan: plan, partBytes: partBytes)
+        prefetcher.start(inline: inline)
         defer { prefetcher.finish() }
         var batches: [(records: Int, ids: [Int64], finished: Bool, names: [String], newColumns: [String])] = []
         while true {
@@ -37,6 +38,7 @@ import LadingTestSupport
             defer { prefetcher.recycle(filled.batch) }
             let ids = (0..<filled.batch.rowCount).map { filled.batch.cells(ofRow: $0).first?.payload ?? -1 }
             batches.append((filled.batch.records, ids, filled.finished, filled.names, filled.newColumns.map(\.name)))
+            ends?.pointee.append(filled.endsBatch)
             if filled.finished { return (batches, nil) }
         }
     }
@@ -48,6 +50,36 @@ import LadingTestSupport
         #expect(batches.map(\.records) == [10, 10, 5])
         #expect(batches.flatMap(\.ids) == (1...25).map(Int64.init))
         #expect(batches.map(\.finished) == [false, false, true])
+    }
+
+    /// Issue 18: a batch whose rows pass `partBytes` comes in parts; `endsBatch` still
+    /// falls every `batch_size` records (where checkpoints go), and the rows are the same.
+    @Test(arguments: [false, true])
+    func wideRowsComeInPartsThatEndWhereTheBatchEnds(inline: Bool) throws {
+        let wide = String(repeating: "x", count: 3_000)
+        let path = try folder.write("w.csv", "id,v\n" + (1...25).map { "\($0),\(wide)\n" }.joined())
+        var ends: [Bool] = []
+        let (batches, error) = try drain(path, table: try table(), batchSize: 10, partBytes: 10_000, inline: inline, ends: &ends, textFrom: 1)
+        #expect(error == nil, "\(String(describing: error))")
+        #expect(batches.flatMap(\.ids) == (1...25).map(Int64.init))
+        #expect(batches.count > 3, "rows of 3 KB in parts of 10 KB: several parts per batch")
+        // Records read up to each part that ends a batch: 10, 20, then the end of the file.
+        var total = 0
+        var boundaries: [Int] = []
+        for (batch, endsBatch) in zip(batches, ends) {
+            total += batch.records
+            if endsBatch { boundaries.append(total) }
+        }
+        #expect(boundaries == [10, 20, 25])
+        #expect(batches.map(\.finished) == Array(repeating: false, count: batches.count - 1) + [true])
+    }
+
+    @Test func inlineReadingGivesTheSameBatches() throws {
+        let path = try folder.write("a.csv", "id,v\n" + (1...25).map { "\($0),\($0 * 2)\n" }.joined())
+        let (batches, error) = try drain(path, table: try table(), batchSize: 10, inline: true)
+        #expect(error == nil)
+        #expect(batches.map(\.records) == [10, 10, 5])
+        #expect(batches.flatMap(\.ids) == (1...25).map(Int64.init))
     }
 
     @Test func aResumeSkipsTheCommittedRecords() throws {
