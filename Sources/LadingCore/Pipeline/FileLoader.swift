@@ -122,7 +122,9 @@ struct FileLoader {
     private func commit(_ group: SmallFileGroup, outcomes: OutcomeList) throws {
         let members: [SmallFileGroup.Member]
         do {
-            members = try retryingWhileBusy("the commit of a group of small files") { try group.commit() }
+            members = try withTransientRetries("a database is busy: retrying the commit of a group of small files", log: tableLogger) {
+                try group.commit()
+            }
         } catch let error as LadingError where error.kind == .transient && !(error is LoadError) {
             // Still busy (a reader holding the database) after the retries: the group's
             // files fail transiently, as one file whose commit stays busy does, and later
@@ -140,7 +142,7 @@ struct FileLoader {
     private func record(_ group: SmallFileGroup) throws {
         guard !group.unrecorded.isEmpty else { return }
         let members = group.unrecorded
-        try retryingWhileBusy("marking a committed group of small files COMPLETED") {
+        try withTransientRetries("a database is busy: retrying marking a committed group of small files COMPLETED", log: tableLogger) {
             try tracker.transaction {
                 for member in members {
                     try tracker.complete(table: table.name, file: member.file.path, runID: runID, recordsRead: member.result.recordsRead,
@@ -157,33 +159,18 @@ struct FileLoader {
         }
     }
 
-    /// SPEC §7's in-run retries for a group's commit or its tracker update meeting a
-    /// busy database (another process holding it): the transaction is tried again
-    /// after backoff; a signal stops the run at once.
-    private func retryingWhileBusy<T>(_ what: String, _ body: () throws -> T) throws -> T {
-        var failures = 0
-        while true {
-            do {
-                return try body()
-            } catch let error as LadingError where error.kind == .transient {
-                if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
-                guard failures + 1 < config.retry.attemptsInRun else { throw error }
-                let delay = RetryPolicy.backoff(attempt: failures, base: config.retry.baseSeconds, cap: config.retry.maxSeconds,
-                                                random: environment.random)
-                failures += 1
-                logger.warning("a database is busy: retrying \(what)",
-                               metadata: ["table": "\(table.name)", "attempt": "\(failures + 1)", "error": "\(error.message)"])
-                environment.sleeper.sleep(seconds: delay)
-                if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
-            }
-        }
-    }
-
     /// The run stops with a group open: its rows roll back, its files leave the report
     /// and go back to PENDING without an attempt (nothing of theirs went wrong), unless
     /// the lock or lease is lost, when their state is no longer this run's to touch.
     /// Files already committed but not yet marked stay PROCESSING: the next run's
     /// reconcile finds their complete ledger rows and marks them COMPLETED.
+    /// The logger with this table named, for what concerns a group of files.
+    private var tableLogger: Logger {
+        var log = logger
+        log[metadataKey: "table"] = "\(table.name)"
+        return log
+    }
+
     private func abandon(_ group: SmallFileGroup, outcomes: OutcomeList, error: Error) {
         let lost = group.rollback()
         for index in lost.map(\.summaryIndex).sorted(by: >) where index < outcomes.files.count { outcomes.files.remove(at: index) }
@@ -256,7 +243,7 @@ struct FileLoader {
             } else {
                 committed = true
                 FaultPoint.afterFinalCommit.hit()
-                try retryingWhileBusy("marking the file COMPLETED") {
+                try withTransientRetries("a database is busy: retrying marking the file COMPLETED", log: log) {
                     try tracker.complete(table: table.name, file: file.path, runID: runID, recordsRead: result.recordsRead,
                                          rowsLoaded: result.rowsLoaded, rowsQuarantined: result.rowsQuarantined, sha256: result.contentSHA256 ?? sha, batchID: usedBatch)
                 }
@@ -307,19 +294,23 @@ struct FileLoader {
 
     /// SPEC §7: a transient error (a busy or locked database) is tried again within the
     /// run, up to `retry.attempts_in_run` attempts, after backoff with full jitter. Each
-    /// attempt starts from the committed state (a staged file resumes at its checkpoint).
-    private func withTransientRetries<T>(log: Logger, _ attempt: () throws -> T) throws -> T {
+    /// attempt starts from the committed state (a staged file resumes at its checkpoint;
+    /// a group's commit or its tracker update is simply tried again). A signal stops the
+    /// retries at once.
+    private func withTransientRetries<T>(_ message: String = "transient error, retrying", log: Logger, _ attempt: () throws -> T) throws -> T {
         var failures = 0
         while true {
             do {
                 return try attempt()
-            } catch let error as LadingError where error.kind == .transient && failures + 1 < config.retry.attemptsInRun {
+            } catch let error as LadingError where error.kind == .transient {
                 if let load = error as? LoadError, case .interrupted = load { throw error }
+                if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
+                guard failures + 1 < config.retry.attemptsInRun else { throw error }
                 let delay = RetryPolicy.backoff(attempt: failures, base: config.retry.baseSeconds, cap: config.retry.maxSeconds,
                                                 random: environment.random)
                 failures += 1
-                log.warning("transient error, retrying", metadata: ["attempt": "\(failures + 1)", "of": "\(config.retry.attemptsInRun)",
-                                                                   "delay_seconds": "\(String(format: "%.3f", delay))", "error": "\(error.message)"])
+                log.warning("\(message)", metadata: ["attempt": "\(failures + 1)", "of": "\(config.retry.attemptsInRun)",
+                                                     "delay_seconds": "\(String(format: "%.3f", delay))", "error": "\(error.message)"])
                 environment.sleeper.sleep(seconds: delay)
                 if let signal = SignalMonitor.pending { throw LoadError.interrupted(signal: signal) }
             }
