@@ -75,11 +75,11 @@ def speed_data(data):
     return csv_path, jsonl_path, small
 
 
-def _config(folder, source, pattern, columns, fmt="", extra=""):
+def _config(folder, source, pattern, columns):
     path = os.path.join(folder, "lading.yaml")
     with open(path, "w") as f:
-        f.write(f"state_dir: ./state\nbatch_size: 10000\n{extra}tables:\n  - table_name: t\n    source_path: {source}\n"
-                f"    file_pattern: \"{pattern}\"\n{fmt}")
+        f.write(f"state_dir: ./state\nbatch_size: 10000\ntables:\n  - table_name: t\n    source_path: {source}\n"
+                f"    file_pattern: \"{pattern}\"\n")
         if columns:
             f.write("    columns:\n" + "".join(f"      {k}: {v}\n" for k, v in columns.items()))
     return path
@@ -102,14 +102,14 @@ def speed_bench(lading, data, fresh, run_rss, pairs=3):
           f"2-10% empty), {pairs} paired runs, fresh warehouse each ==", flush=True)
     text_typed = dict(TYPED, ts="text", value_date="text")
 
-    def load(label, path, pattern, columns, reference, fmt="", rows=1_000_000):
+    def load(label, path, pattern, columns, reference, rows=1_000_000):
         results = []
         for _ in range(pairs):
             folder = fresh("speed")
             landing = os.path.join(folder, "landing")
             os.makedirs(landing)
             os.link(path, os.path.join(landing, os.path.basename(path)))
-            cfg = _config(folder, landing, pattern, columns, fmt)
+            cfg = _config(folder, landing, pattern, columns)
             ours = run_rss([lading, "run", "--config", cfg, "--log-level", "error"])
             n = subprocess.run(["sqlite3", os.path.join(folder, "warehouse.sqlite"), "SELECT count(*) FROM t"],
                                capture_output=True, text=True).stdout.strip()
