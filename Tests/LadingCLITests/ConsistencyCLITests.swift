@@ -291,10 +291,14 @@ import Glibc
         // Generous waits: on a loaded 2-core machine a run can take seconds to start.
         let (process, out, err) = try CLI.start(["run", "--config", workspace.url("lading.yaml")], in: workspace.path,
                                                 environment: ["LADING_TEST_HOLD_LOCK_SECONDS": "6"])
+        // The lock file exists a moment before its JSON is written: wait for the run id.
         var waited = 0
-        while !workspace.exists("state/lading.lock") && waited < 1_000 { usleep(20_000); waited += 1 }
-        let lock = workspace.read("state/lading.lock") ?? ""
-        let runID = (try? JSONSerialization.jsonObject(with: Data(lock.utf8)) as? [String: Any])?["run_id"] as? String ?? ""
+        var runID = ""
+        while runID.isEmpty && waited < 1_000 {
+            let lock = workspace.read("state/lading.lock") ?? ""
+            runID = (try? JSONSerialization.jsonObject(with: Data(lock.utf8)) as? [String: Any])?["run_id"] as? String ?? ""
+            if runID.isEmpty { usleep(20_000); waited += 1 }
+        }
         #expect(!runID.isEmpty)
         // The live run owns a file right now.
         let file = Self.path(workspace, "orders_1.csv")
