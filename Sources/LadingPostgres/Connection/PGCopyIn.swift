@@ -1,5 +1,22 @@
 import CLibPQ
 
+/// Rows being encoded for a COPY (text or binary format), sent in slices as they grow.
+package protocol PGCopyRows {
+    /// Bytes written since the last `removeAll()`.
+    var count: Int { get }
+    mutating func removeAll()
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
+    /// What the format needs before the first row and after the last (binary: its
+    /// header and trailer; text: nothing).
+    mutating func beginData()
+    mutating func endData()
+}
+
+extension PGCopyRows {
+    package mutating func beginData() {}
+    package mutating func endData() {}
+}
+
 /// A running `COPY … FROM STDIN`: bytes in, a row count out.
 ///
 /// Small sends are gathered into one buffer and handed to libpq about every 64 KiB,

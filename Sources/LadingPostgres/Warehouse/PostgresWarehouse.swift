@@ -311,30 +311,83 @@ public final class PostgresWarehouse: Warehouse {
     public func insert(_ batch: RecordBatch, into table: String, columns: [String], audit: AuditValues?) throws {
         guard batch.rowCount > 0 else { return }
         let names = columns + (audit == nil ? [] : WarehouseNames.auditColumns)
+        if let layout = try binaryLayout(of: table, columns: names, dataColumns: columns.count, audit: audit),
+           PGCopyBinary.fits(batch, types: layout.types) {
+            try copyBinary(into: q(table), columns: names, rowCount: batch.rowCount) { rows, row in
+                rows.appendRow(of: batch, row, types: layout.types, trailing: layout.trailing)
+            }
+            return
+        }
         let trailing = audit.map { $0.values.map { Array($0.utf8) } } ?? []
         try copy(into: q(table), columns: names, rowCount: batch.rowCount) { text, row in
             text.appendRow(of: batch, row, width: columns.count, trailing: trailing)
         }
     }
 
+    /// How a COPY into these columns of `table` goes in binary: each data column's type
+    /// and the audit values encoded once. Nil (send text) when a column has a type lading
+    /// does not write in binary. Types come from the table as it is now, after any column
+    /// this file added or widened; names are compared byte for byte, as PostgreSQL does.
+    private func binaryLayout(of table: String, columns: [String], dataColumns: Int, audit: AuditValues?) throws
+        -> (types: [PGBinaryType], trailing: [[UInt8]])? {
+        var oids: [[UInt8]: Int64] = [:]
+        for row in try db.rows("""
+            SELECT attname, atttypid::int8 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped
+            """, [q(table)]) {
+            if let name = row[0], let oid = row[1].flatMap({ Int64($0) }) { oids[Array(name.utf8)] = oid }
+        }
+        var types: [PGBinaryType] = []
+        for name in columns {
+            guard let oid = oids[Array(name.utf8)], let type = PGBinaryType(oid: oid) else { return nil }
+            types.append(type)
+        }
+        var trailing: [[UInt8]] = []
+        if let audit {
+            for (value, type) in zip(audit.values, types[dataColumns...]) {
+                guard let field = PGCopyBinary.encode(value, as: type) else { return nil }
+                trailing.append(field)
+            }
+        }
+        return (Array(types[0..<dataColumns]), trailing)
+    }
+
     /// One `COPY … FROM STDIN`, streamed in slices of about `PGCopyIn.flushThreshold`
     /// bytes as they are encoded, so the server inserts while the rest is encoded and a
     /// large batch never sits in memory twice.
     func copy(into target: String, columns: [String], rowCount: Int, row: (inout PGCopyText, Int) throws -> Void) throws {
-        let stream = try db.beginCopy("COPY \(target) (\(columns.map(PGName.quote).joined(separator: ", "))) FROM STDIN")
-        do {
-            var text = PGCopyText()
+        try copy(PGCopyText(), "COPY \(target) (\(columns.map(PGName.quote).joined(separator: ", "))) FROM STDIN", rowCount: rowCount, row: row)
+    }
+
+    /// `copy(into:…)` in binary format (`PGCopyBinary`).
+    func copyBinary(into target: String, columns: [String], rowCount: Int, row: (inout PGCopyBinary, Int) throws -> Void) throws {
+        try copy(PGCopyBinary(), "COPY \(target) (\(columns.map(PGName.quote).joined(separator: ", "))) FROM STDIN (FORMAT binary)",
+                 rowCount: rowCount, row: row)
+    }
+
+    private func copy<Rows: PGCopyRows>(_ empty: Rows, _ sql: String, rowCount: Int, row: (inout Rows, Int) throws -> Void) throws {
+        var rows = empty
+        rows.beginData()
+        try stream(sql) { copyIn in
             for index in 0..<rowCount {
-                try row(&text, index)
-                if text.count >= PGCopyIn.flushThreshold {
-                    try stream.send(text)
-                    text.removeAll()
+                try row(&rows, index)
+                if rows.count >= PGCopyIn.flushThreshold {
+                    try rows.withUnsafeBytes { try copyIn.send($0) }
+                    rows.removeAll()
                 }
             }
-            try stream.send(text)
-            _ = try stream.finish()
+            rows.endData()
+            try rows.withUnsafeBytes { try copyIn.send($0) }
+        }
+    }
+
+    /// Runs one COPY; any failure aborts it, so the connection never stays in COPY mode.
+    private func stream(_ sql: String, _ body: (PGCopyIn) throws -> Void) throws {
+        let copyIn = try db.beginCopy(sql)
+        do {
+            try body(copyIn)
+            _ = try copyIn.finish()
         } catch {
-            stream.abort("lading stopped the copy: \(error)")
+            copyIn.abort("lading stopped the copy: \(error)")
             throw error
         }
     }

@@ -254,6 +254,38 @@ public enum ValueParser {
         return hour < 24 && minute < 60 && second < 60 && CivilCalendar.isValid(year: year, month: month, day: day)
     }
 
+    /// Days since 1970-01-01 of a stored date (`YYYY-MM-DD`), or nil for anything else:
+    /// what a binary bulk load (PostgreSQL `COPY … BINARY`) sends instead of the text.
+    public static func epochDays(ofDate bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
+              CivilCalendar.isValid(year: year, month: month, day: day)
+        else { return nil }
+        return CivilCalendar.days(year: year, month: month, day: day)
+    }
+
+    /// Microseconds since 1970-01-01T00:00:00Z of a stored timestamp
+    /// (`YYYY-MM-DDTHH:MM:SS[.f…]Z`, at most 6 fraction digits), or nil for any other
+    /// form: the exact instant the text names, for a binary bulk load. Nil makes the
+    /// caller send text instead, so no value is ever rounded differently.
+    public static func epochMicroseconds(ofStoredTimestamp bytes: UnsafeRawBufferPointer) -> Int64? {
+        let count = bytes.count
+        guard count >= 20, count <= 27, count != 21, bytes[count - 1] == UInt8(ascii: "Z"),
+              bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              let days = epochDays(ofDate: UnsafeRawBufferPointer(rebasing: bytes[0..<10])),
+              let hour = digits(bytes, 11, 2), let minute = digits(bytes, 14, 2), let second = digits(bytes, 17, 2),
+              hour < 24, minute < 60, second < 60
+        else { return nil }
+        var micros = 0
+        if count > 20 {
+            guard bytes[19] == UInt8(ascii: "."), let fraction = digits(bytes, 20, count - 21) else { return nil }
+            micros = fraction
+            for _ in 0..<(6 - (count - 21)) { micros *= 10 }
+        }
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        return seconds * 1_000_000 + Int64(micros)
+    }
+
     /// The first and last instants whose UTC text has a four-digit year from 0001: an
     /// offset can move `0001-01-01T00:00:00+01:00` into year 0, which PostgreSQL rejects
     /// and ISO 8601 readers disagree on, so such a value is a bad record on every backend.
