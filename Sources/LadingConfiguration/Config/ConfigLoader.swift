@@ -7,13 +7,14 @@ public enum ConfigLoader {
     static let topLevelKeys = [
         "state_dir", "tracker_path", "lock_file", "warehouse", "retry_attempts", "timeout_minutes",
         "batch_size", "max_bad_record_ratio", "max_record_bytes", "retry", "circuit_breaker_threshold",
-        "monitor", "min_file_age_seconds", "schema_evolution", "tables", "after_load", "archive_path",
+        "direct_load_max_mb", "monitor", "min_file_age_seconds", "schema_evolution", "tables", "after_load", "archive_path",
     ]
     static let tableKeys = [
         "table_name", "source_path", "file_pattern", "format", "loading_strategy", "csv", "columns",
         "primary_keys", "tracking_columns", "scd2_effective_date_column", "scd2_end_date_column",
         "scd2_current_flag_column", "scd2_effective_from", "scd2_deletes", "scd2_max_delete_ratio", "max_delete_ratio", "merge_deletes",
         "late_files", "order_by", "min_file_age_seconds", "schema_evolution", "max_bad_record_ratio", "after_load", "archive_path",
+        "direct_load_max_mb",
     ]
 
     /// Which file to read: `--config`, then `$LADING_CONFIG`, then `./lading.yaml`.
@@ -98,6 +99,7 @@ public enum ConfigLoader {
         let defaultEvolution = try top.choice("schema_evolution", default: TableConfig.SchemaEvolution.addColumns)
         let defaultAfterLoad = try top.choice("after_load", default: TableConfig.AfterLoad.keep)
         let defaultArchive = try top.string("archive_path").map(resolve)
+        let defaultDirectLoadMB = try top.int("direct_load_max_mb", default: 0, range: 0...(1 << 30))
 
         var retry = LadingConfig.Retry(baseSeconds: 1, maxSeconds: 60, attemptsInRun: 3)
         if let section = try top.mapping("retry") {
@@ -145,6 +147,10 @@ public enum ConfigLoader {
             // ordered table's replays need.
             table.afterLoad = try section.choice("after_load", default: defaultAfterLoad)
             table.archivePath = try section.string("archive_path").map(resolve) ?? defaultArchive
+            table.directLoadMaxBytes = Int64(try section.int("direct_load_max_mb", default: defaultDirectLoadMB, range: 0...(1 << 30))) << 20
+            if section.value("direct_load_max_mb") != nil, table.strategy == .scd2 || table.strategy == .merge {
+                throw section.error("direct_load_max_mb", "applies to append and overwrite tables only (\(table.strategy.rawValue) files are staged or applied by their own rules)")
+            }
             if table.afterLoad == .archive && table.archivePath == nil {
                 throw section.error("after_load", "after_load: archive needs archive_path (per table or at the top level): the folder the loaded files move to")
             }

@@ -70,6 +70,11 @@ public struct TableConfig: Sendable {
     public var afterLoad: AfterLoad = .keep
     /// Absolute folder archived files move to (their path relative to `source_path` kept).
     public var archivePath: String?
+    /// Append and overwrite files at most this many bytes on disk load in one warehouse
+    /// transaction straight into the table, without staging or checkpoints (a crash
+    /// restarts them); larger files are checkpointed every `batch_size` records. 0: only
+    /// files that fit in one batch load straight in.
+    public var directLoadMaxBytes: Int64 = 0
     public var maxDeleteRatio: Double
     public var lateFiles: LateFiles
     public var orderBy: OrderBy

@@ -21,6 +21,9 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     /// A small file loaded into a group's open transaction (its savepoint released),
     /// before the next file of the group or the group's commit.
     case betweenGroupFiles = "between-group-files"
+    /// A batch of a file loading straight into its table (`direct_load_max_mb`) written
+    /// inside the file's one transaction, before the next batch.
+    case betweenDirectBatches = "between-direct-batches"
     /// Right before the final warehouse commit of a file.
     case beforeFinalCommit = "before-final-commit"
     /// Final warehouse commit done, tracker not yet updated.

@@ -1,0 +1,84 @@
+import Foundation
+import LadingTestSupport
+import Testing
+
+/// `direct_load_max_mb`: files up to that size load straight into their table in one
+/// transaction, without staging or checkpoints. A crash in the middle leaves nothing of
+/// the file anywhere (no rows, no ledger row, no staging), and the next run loads it
+/// whole; a larger file is still checkpointed.
+@Suite struct DirectLoadCLITests {
+    /// The load fixture with every file going straight in: `orders_2.csv` (730 records,
+    /// `batch_size: 100`) writes 8 batches inside its one transaction.
+    func directWorkspace(_ backend: TestBackend) throws -> Workspace {
+        let workspace = try Workspace.make(backend)
+        try workspace.writeLoadFixture()
+        let config = try String(contentsOfFile: workspace.url("lading.yaml"), encoding: .utf8)
+        try workspace.write("lading.yaml", "direct_load_max_mb: 1\n" + config)
+        return workspace
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func crashesBetweenBatchesLeaveNothingOfTheFileAndTheRerunLoadsItOnce(backend: TestBackend) throws {
+        let workspace = try directWorkspace(backend)
+        let big = workspace.url("landing/orders/orders_2.csv")
+        // Two crashes in a row inside the same file (the second run starts it again), then a run.
+        for fault in ["between-direct-batches:3", "between-direct-batches:6"] {
+            let crashed = try workspace.lading("run", environment: ["LADING_FAULT": fault])
+            #expect(crashed.killed, "\(backend) \(fault): \(crashed.stderr)")
+            // (On SQLite the table itself may not exist yet: it was created in the rolled-back transaction.)
+            let left = try workspace.query("SELECT count(*) FROM orders WHERE _source_file = '\(big)'")
+            #expect(left == ["0"] || (backend == .sqlite && left.isEmpty), "\(backend) \(fault): rows of a file that never committed: \(left)")
+            #expect(try workspace.query("SELECT count(*) FROM _lading_loads WHERE source_file = '\(big)'") == ["0"], "\(backend) \(fault)")
+            #expect(try workspace.query("SELECT count(*) FROM _lading_quarantine WHERE source_file = '\(big)'") == ["0"], "\(backend) \(fault)")
+            #expect(try workspace.stagingTables() == [], "\(backend) \(fault): a direct load stages nothing")
+            // Whole files only: the table holds exactly the files the ledger calls complete
+            // (on SQLite the small file before it shared its group's transaction, so it may
+            // have rolled back with it).
+            let tableCounts = try workspace.query("SELECT _source_file, count(*) FROM orders GROUP BY _source_file ORDER BY _source_file")
+            let ledgerCounts = try workspace.query("SELECT source_file, rows_loaded FROM _lading_loads WHERE status = 'complete' AND table_name = 'orders' ORDER BY source_file")
+            #expect(tableCounts == ledgerCounts, "\(backend) \(fault)")
+        }
+        let clean = try workspace.lading("run")
+        #expect(clean.status == 0, "\(backend): \(clean.stderr)")
+        try workspace.expectInvariants()
+    }
+
+    /// Only files at most `direct_load_max_mb` go straight in: with a 1 MiB limit a
+    /// 0.5 MiB file never reaches a checkpoint (the fault point there never fires), and a
+    /// 1.5 MiB one is checkpointed (a crash after its first checkpoint leaves it partial).
+    @Test func theLimitSplitsDirectFromCheckpointedFiles() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(extra: "batch_size: 1000\ndirect_load_max_mb: 1\n")
+        func csv(rows: Int) -> String {
+            var text = "id,padding\n"
+            for id in 1...rows { text += "\(id),\(String(repeating: "x", count: 40))\n" }
+            return text
+        }
+        let small = csv(rows: 12_000)
+        #expect(small.utf8.count < 1 << 20 && small.utf8.count > 1 << 19)
+        try workspace.write("landing/orders/a_small.csv", small)
+        let loaded = try workspace.lading("run", environment: ["LADING_FAULT": "after-batch-commit"])
+        #expect(loaded.status == 0, "the small file reached a checkpoint: \(loaded.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(DISTINCT id) FROM orders") == ["12000|12000"])
+
+        let large = csv(rows: 30_000)
+        #expect(large.utf8.count > 1 << 20)
+        try workspace.write("landing/orders/b_large.csv", large)
+        let crashed = try workspace.lading("run", environment: ["LADING_FAULT": "after-batch-commit"])
+        #expect(crashed.killed, "the large file was not checkpointed: \(crashed.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT status, checkpoint FROM _lading_loads WHERE source_file LIKE '%b_large.csv'") == ["partial|1000"])
+        let resumed = try workspace.lading("run")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try workspace.sqlite("warehouse.sqlite", "SELECT count(*), count(DISTINCT id) FROM orders WHERE _source_file LIKE '%b_large.csv'") == ["30000|30000"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
+    /// SCD2 and merge files have their own transaction rules: the key is refused there.
+    @Test func theKeyIsRefusedOnAnSCD2Table() throws {
+        let workspace = try Workspace()
+        try workspace.writeConfig(tableExtra: "    loading_strategy: scd2\n    primary_keys: [id]\n    direct_load_max_mb: 10\n")
+        let result = try workspace.lading("run")
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.contains("direct_load_max_mb") && result.stderr.contains("append and overwrite"), "\(result.stderr)")
+    }
+}
