@@ -49,6 +49,23 @@ import Glibc
         #expect(try workspace.lading("validate-consistency").status == 0)
     }
 
+    /// Batches go in binary COPY only into the types lading creates: a column an operator
+    /// retyped by hand (`integer`, `varchar`) makes the batch go as text, which the
+    /// server converts, and the values land as they would have.
+    @Test func columnsRetypedByHandLoadThroughText() throws {
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeConfig(tableExtra: "    columns: {id: integer, at: timestamp, note: text}\n")
+        try workspace.write("landing/orders/a.csv", "id,at,note\n1,2026-01-02T03:04:05Z,first\n")
+        #expect(try workspace.lading("run").status == 0)
+        _ = try workspace.query("ALTER TABLE orders ALTER COLUMN id TYPE integer, ALTER COLUMN note TYPE varchar(20), ALTER COLUMN at TYPE timestamp")
+        try workspace.write("landing/orders/b.csv", "id,at,note\n2,2026-01-02T03:04:05.25Z,\"tab\there\"\n3,2026-01-03T00:00:00Z,\n")
+        let second = try workspace.lading("run")
+        #expect(second.status == 0, "\(second.stderr)")
+        let rows = try workspace.query("SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS.MS'), coalesce(note, 'NULL') FROM orders ORDER BY id")
+        #expect(rows == ["1|2026-01-02 03:04:05.000|first", "2|2026-01-02 03:04:05.250|tab\there", "3|2026-01-03 00:00:00.000|NULL"], "\(rows)")
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
     /// I6 on PostgreSQL: a hostile schema, table, column names and values, verbatim.
     @Test func hostileSchemaTableColumnsAndValuesLoadVerbatim() throws {
         let schema = "sch\"ema; DROP SCHEMA public; --"

@@ -26,6 +26,9 @@ public final class AppendLoader {
     /// Inferred columns this file widens, migrated with its first write.
     private var widening: [TableConfig.Column] = []
     private var loadingFile = ""
+    /// The target table exists with every column applied so far (inside this load's
+    /// transactions: a rollback ends the load, and the next load starts a new loader).
+    private var tableReady = false
 
     /// Bytes of converted rows held in memory per batch part (the reader's and the
     /// writer's together stay under about three times this): a wide file or long text is
@@ -212,8 +215,12 @@ public final class AppendLoader {
 
     /// Creates or extends the target (and staging) table for columns not applied yet.
     private func applySchema(_ pending: inout [TableConfig.Column], staging: String?) throws {
+        // Nothing to change: no statement either (on PostgreSQL one would end the COPY
+        // that the file's batches share).
+        if pending.isEmpty && widening.isEmpty && tableReady { return }
         try context.applyWidening(&widening, file: loadingFile)
         let exists = try warehouse.tableExists(table.name)
+        tableReady = true
         guard !pending.isEmpty || !exists else { return }
         let before = try warehouse.columns(of: table.name)
         try warehouse.ensureTable(table.name, columns: before + pending, scd2: nil)

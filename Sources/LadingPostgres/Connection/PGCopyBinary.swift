@@ -8,7 +8,7 @@
 /// (`psql \copy` of the CSV itself: 1.0 s). Values go through as they are: text must be
 /// UTF-8 (readers validate it; the server checks it again and refuses a NUL byte, as it
 /// does in text format).
-package struct PGCopyBinary: PGCopyRows {
+package struct PGCopyBinary {
     private var storage: [UInt8]
     /// Bytes written so far.
     package private(set) var count = 0
@@ -33,8 +33,8 @@ package struct PGCopyBinary: PGCopyRows {
         rowCount = 0
     }
 
-    package mutating func beginData() { appendHeader() }
-    package mutating func endData() { appendTrailer() }
+    /// The end-of-data marker (a field count of -1), for `PGCopyIn.trailer`.
+    package static let trailer: [UInt8] = [0xFF, 0xFF]
 
     /// The signature, flags and header extension every binary COPY starts with.
     package mutating func appendHeader() {

@@ -1,22 +1,5 @@
 import CLibPQ
 
-/// Rows being encoded for a COPY (text or binary format), sent in slices as they grow.
-package protocol PGCopyRows {
-    /// Bytes written since the last `removeAll()`.
-    var count: Int { get }
-    mutating func removeAll()
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
-    /// What the format needs before the first row and after the last (binary: its
-    /// header and trailer; text: nothing).
-    mutating func beginData()
-    mutating func endData()
-}
-
-extension PGCopyRows {
-    package mutating func beginData() {}
-    package mutating func endData() {}
-}
-
 /// A running `COPY … FROM STDIN`: bytes in, a row count out.
 ///
 /// Small sends are gathered into one buffer and handed to libpq about every 64 KiB,
@@ -32,6 +15,9 @@ package final class PGCopyIn {
     /// pieces stay in cache while encoded and copied, and keep the server busy while
     /// the next one is built; a large one blocks in `write` until the server drains it.
     package static let flushThreshold = 64 * 1024
+
+    /// Bytes sent by `finish()` before the end of data (binary format's trailer).
+    package var trailer: [UInt8] = []
 
     private let connection: PGConnection
     private let sql: String
@@ -73,6 +59,7 @@ package final class PGCopyIn {
     /// throws here, and the COPY is over either way.
     package func finish() throws -> Int {
         let handle = try openHandle()
+        if !trailer.isEmpty { try trailer.withUnsafeBytes { try send($0) } }
         try flush()
         isOpen = false
         defer { connection.copyInProgress = false }

@@ -64,6 +64,9 @@ public final class PostgresWarehouse: Warehouse {
     /// Once seen, or created by a writing open, they are not looked up again: every
     /// ledger read would otherwise pay a round trip for it.
     private var bookkeepingSeen = false
+    /// The binary COPY the last `insert` left open on `db` (see `PGConnection.hold`):
+    /// its target and audit values, and the layout worked out when it began.
+    private var heldBinary: (key: String, types: [PGBinaryType], trailing: [[UInt8]], copyIn: PGCopyIn)?
 
     private func bookkeepingExists() throws -> Bool {
         if !bookkeepingSeen { bookkeepingSeen = try tableExists(WarehouseNames.ledger) }
@@ -311,16 +314,47 @@ public final class PostgresWarehouse: Warehouse {
     public func insert(_ batch: RecordBatch, into table: String, columns: [String], audit: AuditValues?) throws {
         guard batch.rowCount > 0 else { return }
         let names = columns + (audit == nil ? [] : WarehouseNames.auditColumns)
+        let key = ([q(table)] + names + (audit?.values ?? [])).joined(separator: "\u{0}")
+        // The next batch of the same load continues the binary COPY the last one left open.
+        if let held = heldBinary, held.key == key, PGCopyBinary.fits(batch, types: held.types),
+           let copyIn = db.takeHeldCopy(held.copyIn) {
+            try sendBinary(batch, to: copyIn, types: held.types, trailing: held.trailing, header: false)
+            try db.hold(copyIn)
+            return
+        }
+        heldBinary = nil
         if let layout = try binaryLayout(of: table, columns: names, dataColumns: columns.count, audit: audit),
            PGCopyBinary.fits(batch, types: layout.types) {
-            try copyBinary(into: q(table), columns: names, rowCount: batch.rowCount) { rows, row in
-                rows.appendRow(of: batch, row, types: layout.types, trailing: layout.trailing)
-            }
+            let copyIn = try db.beginCopy("COPY \(q(table)) (\(names.map(PGName.quote).joined(separator: ", "))) FROM STDIN (FORMAT binary)")
+            copyIn.trailer = PGCopyBinary.trailer
+            try sendBinary(batch, to: copyIn, types: layout.types, trailing: layout.trailing, header: true)
+            try db.hold(copyIn)
+            heldBinary = (key, layout.types, layout.trailing, copyIn)
             return
         }
         let trailing = audit.map { $0.values.map { Array($0.utf8) } } ?? []
         try copy(into: q(table), columns: names, rowCount: batch.rowCount) { text, row in
             text.appendRow(of: batch, row, width: columns.count, trailing: trailing)
+        }
+    }
+
+    /// A batch's rows into an open binary COPY, in slices of about
+    /// `PGCopyIn.flushThreshold` bytes; any failure aborts the COPY.
+    private func sendBinary(_ batch: RecordBatch, to copyIn: PGCopyIn, types: [PGBinaryType], trailing: [[UInt8]], header: Bool) throws {
+        do {
+            var rows = PGCopyBinary()
+            if header { rows.appendHeader() }
+            for row in 0..<batch.rowCount {
+                rows.appendRow(of: batch, row, types: types, trailing: trailing)
+                if rows.count >= PGCopyIn.flushThreshold {
+                    try rows.withUnsafeBytes { try copyIn.send($0) }
+                    rows.removeAll()
+                }
+            }
+            try rows.withUnsafeBytes { try copyIn.send($0) }
+        } catch {
+            copyIn.abort("lading stopped the copy: \(error)")
+            throw error
         }
     }
 
@@ -351,32 +385,20 @@ public final class PostgresWarehouse: Warehouse {
         return (Array(types[0..<dataColumns]), trailing)
     }
 
-    /// One `COPY … FROM STDIN`, streamed in slices of about `PGCopyIn.flushThreshold`
-    /// bytes as they are encoded, so the server inserts while the rest is encoded and a
-    /// large batch never sits in memory twice.
+    /// One `COPY … FROM STDIN` in text format, streamed in slices of about
+    /// `PGCopyIn.flushThreshold` bytes as they are encoded, so the server inserts while
+    /// the rest is encoded and a large batch never sits in memory twice.
     func copy(into target: String, columns: [String], rowCount: Int, row: (inout PGCopyText, Int) throws -> Void) throws {
-        try copy(PGCopyText(), "COPY \(target) (\(columns.map(PGName.quote).joined(separator: ", "))) FROM STDIN", rowCount: rowCount, row: row)
-    }
-
-    /// `copy(into:…)` in binary format (`PGCopyBinary`).
-    func copyBinary(into target: String, columns: [String], rowCount: Int, row: (inout PGCopyBinary, Int) throws -> Void) throws {
-        try copy(PGCopyBinary(), "COPY \(target) (\(columns.map(PGName.quote).joined(separator: ", "))) FROM STDIN (FORMAT binary)",
-                 rowCount: rowCount, row: row)
-    }
-
-    private func copy<Rows: PGCopyRows>(_ empty: Rows, _ sql: String, rowCount: Int, row: (inout Rows, Int) throws -> Void) throws {
-        var rows = empty
-        rows.beginData()
-        try stream(sql) { copyIn in
+        var text = PGCopyText()
+        try stream("COPY \(target) (\(columns.map(PGName.quote).joined(separator: ", "))) FROM STDIN") { copyIn in
             for index in 0..<rowCount {
-                try row(&rows, index)
-                if rows.count >= PGCopyIn.flushThreshold {
-                    try rows.withUnsafeBytes { try copyIn.send($0) }
-                    rows.removeAll()
+                try row(&text, index)
+                if text.count >= PGCopyIn.flushThreshold {
+                    try text.withUnsafeBytes { try copyIn.send($0) }
+                    text.removeAll()
                 }
             }
-            rows.endData()
-            try rows.withUnsafeBytes { try copyIn.send($0) }
+            try text.withUnsafeBytes { try copyIn.send($0) }
         }
     }
 
