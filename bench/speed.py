@@ -75,10 +75,10 @@ def speed_data(data):
     return csv_path, jsonl_path, small
 
 
-def _config(folder, source, pattern, columns):
+def _config(folder, source, pattern, columns, top=""):
     path = os.path.join(folder, "lading.yaml")
     with open(path, "w") as f:
-        f.write(f"state_dir: ./state\nbatch_size: 10000\ntables:\n  - table_name: t\n    source_path: {source}\n"
+        f.write(f"state_dir: ./state\nbatch_size: 10000\n{top}tables:\n  - table_name: t\n    source_path: {source}\n"
                 f"    file_pattern: \"{pattern}\"\n")
         if columns:
             f.write("    columns:\n" + "".join(f"      {k}: {v}\n" for k, v in columns.items()))
@@ -102,14 +102,14 @@ def speed_bench(lading, data, fresh, run_rss, pairs=3):
           f"2-10% empty), {pairs} paired runs, fresh warehouse each ==", flush=True)
     text_typed = dict(TYPED, ts="text", value_date="text")
 
-    def load(label, path, pattern, columns, reference, rows=1_000_000):
+    def load(label, path, pattern, columns, reference, rows=1_000_000, top=""):
         results = []
         for _ in range(pairs):
             folder = fresh("speed")
             landing = os.path.join(folder, "landing")
             os.makedirs(landing)
             os.link(path, os.path.join(landing, os.path.basename(path)))
-            cfg = _config(folder, landing, pattern, columns)
+            cfg = _config(folder, landing, pattern, columns, top)
             ours = run_rss([lading, "run", "--config", cfg, "--log-level", "error"])
             n = subprocess.run(["sqlite3", os.path.join(folder, "warehouse.sqlite"), "SELECT count(*) FROM t"],
                                capture_output=True, text=True).stdout.strip()
@@ -124,6 +124,9 @@ def speed_bench(lading, data, fresh, run_rss, pairs=3):
 
     figures = {}
     figures["csv"] = load("CSV append, typed", csv_path, "night.csv", TYPED, sqlite_import(csv_path))
+    # The same file in one transaction, no staging copy and no checkpoints (a crash restarts it).
+    figures["csv_direct"] = load("same, direct_load_max_mb: 1024", csv_path, "night.csv", TYPED, sqlite_import(csv_path),
+                                 top="direct_load_max_mb: 1024\n")
     figures["csv_text"] = load("same, ts and value_date as text", csv_path, "night.csv", text_typed, sqlite_import(csv_path))
     figures["gzip"] = load("CSV.gz append, typed", csv_path + ".gz", "night.csv.gz", TYPED,
                            lambda folder: f"sqlite3 -cmd '.mode csv' {folder}/ref.sqlite '.import \"|gzip -dc {csv_path}.gz\" t'")
