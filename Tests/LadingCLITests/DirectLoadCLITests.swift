@@ -1,6 +1,9 @@
 import Foundation
 import LadingTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `direct_load_max_mb`: files up to that size load straight into their table in one
 /// transaction, without staging or checkpoints. A crash in the middle leaves nothing of
@@ -40,6 +43,28 @@ import Testing
         }
         let clean = try workspace.lading("run")
         #expect(clean.status == 0, "\(backend): \(clean.stderr)")
+        try workspace.expectInvariants()
+    }
+
+    /// A signal between the batches of a direct load (on SQLite inside a group, after
+    /// `orders_1.csv`): exit 143, the file's transaction rolled back, no file left
+    /// PROCESSING, the lock released, and the rerun loads every file exactly once.
+    @Test(arguments: TestBackend.allCases)
+    func aSignalBetweenDirectBatchesRollsTheFileBackAndTheRerunLoadsItOnce(backend: TestBackend) throws {
+        let workspace = try directWorkspace(backend)
+        let signals = SignalCLITests()
+        let process = try signals.start(workspace, environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "3"])
+        #expect(signals.wait { workspace.read("stderr.log")?.contains("test pause at checkpoint") == true })
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 143, "\(backend): \(workspace.read("stderr.log") ?? "")")
+        #expect(!workspace.exists("state/lading.lock"))
+        let big = workspace.url("landing/orders/orders_2.csv")
+        let left = try workspace.query("SELECT count(*) FROM orders WHERE _source_file = '\(big)'")
+        #expect(left == ["0"] || (backend == .sqlite && left.isEmpty), "\(backend): \(left)")
+        #expect(try workspace.trackerQuery("SELECT count(*) FROM file_processing_tracker WHERE status = 'PROCESSING'") == ["0"], "\(backend)")
+        let rerun = try workspace.lading("run")
+        #expect(rerun.status == 0, "\(backend): \(rerun.stderr)")
         try workspace.expectInvariants()
     }
 

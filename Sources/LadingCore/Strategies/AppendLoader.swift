@@ -131,6 +131,7 @@ public final class AppendLoader {
                                 // A crash or signal here rolls the whole file back: nothing of it
                                 // is committed, and the next run starts it again.
                                 FaultPoint.betweenDirectBatches.hit()
+                                TestPause.afterCheckpoint()
                                 if let signal = context.interruption() { throw LoadError.interrupted(signal: signal) }
                             }
                             let next = try prefetcher.next()
