@@ -82,16 +82,31 @@ import Glibc
     /// 12 trials on SQLite, 20 on PostgreSQL (issue 14 asks for at least 20 there).
     @Test(arguments: TestBackend.allCases)
     func killNineTwiceAtRandomInstantsThenRun(backend: TestBackend) throws {
-        let seed = TestSeed.value(default: 9_090)
+        try killNineTrials(backend: backend, trials: backend == .sqlite ? 12 : 20, seed: TestSeed.value(default: 9_090))
+    }
+
+    /// The same with every file loading straight into its table (`direct_load_max_mb`):
+    /// a kill inside a file's one transaction must leave nothing of it.
+    @Test(arguments: TestBackend.allCases)
+    func killNineTwiceDuringDirectLoadsThenRun(backend: TestBackend) throws {
+        try killNineTrials(backend: backend, trials: 8, seed: TestSeed.value(default: 9_191), top: "direct_load_max_mb: 1\n")
+    }
+
+    private func killNineTrials(backend: TestBackend, trials: Int, seed: UInt64, top: String = "") throws {
         var random = SplitMix64(seed: seed)
-        let measured = try Workspace.make(backend)
-        try measured.writeLoadFixture()
+        func fixture() throws -> Workspace {
+            let workspace = try Workspace.make(backend)
+            try workspace.writeLoadFixture()
+            let config = try String(contentsOfFile: workspace.url("lading.yaml"), encoding: .utf8)
+            try workspace.write("lading.yaml", top + config)
+            return workspace
+        }
+        let measured = try fixture()
         let started = Date()
         #expect(try measured.lading("run").status == 0)
         let duration = max(Date().timeIntervalSince(started), 0.05)
-        for trial in 0..<(backend == .sqlite ? 12 : 20) {
-            let workspace = try Workspace.make(backend)
-            try workspace.writeLoadFixture()
+        for trial in 0..<trials {
+            let workspace = try fixture()
             var log: [String] = []
             for kill in 0..<2 {
                 let delay = Double.random(in: 0...duration, using: &random)
