@@ -51,6 +51,8 @@ struct StarterConfigRenderer {
             line("retry_attempts: 3", "per file, across runs, for retryable errors (retry while retry_count < this)"),
             line("timeout_minutes: 60", "lock lifetime: a lock older than this is stale and taken over"),
             line("batch_size: 10000", "records per warehouse transaction and checkpoint"),
+            line("direct_load_max_mb: 0", "append/overwrite files up to this size load in one transaction, no checkpoints"),
+            line("", "(faster, above all on PostgreSQL; a crash restarts them); 0: files within one batch"),
             line("max_bad_record_ratio: 0.0", "per file: above it the file FAILS (data error); a table may override it"),
             line("max_record_bytes: 67108864", "one record (CSV) or line (JSONL) larger than this is a bad record"),
             line("min_file_age_seconds: 0", "files modified more recently wait for the next run; a table may override it"),
@@ -87,6 +89,7 @@ struct StarterConfigRenderer {
         lines.append(line("    # max_bad_record_ratio: 0.0", "default: the top-level value"))
         lines.append(line("    # min_file_age_seconds: 0", "default: the top-level value"))
         lines.append(line("    # schema_evolution: add_columns", "default: the top-level value"))
+        lines.append(line("    # direct_load_max_mb: 0", "append/overwrite: default the top-level value"))
         lines.append(line("    # primary_keys: [id]", "scd2: the columns that identify a row"))
         lines.append(line("    # tracking_columns: [a, b]", "scd2: default every non-key column except the scd2_effective_from column"))
         lines.append(line("    # scd2_effective_date_column: effective_date", nil))
