@@ -229,6 +229,10 @@ class Night:
         self.counter = {"a_": 0, "b_": 0, "c_": 0, "id": 0, "link": 0, "scdkey": 0, "badkey": 100000, "cmd": 0}
         self.scd_snapshot: dict[int, tuple] = {}
         self.scd_deletes = self.rng.choice(["close", "ignore"])
+        # Half the nights load append files straight into their tables in one transaction
+        # (direct_load_max_mb); drawn from a generator of its own so every other step of a
+        # seed stays what it was.
+        self.direct = random.Random(seed * 7919 + 1).random() < 0.5
         self.scd_flagged = False
         self.scd_unrecoverable = False   # SCD2 damage while a needed file was gone
         self.work_estimate = 0.5  # seconds of the last run that had work to do
@@ -254,6 +258,7 @@ class Night:
             "retry_attempts: 3",
             "timeout_minutes: 60",
             "batch_size: 50",
+        ] + (["direct_load_max_mb: 1"] if self.direct else []) + [
             # Generated files keep bad records at or below 20%; poison files are 90% bad.
             "max_bad_record_ratio: 0.5",
             "retry:",
@@ -289,7 +294,8 @@ class Night:
         ] + [f"      {c}: {ty}" for c, ty in SCD_COLS]
         with open(self.cfg, "w") as f:
             f.write("\n".join(lines) + "\n")
-        self.note(f"config: scd2_deletes={self.scd_deletes}" + (f", backend {self.backend.name}" if self.backend.name != "sqlite" else ""))
+        self.note(f"config: scd2_deletes={self.scd_deletes}" + (", direct_load_max_mb: 1" if self.direct else "")
+                  + (f", backend {self.backend.name}" if self.backend.name != "sqlite" else ""))
 
     def soft_failure(self, category, detail):
         """A broken property the night can continue past (a hang that ended once the harness
