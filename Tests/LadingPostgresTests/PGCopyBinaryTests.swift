@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -178,5 +179,53 @@ import Testing
                     "seed \(seed): \(date)")
             if got != expected { break }
         }
+    }
+}
+
+/// Another session retyping a column while a batch is about to go in binary: the batch
+/// must be encoded for the type its COPY meets. (Found by an adversarial pass: the
+/// catalog was read before the other session's `ALTER … TYPE` committed, the COPY then
+/// waited for that commit and stored 8-byte integers as denormal doubles.)
+@Suite struct PGBinaryCopyRaceTests {
+    final class Outcome: @unchecked Sendable {
+        var failure: (any Error)?
+    }
+
+    @Test func aRetypeCommittedWhileTheInsertWaitsIsTheTypeItWrites() throws {
+        let db = try TestDatabase()
+        let other = try PGConnection(conninfo: db.dsn)
+        try other.execute("CREATE TABLE public.t (id bigint, n bigint)")
+        nonisolated(unsafe) let warehouse = try PostgresWarehouse(connection: try PGConnection(conninfo: db.dsn), schema: "public",
+                                                                 readOnly: false, fence: nil)
+        nonisolated(unsafe) var batch = RecordBatch()
+        defer { batch.free() }
+        for id in 1...100 {
+            batch.beginRow(line: id + 1)
+            batch.appendInteger(Int64(id))
+            batch.appendInteger(Int64(id))
+        }
+        try other.execute("BEGIN")
+        try other.execute("ALTER TABLE public.t ALTER COLUMN n TYPE double precision")
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            do {
+                try warehouse.transaction { try warehouse.insert(batch, into: "t", columns: ["id", "n"], audit: nil) }
+            } catch {
+                outcome.failure = error
+            }
+            done.signal()
+        }.start()
+        // Commit only once the insert waits for the ALTER's lock.
+        var waiting = false
+        for _ in 0..<200 where !waiting {
+            waiting = try db.connection.rows("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") == [["1"]]
+            if !waiting { usleep(25_000) }
+        }
+        #expect(waiting, "the insert never waited for the other session's lock")
+        try other.execute("COMMIT")
+        done.wait()
+        #expect(outcome.failure == nil, "\(String(describing: outcome.failure))")
+        #expect(try db.connection.rows("SELECT count(*), sum(n)::bigint, min(n) FROM t") == [["100", "5050", "1"]])
     }
 }

@@ -95,6 +95,9 @@ package final class PGConnection {
     /// finishes it first, throwing its error there; a rollback aborts it.
     private var heldCopy: PGCopyIn?
 
+    /// Whether a `transaction` is open on this connection (locks taken now last until it ends).
+    package var isInTransaction: Bool { openTransactions > 0 }
+
     /// Keeps `copy` open after its rows; only inside a transaction (outside one its rows
     /// would wait for the next statement to be committed), else it finishes now.
     package func hold(_ copy: PGCopyIn) throws {

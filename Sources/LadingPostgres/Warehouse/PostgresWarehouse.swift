@@ -362,8 +362,18 @@ public final class PostgresWarehouse: Warehouse {
     /// and the audit values encoded once. Nil (send text) when a column has a type lading
     /// does not write in binary. Types come from the table as it is now, after any column
     /// this file added or widened; names are compared byte for byte, as PostgreSQL does.
+    ///
+    /// The table is locked first (ROW EXCLUSIVE, the lock the COPY itself takes), so the
+    /// types read are the ones the COPY meets: without it, another worker's uncommitted
+    /// widening (`ALTER … TYPE` under ACCESS EXCLUSIVE) was invisible to the catalog read,
+    /// the COPY then waited for that commit and sent 8-byte integers into what had become
+    /// a `double precision` column (wrong values, found by an adversarial pass). The lock
+    /// lasts to the end of the transaction, so nothing can retype the columns while a
+    /// held COPY goes on; outside a transaction there is no such guarantee: text then.
     private func binaryLayout(of table: String, columns: [String], dataColumns: Int, audit: AuditValues?) throws
         -> (types: [PGBinaryType], trailing: [[UInt8]])? {
+        guard db.isInTransaction else { return nil }
+        try db.execute("LOCK TABLE \(q(table)) IN ROW EXCLUSIVE MODE")
         var oids: [[UInt8]: Int64] = [:]
         for row in try db.rows("""
             SELECT attname, atttypid::int8 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped
