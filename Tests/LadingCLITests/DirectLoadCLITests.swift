@@ -68,6 +68,30 @@ import Glibc
         try workspace.expectInvariants()
     }
 
+    /// A direct load of several batches that adds a column makes the change in a short
+    /// transaction of its own: during the load the table holds no ACCESS EXCLUSIVE lock,
+    /// and a reader with a 0.5 s lock timeout gets its answer (the rows before the file).
+    /// (Adversarial finding F1: the ALTER used to lock readers and workers out for the
+    /// whole file.)
+    @Test func aDirectLoadThatAddsAColumnDoesNotLockReadersOut() throws {
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeConfig(extra: "batch_size: 100\ndirect_load_max_mb: 1\n")
+        try workspace.write("landing/orders/a.csv", "id\n" + (1...10).map(String.init).joined(separator: "\n") + "\n")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.write("landing/orders/b.csv", "id,extra\n" + (11...1010).map { "\($0),x\($0)" }.joined(separator: "\n") + "\n")
+        let signals = SignalCLITests()
+        let process = try signals.start(workspace, environment: ["LADING_TEST_PAUSE_AT_CHECKPOINT": "2"])
+        #expect(signals.wait { workspace.read("stderr.log")?.contains("test pause at checkpoint") == true })
+        let exclusive = try workspace.query("""
+            SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'orders' AND l.mode = 'AccessExclusiveLock'
+            """)
+        #expect(exclusive == ["0"], "the table is locked exclusively during the load")
+        #expect(try workspace.query("SET lock_timeout = '500ms'; SELECT count(*) FROM orders") == ["10"])
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(workspace.read("stderr.log") ?? "")")
+        #expect(try workspace.query("SELECT count(*), count(extra) FROM orders") == ["1010|1000"])
+    }
+
     /// Only files at most `direct_load_max_mb` go straight in: with a 1 MiB limit a
     /// 0.5 MiB file never reaches a checkpoint (the fault point there never fires), and a
     /// 1.5 MiB one is checkpointed (a crash after its first checkpoint leaves it partial).

@@ -119,6 +119,14 @@ public final class AppendLoader {
                 defer { prefetcher.recycle(part.batch) }
                 try account(part)
                 if firstBatch && !staged && (part.finished || direct) {
+                    if !part.finished {
+                        // A direct load of several batches: table and columns first, in a
+                        // short transaction of their own. Inside the file's long one the DDL
+                        // would hold the table's ACCESS EXCLUSIVE lock (and, on PostgreSQL,
+                        // the definition lock other workers' DDL waits for) to the end of the
+                        // file, so readers and other workers would wait that long.
+                        try warehouse.transaction { try applySchema(&pendingColumns, staging: nil) }
+                    }
                     try warehouse.transaction {
                         try applySchema(&pendingColumns, staging: nil)
                         try replaceEarlierRows(of: file.path, reloading: reloading)
