@@ -131,6 +131,22 @@ import Testing
         #expect(try workspace.lading("quarantine", "reprocess").status == 78)
     }
 
+    /// An operator adds a column by hand; a later file that has it loads into it (lading
+    /// used to add it again and fail the file, adversarial finding F5).
+    @Test(arguments: TestBackend.allCases)
+    func aColumnAddedByHandIsTakenIntoTheCatalog(backend: TestBackend) throws {
+        let workspace = try Workspace.make(backend)
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id\n1\n2\n")
+        #expect(try workspace.lading("run").status == 0)
+        #expect(try workspace.change("warehouse.sqlite", "ALTER TABLE orders ADD COLUMN note TEXT"))
+        try workspace.write("landing/orders/b.csv", "id,note\n3,three\n4,\n")
+        let second = try workspace.lading("run")
+        #expect(second.status == 0, "\(backend): \(second.stdout) \(second.stderr)")
+        #expect(try workspace.query("SELECT id, coalesce(note, 'NULL') FROM orders ORDER BY id") == ["1|NULL", "2|NULL", "3|three", "4|NULL"])
+        #expect(try workspace.lading("validate-consistency").status == 0)
+    }
+
     @Test(arguments: TestBackend.allCases)
     func reinferRebuildsTheTableWithTypesInferredAgain(backend: TestBackend) throws {
         let workspace = try Workspace.make(backend)

@@ -196,9 +196,13 @@ public final class PostgresWarehouse: Warehouse {
             let known = Set(existing.map { $0.name.lowercased() })
             var position = existing.count
             for column in columns where !known.contains(column.name.lowercased()) {
-                let total = try physicalColumns(of: table).count + 1
-                if total > 1600 { throw WarehouseError.tooManyColumns(table: table, count: total, limit: 1600) }
-                try db.execute("ALTER TABLE \(q(table)) ADD COLUMN \(PGName.quote(column.name)) \(column.type.postgresType)")
+                let physical = try physicalColumns(of: table)
+                // A column an operator added by hand is taken into the catalog as it is:
+                // adding it again failed every later file that has it.
+                if !physical.contains(where: { $0.utf8.elementsEqual(column.name.utf8) }) {
+                    if physical.count + 1 > 1600 { throw WarehouseError.tooManyColumns(table: table, count: physical.count + 1, limit: 1600) }
+                    try db.execute("ALTER TABLE \(q(table)) ADD COLUMN \(PGName.quote(column.name)) \(column.type.postgresType)")
+                }
                 try db.run("INSERT INTO \(catalogTable) (table_name, column_name, column_type, position) VALUES ($1, $2, $3, $4)",
                            [table, column.name, column.type.rawValue, String(position)])
                 position += 1

@@ -190,9 +190,13 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
         let known = Set(existing.map { $0.name.lowercased() })
         var position = existing.count
         for column in columns where !known.contains(column.name.lowercased()) {
-            let total = try db.columns(of: table).count + 1
-            if total > 2000 { throw WarehouseError.tooManyColumns(table: table, count: total, limit: 2000) }
-            try db.execute("ALTER TABLE \(SQL.quoteIdentifier(table)) ADD COLUMN \(SQL.quoteIdentifier(column.name)) \(column.type.sqlType)")
+            let physical = try db.columns(of: table)
+            // A column an operator added by hand is taken into the catalog as it is: adding
+            // it again failed every later file that has it.
+            if !physical.contains(where: { $0.lowercased() == column.name.lowercased() }) {
+                if physical.count + 1 > 2000 { throw WarehouseError.tooManyColumns(table: table, count: physical.count + 1, limit: 2000) }
+                try db.execute("ALTER TABLE \(SQL.quoteIdentifier(table)) ADD COLUMN \(SQL.quoteIdentifier(column.name)) \(column.type.sqlType)")
+            }
             try db.run("INSERT INTO _lading_columns (table_name, column_name, column_type, position) VALUES (?, ?, ?, ?)",
                        [.text(table), .text(column.name), .text(column.type.rawValue), .integer(Int64(position))])
             position += 1
