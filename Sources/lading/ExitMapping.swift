@@ -14,6 +14,9 @@ enum ExitMapping {
             status = try body()
         } catch let error as LadingError {
             Output.error(error.message)
+            // Whatever failed after a SIGINT/SIGTERM (a statement the signal canceled),
+            // the run was interrupted: 130/143 as SPEC §2 says.
+            if let signal = SignalMonitor.pending { throw ExitCode(128 + signal) }
             throw ExitCode(error.exitStatus.rawValue)
         } catch let error as ExitCode {
             throw error

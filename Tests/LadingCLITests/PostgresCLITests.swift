@@ -66,6 +66,50 @@ import Glibc
         #expect(try workspace.lading("validate-consistency").status == 0)
     }
 
+    /// SIGTERM while a load waits for another session's lock on the table: the signal
+    /// cancels the waiting statement, the run exits 143 at once, the file is PENDING
+    /// with no attempt counted, and a run after the lock is gone loads it once.
+    /// (Before, lading sat in the statement until the lock was released.)
+    @Test func aSignalWhileWaitingForAnotherSessionsLockStopsTheRun() throws {
+        let workspace = try Workspace.make(.postgres)
+        try workspace.writeConfig()
+        try workspace.write("landing/orders/a.csv", "id\n1\n")
+        #expect(try workspace.lading("run").status == 0)
+        try workspace.write("landing/orders/b.csv", "id\n2\n3\n")
+        let server = try PostgresServer.shared()
+        let dsn = try #require(workspace.marker?.dsn)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: server.binDirectory + "/psql")
+        holder.arguments = ["-X", "-q", "-d", dsn, "-c", "BEGIN; LOCK TABLE dw.orders IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60);"]
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        defer { holder.terminate() }
+        let signals = SignalCLITests()
+        func waiting(_ application: String) throws -> Bool {
+            try server.psql(dsn: dsn, sql: """
+                SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = '\(application)' AND wait_event_type = 'Lock'
+                """) == "1"
+        }
+        #expect(try signals.wait { try waiting("psql") == false && (try? server.psql(dsn: dsn, sql: "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'dw.orders'::regclass")) == "1" })
+        let process = try signals.start(workspace)
+        #expect(try signals.wait { try waiting("lading") }, "lading never waited for the lock")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        // Not cancelled, the load would wait out the holder's minute and exit 0.
+        #expect(process.terminationStatus == 143, "\(workspace.read("stderr.log") ?? "")")
+        #expect(try workspace.trackerQuery("SELECT status, retry_count FROM file_processing_tracker WHERE file_path LIKE '%b.csv'") == ["PENDING|0"])
+        // The lock goes with the holder's session.
+        _ = try server.psql(dsn: dsn, sql: """
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'psql' AND pid <> pg_backend_pid()
+            """)
+        holder.waitUntilExit()
+        let rerun = try workspace.lading("run")
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try workspace.query("SELECT id FROM orders ORDER BY id") == ["1", "2", "3"])
+    }
+
     /// I6 on PostgreSQL: a hostile schema, table, column names and values, verbatim.
     @Test func hostileSchemaTableColumnsAndValuesLoadVerbatim() throws {
         let schema = "sch\"ema; DROP SCHEMA public; --"

@@ -269,6 +269,7 @@ struct FileLoader {
                 try? tracker.releaseOrphan(table: table.name, file: file.path, deadRunID: runID)
                 throw error
             }
+            if let signal = SignalMonitor.pending, !committed { throw interrupted(file, signal: signal, after: error) }
             return try failed(file, error: error, kind: error.kind, started: started, log: log)
         } catch let error as WarehouseError where error.exitStatus == .internalError {
             // A damaged warehouse stops the run; a too-wide file only fails itself.
@@ -287,9 +288,19 @@ struct FileLoader {
                       metadata: ["error": "\((error as? LadingError)?.message ?? "\(error)")"])
             throw error
         } catch {
+            // A signal cancels the statement the load was waiting in (PostgreSQL): that
+            // failure is the interruption, not the file's fault.
+            if let signal = SignalMonitor.pending { throw interrupted(file, signal: signal, after: error) }
             let kind = (error as? LadingError)?.kind ?? .unknown
             return try failed(file, error: error, kind: kind, started: started, log: log)
         }
+    }
+
+    /// The file back to PENDING with no attempt counted, as for a signal between batches.
+    private func interrupted(_ file: DiscoveredFile, signal: Int32, after error: any Error) -> LoadError {
+        logger.info("a signal stopped the load", metadata: ["file": "\(file.path)", "error": "\((error as? LadingError)?.message ?? "\(error)")"])
+        try? tracker.releaseOrphan(table: table.name, file: file.path, deadRunID: runID)
+        return LoadError.interrupted(signal: signal)
     }
 
     /// SPEC §7: a transient error (a busy or locked database) is tried again within the

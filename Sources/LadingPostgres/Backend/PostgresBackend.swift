@@ -70,7 +70,9 @@ public struct PostgresBackend: StoreBackend {
     }
 
     public func openWarehouse(_ config: LadingConfig, readOnly: Bool) throws -> any Warehouse {
-        try PostgresWarehouse(connection: try connect(config), schema: config.warehouse.schema, readOnly: readOnly,
+        let connection = try connect(config)
+        if !readOnly { connection.cancelOnSignal() }
+        return try PostgresWarehouse(connection: connection, schema: config.warehouse.schema, readOnly: readOnly,
                               fence: readOnly ? nil : PostgresFence.current(for: identity(config)))
     }
 
@@ -79,7 +81,9 @@ public struct PostgresBackend: StoreBackend {
     }
 
     public func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
-        try PostgresTracker(connection: try connect(config), schema: config.warehouse.stateSchema, warehouseSchema: config.warehouse.schema,
+        let connection = try connect(config)
+        if !readOnly { connection.cancelOnSignal() }
+        return try PostgresTracker(connection: connection, schema: config.warehouse.stateSchema, warehouseSchema: config.warehouse.schema,
                             clock: clock, readOnly: readOnly,
                             fence: readOnly ? nil : PostgresFence.current(for: identity(config)), leaseSeconds: config.warehouse.leaseSeconds)
     }

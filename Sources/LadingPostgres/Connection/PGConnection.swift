@@ -76,11 +76,24 @@ package final class PGConnection {
     }
 
     deinit {
+        if let slot = cancelSlot { PGCancelRegistry.unregister(slot) }
         if let handle { PQfinish(handle) }
     }
 
     /// Closes the connection now; later calls throw `PGError.misuse`.
+    /// This connection's slot in `PGCancelRegistry`, when a signal should cancel its statements.
+    private var cancelSlot: Int?
+
+    /// Lets SIGINT/SIGTERM cancel this connection's running statement (the loading
+    /// connections: warehouse and tracker; not the lock's or the heartbeat's).
+    package func cancelOnSignal() {
+        guard cancelSlot == nil, let handle else { return }
+        cancelSlot = PGCancelRegistry.register(handle)
+    }
+
     package func close() {
+        if let slot = cancelSlot { PGCancelRegistry.unregister(slot) }
+        cancelSlot = nil
         if let handle { PQfinish(handle) }
         handle = nil
         heldCopy = nil
@@ -201,6 +214,7 @@ package final class PGConnection {
             guard PQstatus(handle) == CONNECTION_OK else {
                 throw PGError.connectionFailed(target: target, kind: .transient, reason: Self.trimmed(String(cString: PQerrorMessage(handle))))
             }
+            if let slot = cancelSlot { PGCancelRegistry.refresh(slot, handle) }
             try onReconnect?(self)
         }
         return handle
