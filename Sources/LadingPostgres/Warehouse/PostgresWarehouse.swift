@@ -261,6 +261,8 @@ public final class PostgresWarehouse: Warehouse {
         let staging = try db.rows("""
             SELECT tablename FROM pg_tables WHERE schemaname = $1 AND starts_with(tablename, $2)
             """, [schema, WarehouseNames.stagingPrefix]).compactMap { $0[0] }
+        // No staging table (every clean run): no need to read the whole ledger.
+        guard !staging.isEmpty else { return [] }
         let referenced = Set(try ledgerRows().filter { $0.status == .partial }.compactMap(\.stagingTable))
         return staging.filter { !referenced.contains($0) }
     }

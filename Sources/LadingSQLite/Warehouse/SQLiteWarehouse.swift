@@ -268,6 +268,8 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
     /// Staging tables left by loads that no partial ledger row refers to any more.
     public func orphanStagingTables() throws -> [String] {
         let staging = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_lading\\_stage\\_%' ESCAPE '\\'").compactMap { $0[0].textValue }
+        // No staging table (every clean run): no need to read the whole ledger.
+        guard !staging.isEmpty else { return [] }
         let referenced = Set(try ledgerRows().filter { $0.status == .partial }.compactMap(\.stagingTable))
         return staging.filter { !referenced.contains($0) }
     }
