@@ -113,8 +113,8 @@ import Testing
         var binary = PGCopyBinary()
         binary.appendHeader()
         for row in 0..<rows { binary.appendRow(of: numbered, row, types: [.int8] + types, trailing: trailing) }
-        binary.appendTrailer()
         let copyBinary = try db.connection.beginCopy("COPY by_binary (n, \(names), a, b) FROM STDIN (FORMAT binary)")
+        copyBinary.trailer = PGCopyBinary.trailer
         try binary.withUnsafeBytes { try copyBinary.send($0) }
         #expect(try copyBinary.finish() == rows)
 

@@ -159,11 +159,6 @@ struct FileLoader {
         }
     }
 
-    /// The run stops with a group open: its rows roll back, its files leave the report
-    /// and go back to PENDING without an attempt (nothing of theirs went wrong), unless
-    /// the lock or lease is lost, when their state is no longer this run's to touch.
-    /// Files already committed but not yet marked stay PROCESSING: the next run's
-    /// reconcile finds their complete ledger rows and marks them COMPLETED.
     /// The logger with this table named, for what concerns a group of files.
     private var tableLogger: Logger {
         var log = logger
@@ -171,6 +166,11 @@ struct FileLoader {
         return log
     }
 
+    /// The run stops with a group open: its rows roll back, its files leave the report
+    /// and go back to PENDING without an attempt (nothing of theirs went wrong), unless
+    /// the lock or lease is lost, when their state is no longer this run's to touch.
+    /// Files already committed but not yet marked stay PROCESSING: the next run's
+    /// reconcile finds their complete ledger rows and marks them COMPLETED.
     private func abandon(_ group: SmallFileGroup, outcomes: OutcomeList, error: Error) {
         let lost = group.rollback()
         for index in lost.map(\.summaryIndex).sorted(by: >) where index < outcomes.files.count { outcomes.files.remove(at: index) }
@@ -265,10 +265,7 @@ struct FileLoader {
             }
             throw error
         } catch let error as LoadError {
-            if case .interrupted = error {
-                try? tracker.releaseOrphan(table: table.name, file: file.path, deadRunID: runID)
-                throw error
-            }
+            if case .interrupted(let signal) = error { throw interrupted(file, signal: signal, after: nil) }
             if let signal = SignalMonitor.pending, !committed { throw interrupted(file, signal: signal, after: error) }
             return try failed(file, error: error, kind: error.kind, started: started, log: log)
         } catch let error as WarehouseError where error.exitStatus == .internalError {
@@ -296,9 +293,12 @@ struct FileLoader {
         }
     }
 
-    /// The file back to PENDING with no attempt counted, as for a signal between batches.
-    private func interrupted(_ file: DiscoveredFile, signal: Int32, after error: any Error) -> LoadError {
-        logger.info("a signal stopped the load", metadata: ["file": "\(file.path)", "error": "\((error as? LadingError)?.message ?? "\(error)")"])
+    /// The file back to PENDING with no attempt counted. `error` is what failed once the
+    /// signal had arrived (a statement it cancelled), nil when the load stopped itself.
+    private func interrupted(_ file: DiscoveredFile, signal: Int32, after error: (any Error)?) -> LoadError {
+        if let error {
+            logger.info("a signal stopped the load", metadata: ["file": "\(file.path)", "error": "\((error as? LadingError)?.message ?? "\(error)")"])
+        }
         try? tracker.releaseOrphan(table: table.name, file: file.path, deadRunID: runID)
         return LoadError.interrupted(signal: signal)
     }

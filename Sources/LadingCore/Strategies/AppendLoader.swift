@@ -33,8 +33,9 @@ public final class AppendLoader {
     /// Bytes of converted rows held in memory per batch part (the reader's and the
     /// writer's together stay under about three times this): a wide file or long text is
     /// read in several parts per batch instead of growing memory with the row width
-    /// (issue 18). 3 MiB keeps a 10,000-row batch of ten ordinary columns in one part:
-    /// on PostgreSQL every part is a COPY of its own, and 2 MiB cost 10% there.
+    /// (issue 18). 3 MiB keeps a 10,000-row batch of ten ordinary columns in one part;
+    /// it was chosen when every part was a COPY of its own on PostgreSQL (2 MiB cost 10%
+    /// there), before the parts of one transaction shared one COPY.
     static let partBytes = 3 << 20
 
     /// Files at most this big are read on the loading thread: reading one takes less
@@ -110,6 +111,15 @@ public final class AppendLoader {
             }
         }
 
+        /// Hands `part` back to the reader and takes the next one, with the columns it adds.
+        func advance(_ part: inout BatchPrefetcher.Filled, staging: String?) throws {
+            let next = try prefetcher.next()
+            prefetcher.recycle(part.batch)
+            part = next
+            try account(part)
+            try applySchema(&pendingColumns, staging: staging)
+        }
+
         do {
             while true {
                 if let signal = context.interruption() { throw LoadError.interrupted(signal: signal) }
@@ -142,11 +152,7 @@ public final class AppendLoader {
                                 TestPause.afterCheckpoint()
                                 if let signal = context.interruption() { throw LoadError.interrupted(signal: signal) }
                             }
-                            let next = try prefetcher.next()
-                            prefetcher.recycle(part.batch)
-                            part = next
-                            try account(part)
-                            try applySchema(&pendingColumns, staging: nil)
+                            try advance(&part, staging: nil)
                         }
                         try warehouse.writeLedger(ledger(file: file, sha256: result.contentSHA256, batchID: batchID, status: .complete, result: result, staging: nil, line: lastLine, checkpoint: resumeAfter))
                         FaultPoint.beforeFinalCommit.hit()
@@ -175,11 +181,7 @@ public final class AppendLoader {
                         try quarantine(part.batch, file: file.path, batchID: batchID, stamp: loadStamp)
                         // The rest of a batch read in parts goes into the same transaction.
                         while !part.endsBatch {
-                            let next = try prefetcher.next()
-                            prefetcher.recycle(part.batch)
-                            part = next
-                            try account(part)
-                            try applySchema(&pendingColumns, staging: stagingName)
+                            try advance(&part, staging: stagingName)
                             try warehouse.insert(part.batch, into: stagingName, columns: plan.names, audit: nil)
                             try quarantine(part.batch, file: file.path, batchID: batchID, stamp: loadStamp)
                         }

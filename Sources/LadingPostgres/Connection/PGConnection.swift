@@ -114,7 +114,7 @@ package final class PGConnection {
     /// Keeps `copy` open after its rows; only inside a transaction (outside one its rows
     /// would wait for the next statement to be committed), else it finishes now.
     package func hold(_ copy: PGCopyIn) throws {
-        guard openTransactions > 0 else {
+        guard isInTransaction else {
             _ = try copy.finish()
             return
         }

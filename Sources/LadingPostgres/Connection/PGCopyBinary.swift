@@ -8,7 +8,7 @@
 /// (`psql \copy` of the CSV itself: 1.0 s). Values go through as they are: text must be
 /// UTF-8 (readers validate it; the server checks it again and refuses a NUL byte, as it
 /// does in text format).
-package struct PGCopyBinary {
+package struct PGCopyBinary: PGCopyRows {
     private var storage: [UInt8]
     /// Bytes written so far.
     package private(set) var count = 0
@@ -41,11 +41,6 @@ package struct PGCopyBinary {
         appendRaw([0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])
         appendBigEndian(UInt32(0))
         appendBigEndian(UInt32(0))
-    }
-
-    /// The end-of-data marker (a field count of -1).
-    package mutating func appendTrailer() {
-        appendBigEndian(UInt16(0xFFFF))
     }
 
     package mutating func beginRow(fields: Int) {

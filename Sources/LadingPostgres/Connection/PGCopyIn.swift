@@ -1,5 +1,14 @@
 import CLibPQ
 
+/// Rows being encoded for a COPY, text (`PGCopyText`) or binary (`PGCopyBinary`), that
+/// `PGCopyIn.send(_:count:_:)` hands over in slices as they grow.
+package protocol PGCopyRows {
+    /// Bytes written since the last `removeAll()`.
+    var count: Int { get }
+    mutating func removeAll()
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
+}
+
 /// A running `COPY … FROM STDIN`: bytes in, a row count out.
 ///
 /// Small sends are gathered into one buffer and handed to libpq about every 64 KiB,
@@ -48,6 +57,21 @@ package final class PGCopyIn {
             target.baseAddress.map { ($0 + start).copyMemory(from: source, byteCount: bytes.count) }
         }
         buffered += bytes.count
+    }
+
+    /// Encodes `count` rows into `rows` (which may already hold a header), sending them
+    /// about every `flushThreshold` bytes, so the server inserts while the rest is
+    /// encoded and a large batch never sits in memory twice; then sends the remainder.
+    package func send<Rows: PGCopyRows>(_ rows: inout Rows, count: Int, _ encode: (inout Rows, Int) throws -> Void) throws {
+        for index in 0..<count {
+            try encode(&rows, index)
+            if rows.count >= Self.flushThreshold {
+                try rows.withUnsafeBytes { try send($0) }
+                rows.removeAll()
+            }
+        }
+        try rows.withUnsafeBytes { try send($0) }
+        rows.removeAll()
     }
 
     /// The rows built so far; the caller then calls `rows.removeAll()` to reuse them.

@@ -7,7 +7,7 @@
 /// `\t`, `\n`, `\r`, so a literal `\N` or `\.` in data can never read as NULL or as the
 /// end of data. Bytes go through as they are: the caller hands over UTF-8 (readers
 /// validate it); a NUL byte is the server's to refuse (PostgreSQL text cannot hold it).
-package struct PGCopyText {
+package struct PGCopyText: PGCopyRows {
     private var storage: [UInt8]
     /// Bytes written so far.
     package private(set) var count = 0

@@ -344,20 +344,14 @@ public final class PostgresWarehouse: Warehouse {
         }
     }
 
-    /// A batch's rows into an open binary COPY, in slices of about
-    /// `PGCopyIn.flushThreshold` bytes; any failure aborts the COPY.
+    /// A batch's rows into an open binary COPY; any failure aborts the COPY.
     private func sendBinary(_ batch: RecordBatch, to copyIn: PGCopyIn, types: [PGBinaryType], trailing: [[UInt8]], header: Bool) throws {
         do {
             var rows = PGCopyBinary()
             if header { rows.appendHeader() }
-            for row in 0..<batch.rowCount {
+            try copyIn.send(&rows, count: batch.rowCount) { rows, row in
                 rows.appendRow(of: batch, row, types: types, trailing: trailing)
-                if rows.count >= PGCopyIn.flushThreshold {
-                    try rows.withUnsafeBytes { try copyIn.send($0) }
-                    rows.removeAll()
-                }
             }
-            try rows.withUnsafeBytes { try copyIn.send($0) }
         } catch {
             copyIn.abort("lading stopped the copy: \(error)")
             throw error
@@ -401,20 +395,11 @@ public final class PostgresWarehouse: Warehouse {
         return (Array(types[0..<dataColumns]), trailing)
     }
 
-    /// One `COPY … FROM STDIN` in text format, streamed in slices of about
-    /// `PGCopyIn.flushThreshold` bytes as they are encoded, so the server inserts while
-    /// the rest is encoded and a large batch never sits in memory twice.
+    /// One `COPY … FROM STDIN` in text format, streamed as it is encoded.
     func copy(into target: String, columns: [String], rowCount: Int, row: (inout PGCopyText, Int) throws -> Void) throws {
         var text = PGCopyText()
         try stream("COPY \(target) (\(columns.map(PGName.quote).joined(separator: ", "))) FROM STDIN") { copyIn in
-            for index in 0..<rowCount {
-                try row(&text, index)
-                if text.count >= PGCopyIn.flushThreshold {
-                    try text.withUnsafeBytes { try copyIn.send($0) }
-                    text.removeAll()
-                }
-            }
-            try text.withUnsafeBytes { try copyIn.send($0) }
+            try copyIn.send(&text, count: rowCount, row)
         }
     }
 
