@@ -96,9 +96,7 @@ import Glibc
         var random = SplitMix64(seed: seed)
         func fixture() throws -> Workspace {
             let workspace = try Workspace.make(backend)
-            try workspace.writeLoadFixture()
-            let config = try String(contentsOfFile: workspace.url("lading.yaml"), encoding: .utf8)
-            try workspace.write("lading.yaml", top + config)
+            try workspace.writeLoadFixture(top: top)
             return workspace
         }
         let measured = try fixture()

@@ -14,10 +14,16 @@ import Glibc
     /// `batch_size: 100`) writes 8 batches inside its one transaction.
     func directWorkspace(_ backend: TestBackend) throws -> Workspace {
         let workspace = try Workspace.make(backend)
-        try workspace.writeLoadFixture()
-        let config = try String(contentsOfFile: workspace.url("lading.yaml"), encoding: .utf8)
-        try workspace.write("lading.yaml", "direct_load_max_mb: 1\n" + config)
+        try workspace.writeLoadFixture(top: "direct_load_max_mb: 1\n")
         return workspace
+    }
+
+    /// No row of `path` in `orders` (on SQLite the table itself may not exist yet: it
+    /// was created in the rolled-back transaction).
+    func expectNoRows(of path: String, in workspace: Workspace, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let left = try workspace.query("SELECT count(*) FROM orders WHERE _source_file = '\(path)'")
+        #expect(left == ["0"] || (workspace.backend == .sqlite && left.isEmpty), "\(label): rows of a file that never committed: \(left)",
+                sourceLocation: sourceLocation)
     }
 
     @Test(arguments: TestBackend.allCases)
@@ -28,9 +34,7 @@ import Glibc
         for fault in ["between-direct-batches:3", "between-direct-batches:6"] {
             let crashed = try workspace.lading("run", environment: ["LADING_FAULT": fault])
             #expect(crashed.killed, "\(backend) \(fault): \(crashed.stderr)")
-            // (On SQLite the table itself may not exist yet: it was created in the rolled-back transaction.)
-            let left = try workspace.query("SELECT count(*) FROM orders WHERE _source_file = '\(big)'")
-            #expect(left == ["0"] || (backend == .sqlite && left.isEmpty), "\(backend) \(fault): rows of a file that never committed: \(left)")
+            try expectNoRows(of: big, in: workspace, "\(backend) \(fault)")
             #expect(try workspace.query("SELECT count(*) FROM _lading_loads WHERE source_file = '\(big)'") == ["0"], "\(backend) \(fault)")
             #expect(try workspace.query("SELECT count(*) FROM _lading_quarantine WHERE source_file = '\(big)'") == ["0"], "\(backend) \(fault)")
             #expect(try workspace.stagingTables() == [], "\(backend) \(fault): a direct load stages nothing")
@@ -60,8 +64,7 @@ import Glibc
         #expect(process.terminationReason == .exit && process.terminationStatus == 143, "\(backend): \(workspace.read("stderr.log") ?? "")")
         #expect(!workspace.exists("state/lading.lock"))
         let big = workspace.url("landing/orders/orders_2.csv")
-        let left = try workspace.query("SELECT count(*) FROM orders WHERE _source_file = '\(big)'")
-        #expect(left == ["0"] || (backend == .sqlite && left.isEmpty), "\(backend): \(left)")
+        try expectNoRows(of: big, in: workspace, "\(backend)")
         #expect(try workspace.trackerQuery("SELECT count(*) FROM file_processing_tracker WHERE status = 'PROCESSING'") == ["0"], "\(backend)")
         let rerun = try workspace.lading("run")
         #expect(rerun.status == 0, "\(backend): \(rerun.stderr)")

@@ -33,8 +33,9 @@ extension Workspace {
         return text
     }
 
-    func writeLoadFixture() throws {
-        try write("lading.yaml", "state_dir: ./state\n" + warehouseSection() + """
+    /// `top`: extra top-level config lines (for example `direct_load_max_mb: 1\n`).
+    func writeLoadFixture(top: String = "") throws {
+        try write("lading.yaml", top + "state_dir: ./state\n" + warehouseSection() + """
         batch_size: 100
         max_bad_record_ratio: 0.1
         tables:
