@@ -22,14 +22,11 @@ struct Reconciler {
     @discardableResult
     func reconcile() throws -> Outcome {
         var outcome = Outcome()
-        let ledger = Dictionary(try warehouse.ledgerRows().map { ("\($0.tableName)\u{1F}\($0.sourceFile)", $0) }, uniquingKeysWith: { a, _ in a })
-        let tracked = Dictionary(try tracker.allRecords().map { ("\($0.tableName)\u{1F}\($0.filePath)", $0) }, uniquingKeysWith: { a, _ in a })
         // Only files no live run owns: with several workers, another worker's file under
         // a live lease is its own business (SPEC §9).
         for record in try tracker.orphanedProcessing(except: runID) {
-            let key = "\(record.tableName)\u{1F}\(record.filePath)"
             do {
-                if let row = ledger[key], row.status == .complete {
+                if let row = try warehouse.ledgerRow(table: record.tableName, file: record.filePath), row.status == .complete {
                     try tracker.adoptCompleted(from: row)
                     outcome.adopted.append(record.filePath)
                 } else {
@@ -46,9 +43,15 @@ struct Reconciler {
                 logger.info("left a PROCESSING file alone: its owner renewed it, or another worker released it", metadata: ["file": "\(record.filePath)"])
             }
         }
-        for (key, row) in ledger where row.status == .complete {
-            let record = tracked[key]
-            if record == nil || record?.status == .pending || record?.status == .failed {
+        // Committed files the tracker does not have as COMPLETED (missing, PENDING or
+        // FAILED: a tracker rebuilt or restored, a group commit cut off before the tracker
+        // heard). Keys only: a clean night compares two sets and reads no row. A file
+        // some live worker holds PROCESSING is its own business.
+        let settled = try tracker.settledFiles()
+        for (table, files) in try warehouse.completeFiles().sorted(by: { $0.key < $1.key }) {
+            let known = settled[table] ?? []
+            for file in files.subtracting(known).sorted() {
+                guard let row = try warehouse.ledgerRow(table: table, file: file), row.status == .complete else { continue }
                 try tracker.adoptCompleted(from: row)
                 outcome.adopted.append(row.sourceFile)
             }

@@ -37,7 +37,7 @@ struct Registrar {
         result.discovered = listing.files.count
         result.waiting = listing.tooYoung.map(\.path)
         result.skipped = listing.skipped
-        let known = Dictionary(try tracker?.records(table: table.name).map { ($0.filePath, $0) } ?? [], uniquingKeysWith: { a, _ in a })
+        let tracked = try tracker?.trackedFiles(table: table.name) ?? TrackedFiles()
         func schedule(_ file: DiscoveredFile) {
             if result.heldBehind != nil {
                 result.heldBehind?.files.append(file.path)
@@ -47,7 +47,17 @@ struct Registrar {
         }
         var unreadable: [String] = []
         for var file in listing.files {
-            let record = known[file.path]
+            let record: FileRecord?
+            if let stamp = tracked.completed[file.path] {
+                // The common case of a rerun: loaded, same size and time.
+                if stamp.size == file.size && stamp.modifiedTime == file.modifiedTime {
+                    result.alreadyCompleted += 1
+                    continue
+                }
+                record = try tracker?.record(table: table.name, file: file.path)
+            } else {
+                record = tracked.others[file.path]
+            }
             file.seenRetryCount = record?.retryCount ?? 0
             switch try plan(for: &file, record: record, unreadable: &unreadable) {
             case .new:

@@ -41,7 +41,7 @@ struct LockedState {
             if let problems = try warehouse.integrityProblems(quick: quickCheck) {
                 throw WarehouseError.integrityCheckFailed(path: warehouse.location, problems: problems)
             }
-            let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger, lock: lock)
+            let tracker = try TrackerStore.open(config: config, environment: environment, warehouse: warehouse, logger: logger, lock: lock, quickCheck: quickCheck)
             // Whoever holds the lock next finds the runs a kill left `running` (SPEC §8).
             for run in readOnlyIntent ? [] : try tracker.markInterruptedRuns(except: runID) {
                 logger.warning("an earlier run was interrupted (killed before it finished)", metadata: ["interrupted_run_id": "\(run.runID)", "started_at": "\(run.startedAt)"])

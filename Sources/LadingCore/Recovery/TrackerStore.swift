@@ -10,10 +10,12 @@ import LadingStore
 /// back from the warehouse ledger, so nothing loads twice.
 enum TrackerStore {
     /// `lock`: a rebuild runs alone (with several workers, it needs the others stopped).
-    static func open(config: LadingConfig, environment: Environment, warehouse: any LedgerStore, logger: Logger, lock: any RunGuard) throws -> any FileTracker {
+    /// `quickCheck`: a run's check (see `FileTracker.integrityProblems(quick:)`).
+    static func open(config: LadingConfig, environment: Environment, warehouse: any LedgerStore, logger: Logger, lock: any RunGuard,
+                     quickCheck: Bool = false) throws -> any FileTracker {
         do {
             let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: false)
-            if let problems = try tracker.integrityProblems() {
+            if let problems = try tracker.integrityProblems(quick: quickCheck) {
                 throw TrackerError.corrupt(path: tracker.location, detail: problems.joined(separator: "; "))
             }
             return tracker
@@ -29,11 +31,16 @@ enum TrackerStore {
     /// waited to be alone: then it is used as it is.
     private static func rebuildUnlessHealed(config: LadingConfig, environment: Environment, warehouse: any LedgerStore, logger: Logger,
                                             reason: String) throws -> any FileTracker {
-        if let tracker = try? environment.stores.openTracker(config, clock: environment.clock, readOnly: false),
-           let problems = try? tracker.integrityProblems(), problems == nil {
+        if let tracker = try? environment.stores.openTracker(config, clock: environment.clock, readOnly: false), isHealthy(tracker) {
             return tracker
         }
         return try rebuild(config: config, environment: environment, warehouse: warehouse, logger: logger, reason: reason)
+    }
+
+    /// Passes the full check. (`try?` would flatten "no problems" and "could not check"
+    /// into one nil, which is how this test once never saw a healed tracker.)
+    private static func isHealthy(_ tracker: any FileTracker) -> Bool {
+        do { return try tracker.integrityProblems() == nil } catch { return false }
     }
 
     static func rebuild(config: LadingConfig, environment: Environment, warehouse: any LedgerStore, logger: Logger, reason: String) throws -> any FileTracker {

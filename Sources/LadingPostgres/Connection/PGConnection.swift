@@ -155,6 +155,13 @@ package final class PGConnection {
         try perform(sql, params).rows()
     }
 
+    /// (table, file) rows grouped by table (reconcile's keys-only reads).
+    package static func filesByTable(_ rows: [[String?]]) -> [String: Set<String>] {
+        var files: [String: Set<String>] = [:]
+        for row in rows where row.count >= 2 { files[row[0] ?? "", default: []].insert(row[1] ?? "") }
+        return files
+    }
+
     /// `BEGIN` … `COMMIT`, rolled back on any throw (the first error is rethrown).
     /// Called inside a transaction, it becomes a savepoint, released on success and
     /// rolled back to on throw, so a nested failure undoes only its own part.

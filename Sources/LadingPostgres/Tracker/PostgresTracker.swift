@@ -126,6 +126,11 @@ public final class PostgresTracker: FileTracker {
     public func records(table: String) throws -> [FileRecord] { try records("table_name = $1", [table]) }
     public func records(status: FileStatus) throws -> [FileRecord] { try records("status = $1", [status.rawValue]) }
     public func allRecords() throws -> [FileRecord] { try records() }
+
+    public func settledFiles() throws -> [String: Set<String>] {
+        guard !missing else { return [:] }
+        return PGConnection.filesByTable(try db.rows("SELECT table_name, file_path FROM \(files) WHERE status IN ('COMPLETED', 'PROCESSING')"))
+    }
     public func changedRecords() throws -> [FileRecord] { try records("change_detected IS NOT NULL") }
 
     public func statusCounts() throws -> [String: [FileStatus: Int]] {
@@ -433,7 +438,7 @@ public final class PostgresTracker: FileTracker {
     /// Every tracker table with every column lading reads: a table dropped or altered by
     /// hand makes the tracker damaged, so it is set aside and rebuilt from the ledger
     /// (SPEC §7), as a SQLite tracker file that fails its integrity check is.
-    public func integrityProblems() throws -> [String]? {
+    public func integrityProblems(quick: Bool) throws -> [String]? {
         guard !missing else { return nil }
         var found: [String: [String: String]] = [:]
         for row in try db.rows("SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1", [schema]) {

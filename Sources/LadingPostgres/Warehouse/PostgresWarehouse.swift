@@ -86,6 +86,11 @@ public final class PostgresWarehouse: Warehouse {
         return try ledgerRows(condition, table.map { [$0] } ?? [])
     }
 
+    public func completeFiles() throws -> [String: Set<String>] {
+        guard try bookkeepingExists() else { return [:] }
+        return PGConnection.filesByTable(try db.rows("SELECT table_name, source_file FROM \(ledgerTable) WHERE status = 'complete'"))
+    }
+
     public func ledgerRow(table: String, file: String) throws -> LedgerRow? {
         guard try bookkeepingExists() else { return nil }
         return try ledgerRows(" WHERE table_name = $1 AND source_file = $2", [table, file]).first

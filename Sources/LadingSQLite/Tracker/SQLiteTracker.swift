@@ -22,7 +22,8 @@ public final class SQLiteTracker: FileTracker {
     private var selectList = SQLiteTracker.columns
 
     /// Opens (and creates or migrates) the tracker at `path`.
-    public init(path: String, clock: any WallClock, readOnly: Bool = false) throws {
+    /// `integrityStamp`: see `SQLiteWarehouse.init(path:readOnly:busyTimeoutSeconds:integrityStamp:)`.
+    public init(path: String, clock: any WallClock, readOnly: Bool = false, integrityStamp: String? = nil) throws {
         self.path = path
         self.clock = clock
         do {
@@ -32,6 +33,7 @@ public final class SQLiteTracker: FileTracker {
             let opened = try Connection(path: path, mode: readOnly ? (quiet ? .readOnlyQuiet : .readOnly) : .readWriteCreate)
             if !readOnly {
                 db = opened
+                if let integrityStamp { db.trustIntegrity(stampPath: integrityStamp) }
                 try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
                 try migrate()
             } else if try opened.userVersion == 0 && !(try opened.tableExists("file_processing_tracker")) {
@@ -118,11 +120,28 @@ public final class SQLiteTracker: FileTracker {
         try records(where: "table_name = ?", [.text(table)])
     }
 
+    public func trackedFiles(table: String) throws -> TrackedFiles {
+        var tracked = TrackedFiles()
+        let statement = try db.prepare("SELECT file_path, file_size, file_modified_time FROM file_processing_tracker WHERE table_name = ? AND status = 'COMPLETED'")
+        try statement.bind(.text(table), at: 1)
+        while try statement.step() {
+            tracked.completed[statement.text(0) ?? ""] = TrackedFiles.Stamp(size: statement.int64(1), modifiedTime: statement.text(2) ?? "")
+        }
+        for record in try records(where: "table_name = ? AND status <> 'COMPLETED'", [.text(table)]) {
+            tracked.others[record.filePath] = record
+        }
+        return tracked
+    }
+
     public func records(status: FileStatus) throws -> [FileRecord] {
         try records(where: "status = ?", [.text(status.rawValue)])
     }
 
     public func allRecords() throws -> [FileRecord] { try records() }
+
+    public func settledFiles() throws -> [String: Set<String>] {
+        try db.filesByTable("SELECT table_name, file_path FROM file_processing_tracker WHERE status IN ('COMPLETED', 'PROCESSING')")
+    }
 
     public func changedRecords() throws -> [FileRecord] { try records(where: "change_detected IS NOT NULL") }
 
@@ -448,5 +467,5 @@ public final class SQLiteTracker: FileTracker {
 
     public func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
 
-    public func integrityProblems() throws -> [String]? { try db.integrityProblems(limit: 5) }
+    public func integrityProblems(quick: Bool) throws -> [String]? { try db.integrityProblems(limit: 5, quick: quick) }
 }

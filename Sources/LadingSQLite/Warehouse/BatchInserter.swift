@@ -58,6 +58,9 @@ final class BatchInserter {
     /// memory grows with its parameters, and beyond a few thousand there is no gain.
     private static let parameterCap = 8192
 
+    /// Before the connection closes: a close with statements open is deferred by SQLite.
+    func finalizeStatements() { statements.removeAll() }
+
     private func statement(into target: String, columnList: String, tuple: String, rows: Int, db: Connection) throws -> Statement {
         let key = "\(rows)\u{0}\(target)\u{0}\(columnList)"
         if let cached = statements[key] { return cached }

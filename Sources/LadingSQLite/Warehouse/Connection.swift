@@ -58,9 +58,40 @@ public final class Connection {
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        if let trust { trust.close(handle) } else { sqlite3_close_v2(handle) }
+    }
+
+    /// Set by `trustIntegrity(stampPath:)`: see `IntegrityTrust`.
+    private(set) var trust: IntegrityTrust?
+
+    /// Follows this read-write connection's commits so the next run may skip its
+    /// integrity check (`IntegrityTrust`). The commit hook runs inside SQLite's commit,
+    /// before anything is written, and lets every commit go ahead.
+    public func trustIntegrity(stampPath: String) {
+        let trust = IntegrityTrust(databasePath: path, stampPath: stampPath)
+        self.trust = trust
+        sqlite3_commit_hook(handle, { context in
+            if let context { Unmanaged<IntegrityTrust>.fromOpaque(context).takeUnretainedValue().beforeCommit() }
+            return 0
+        }, Unmanaged.passUnretained(trust).toOpaque())
+    }
+
+    /// A commit this connection made is its own: noted once no transaction is open.
+    func settleCommits() {
+        if let trust, !isInTransaction { trust.settle() }
+    }
+
+    /// Damage, I/O and full-disk errors end the trust in this database's last check.
+    func noteFailure(_ code: Int32) {
+        switch code & 0xFF {
+        case SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN: trust?.distrust()
+        default: break
+        }
+    }
 
     func error(code: Int32, sql: String?) -> SQLiteError {
+        noteFailure(code)
         let extended = sqlite3_extended_errcode(handle)
         return SQLiteError(
             code: code & 0xFF,
@@ -73,9 +104,11 @@ public final class Connection {
 
     /// Runs one or more statements that take no parameters and return nothing useful.
     public func execute(_ sql: String) throws {
+        defer { settleCommits() }
         var errorMessage: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if code != SQLITE_OK {
+            noteFailure(code)
             let detail = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
             sqlite3_free(errorMessage)
             throw SQLiteError(code: code & 0xFF, extendedCode: sqlite3_extended_errcode(handle), detail: detail, sql: sql, path: path)
@@ -89,6 +122,7 @@ public final class Connection {
     /// Runs one statement with bound values; returns the number of rows it changed.
     @discardableResult
     public func run(_ sql: String, _ values: [SQLValue] = []) throws -> Int {
+        defer { settleCommits() }
         let statement = try prepare(sql)
         try statement.bind(values)
         while try statement.step() {}
@@ -97,6 +131,7 @@ public final class Connection {
 
     /// Every row of a query, as values.
     public func rows(_ sql: String, _ values: [SQLValue] = []) throws -> [[SQLValue]] {
+        defer { settleCommits() }
         let statement = try prepare(sql)
         try statement.bind(values)
         var result: [[SQLValue]] = []
@@ -106,6 +141,7 @@ public final class Connection {
 
     /// The first column of the first row, or nil when there is no row.
     public func scalar(_ sql: String, _ values: [SQLValue] = []) throws -> SQLValue? {
+        defer { settleCommits() }
         let statement = try prepare(sql)
         try statement.bind(values)
         guard try statement.step() else { return nil }
@@ -162,15 +198,35 @@ public final class Connection {
     /// `quick` runs `quick_check`: the same page and B-tree structure checks without
     /// matching every index entry to its row, about half the time of the full check.
     public func integrityProblems(limit: Int = 20, quick: Bool = false) throws -> [String]? {
+        if quick, let trust, !isInTransaction, trust.unchangedSinceLastClose() {
+            trust.verified()
+            return nil
+        }
         let rows = try rows("PRAGMA \(quick ? "quick_check" : "integrity_check")(\(max(1, limit)))")
         let lines = rows.compactMap { $0.first?.textValue }
-        if lines == ["ok"] { return nil }
+        if lines == ["ok"] {
+            trust?.verified()
+            return nil
+        }
+        trust?.distrust()
         return lines
     }
 
     public func tableExists(_ name: String, schema: String = "main") throws -> Bool {
         let sql = "SELECT 1 FROM \(SQL.quoteIdentifier(schema)).sqlite_master WHERE type = 'table' AND name = ?"
         return try scalar(sql, [.text(name)]) != nil
+    }
+
+    /// The (table, file) pairs a query returns in its first two columns, grouped by table:
+    /// read straight from the statement, no row of values per pair.
+    public func filesByTable(_ sql: String, _ values: [SQLValue] = []) throws -> [String: Set<String>] {
+        let statement = try prepare(sql)
+        try statement.bind(values)
+        var files: [String: Set<String>] = [:]
+        while try statement.step() {
+            files[statement.text(0) ?? "", default: []].insert(statement.text(1) ?? "")
+        }
+        return files
     }
 
     /// Column names of a table, in order.

@@ -24,7 +24,14 @@ public struct SQLiteBackend: StoreBackend {
     }
 
     public func openWarehouse(_ config: LadingConfig, readOnly: Bool) throws -> any Warehouse {
-        try SQLiteWarehouse(path: config.warehouse.path, readOnly: readOnly, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds)
+        try SQLiteWarehouse(path: config.warehouse.path, readOnly: readOnly, busyTimeoutSeconds: config.warehouse.busyTimeoutSeconds,
+                            integrityStamp: readOnly ? nil : Self.integrityStamp(config, of: "warehouse"))
+    }
+
+    /// The stamps that let a run skip the check of a database only lading wrote to since
+    /// its last check (`IntegrityTrust`), kept in the state folder.
+    static func integrityStamp(_ config: LadingConfig, of database: String) -> String {
+        config.stateDirectory + "/\(database).checked.json"
     }
 
     public func openScratchWarehouse(_ config: LadingConfig) throws -> any ScratchWarehouse {
@@ -33,7 +40,8 @@ public struct SQLiteBackend: StoreBackend {
 
     public func openTracker(_ config: LadingConfig, clock: any WallClock, readOnly: Bool) throws -> any FileTracker {
         if readOnly && !trackerExists(config) { return try SQLiteTracker(path: ":memory:", clock: clock) }
-        return try SQLiteTracker(path: config.trackerPath, clock: clock, readOnly: readOnly)
+        return try SQLiteTracker(path: config.trackerPath, clock: clock, readOnly: readOnly,
+                                 integrityStamp: readOnly ? nil : Self.integrityStamp(config, of: "tracker"))
     }
 
     public func setTrackerAside(_ config: LadingConfig, stamp: String) throws -> String {

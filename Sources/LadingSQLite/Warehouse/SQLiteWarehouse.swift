@@ -27,7 +27,9 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
 
     private let readOnly: Bool
 
-    public init(path: String, readOnly: Bool = false, busyTimeoutSeconds: Double = 30) throws {
+    /// `integrityStamp`: where a writer keeps the stamp that lets the next run skip its
+    /// `quick_check` of a warehouse nothing else touched (`IntegrityTrust`).
+    public init(path: String, readOnly: Bool = false, busyTimeoutSeconds: Double = 30, integrityStamp: String? = nil) throws {
         self.path = path
         self.readOnly = readOnly
         if !readOnly {
@@ -45,6 +47,7 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
         db = try Connection(path: path, mode: readOnly ? (hotJournal ? .readWrite : .readOnly) : .readWriteCreate,
                             busyTimeoutMilliseconds: Int32(clamping: Int((busyTimeoutSeconds * 1000).rounded())))
         if !readOnly {
+            if let integrityStamp { db.trustIntegrity(stampPath: integrityStamp) }
             try db.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = FULL; PRAGMA secure_delete = OFF; PRAGMA mmap_size = 0; " + Self.cachePragmas)
             try db.execute(WarehouseSchema.create)
         }
@@ -55,6 +58,8 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
     /// file (issue 18; mapped pages of a staged file counted in full). Appends write
     /// pages in order and need little cache; a stage larger than its cache spills to a
     /// temporary file the OS keeps in memory anyway.
+    deinit { inserter.finalizeStatements() }
+
     static let cachePragmas = "PRAGMA cache_size = -8192; PRAGMA temp.cache_size = -4096;"
 
     /// `plan`: the warehouse at `path` (an empty in-memory one when there is none yet)
@@ -81,6 +86,11 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
     public func ledgerRows(table: String?) throws -> [LedgerRow] {
         let condition = table == nil ? "" : " WHERE table_name = ?"
         return try ledgerRows(where: condition, table.map { [.text($0)] } ?? [])
+    }
+
+    public func completeFiles() throws -> [String: Set<String>] {
+        guard try db.tableExists(WarehouseSchema.ledger) else { return [:] }
+        return try db.filesByTable("SELECT table_name, source_file FROM _lading_loads WHERE status = 'complete'")
     }
 
     public func ledgerRow(table: String, file: String) throws -> LedgerRow? {

@@ -16,8 +16,12 @@ public protocol FileTracker: AnyObject {
 
     func record(table: String, file: String) throws -> FileRecord?
     func records(table: String) throws -> [FileRecord]
+    /// A table's files as registration compares them (`TrackedFiles`).
+    func trackedFiles(table: String) throws -> TrackedFiles
     func records(status: FileStatus) throws -> [FileRecord]
     func allRecords() throws -> [FileRecord]
+    /// Per table, the files that are COMPLETED or PROCESSING: keys only (reconcile).
+    func settledFiles() throws -> [String: Set<String>]
     /// COMPLETED files whose content changed on disk (SPEC §4: reported, not reloaded).
     func changedRecords() throws -> [FileRecord]
     /// PROCESSING files no live run owns (their run died, or with several workers their
@@ -99,10 +103,25 @@ public protocol FileTracker: AnyObject {
 
     func transaction<T>(_ body: () throws -> T) throws -> T
     /// `nil` when the tracker passes its integrity check, else the problems found.
-    func integrityProblems() throws -> [String]?
+    /// `quick`: a run's check, which SQLite skips when the file is exactly as lading's
+    /// last clean close left it (see `LedgerStore.integrityProblems(quick:)`).
+    func integrityProblems(quick: Bool) throws -> [String]?
 }
 
 extension FileTracker {
+    public func trackedFiles(table: String) throws -> TrackedFiles { TrackedFiles(try records(table: table)) }
+
+    /// The full check (`validate-consistency`, the recovery commands).
+    public func integrityProblems() throws -> [String]? { try integrityProblems(quick: false) }
+
+    public func settledFiles() throws -> [String: Set<String>] {
+        var files: [String: Set<String>] = [:]
+        for record in try allRecords() where record.status == .completed || record.status == .processing {
+            files[record.tableName, default: []].insert(record.filePath)
+        }
+        return files
+    }
+
     public func complete(table: String, file: String, runID: String, recordsRead: Int64, rowsLoaded: Int64, rowsQuarantined: Int64, sha256: String?) throws {
         try complete(table: table, file: file, runID: runID, recordsRead: recordsRead, rowsLoaded: rowsLoaded,
                      rowsQuarantined: rowsQuarantined, sha256: sha256, batchID: nil)

@@ -11,6 +11,9 @@ public protocol LedgerStore: AnyObject {
     var location: String { get }
 
     func ledgerRows(table: String?) throws -> [LedgerRow]
+    /// Per table, the files with a `complete` row: keys only, so a run's reconcile over
+    /// thousands of loaded files costs a scan of one index, not a record per file.
+    func completeFiles() throws -> [String: Set<String>]
     func ledgerRow(table: String, file: String) throws -> LedgerRow?
     func writeLedger(_ row: LedgerRow) throws
     /// Turns a ledger row into the reload marker (`partial`, checkpoint 0, no staging),
@@ -38,10 +41,18 @@ public protocol LedgerStore: AnyObject {
 
     func transaction<T>(_ body: () throws -> T) throws -> T
     /// `nil` when the database passes its integrity check, else the problems found.
-    /// `quick` trades thoroughness for speed (every run does it).
+    /// `quick` trades thoroughness for speed (every run does it): SQLite's
+    /// `quick_check`, skipped when the file is exactly as lading's last clean close left
+    /// it (no write since, by anything: SQLite's `IntegrityTrust`).
     func integrityProblems(quick: Bool) throws -> [String]?
 }
 
 extension LedgerStore {
     public func ledgerRows() throws -> [LedgerRow] { try ledgerRows(table: nil) }
+
+    public func completeFiles() throws -> [String: Set<String>] {
+        var files: [String: Set<String>] = [:]
+        for row in try ledgerRows() where row.status == .complete { files[row.tableName, default: []].insert(row.sourceFile) }
+        return files
+    }
 }
