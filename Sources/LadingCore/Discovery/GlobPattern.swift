@@ -22,6 +22,10 @@ public struct GlobPattern: Sendable, Equatable {
     public var isRecursive: Bool { segments.count > 1 }
 
     public func matches(_ relativePath: String) -> Bool {
+        // The common case, `*.csv` against a name in source_path itself: one fnmatch.
+        if segments.count == 1, segments[0] != "**", !relativePath.utf8.contains(UInt8(ascii: "/")) {
+            return !relativePath.isEmpty && GlobPattern.fnmatch(segments[0], relativePath)
+        }
         let parts = relativePath.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         return match(segmentIndex: 0, parts: parts[...])
     }

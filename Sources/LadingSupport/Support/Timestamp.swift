@@ -20,11 +20,46 @@ public enum Timestamp {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        var text = pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-"
+        let year = Int(parts.tm_year) + 1900
+        let digits = min(max(fractionDigits, 0), 9)
+        guard (0...9999).contains(year), (0..<1_000_000_000).contains(nanoseconds) else {
+            return padded(parts, year: year, nanoseconds: nanoseconds, digits: digits)
+        }
+        // Written byte by byte: discovery renders one per landing file on every run.
+        let count = 20 + (digits > 0 ? digits + 1 : 0)
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            func put(_ value: Int, _ width: Int, at start: Int) {
+                var rest = value
+                for index in stride(from: start + width - 1, through: start, by: -1) {
+                    buffer[index] = UInt8(48 + rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, 4, at: 0); buffer[4] = 45
+            put(Int(parts.tm_mon) + 1, 2, at: 5); buffer[7] = 45
+            put(Int(parts.tm_mday), 2, at: 8); buffer[10] = 84
+            put(Int(parts.tm_hour), 2, at: 11); buffer[13] = 58
+            put(Int(parts.tm_min), 2, at: 14); buffer[16] = 58
+            put(Int(parts.tm_sec), 2, at: 17)
+            var end = 19
+            if digits > 0 {
+                var divisor = 1
+                for _ in 0..<(9 - digits) { divisor *= 10 }
+                buffer[19] = 46
+                put(nanoseconds / divisor, digits, at: 20)
+                end = 20 + digits
+            }
+            buffer[end] = 90
+            return end + 1
+        }
+    }
+
+    /// The general form, for years outside 0…9999 (a clock set far off) and odd inputs.
+    private static func padded(_ parts: tm, year: Int, nanoseconds: Int, digits: Int) -> String {
+        var text = pad(year, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-"
             + pad(Int(parts.tm_mday), 2) + "T" + pad(Int(parts.tm_hour), 2) + ":"
             + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2)
-        if fractionDigits > 0 {
-            let digits = min(fractionDigits, 9)
+        if digits > 0 {
             var divisor = 1
             for _ in 0..<(9 - digits) { divisor *= 10 }
             text += "." + pad(nanoseconds / divisor, digits)

@@ -39,6 +39,23 @@ import Testing
         #expect(listing.files[0].path == folder.url("landing/A.csv"))
     }
 
+    /// A name that is not UTF-8 cannot be tracked by its name: it is reported (the run
+    /// logs it as a skipped landing entry), never passed over in silence.
+    @Test func aNameThatIsNotUTF8IsReportedNotDropped() throws {
+        let config = try table(pattern: "*.csv")
+        try folder.write("landing/good.csv", "x\n1\n")
+        var name = Array(folder.url("landing/").utf8) + Array("caf".utf8) + [0xE9] + Array(".csv".utf8) + [0]
+        let descriptor = name.withUnsafeMutableBufferPointer { buffer in
+            open(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644)
+        }
+        #expect(descriptor >= 0)
+        close(descriptor)
+        let listing = try Discovery(table: config, now: now).list()
+        #expect(names(listing) == ["good.csv"])
+        #expect(listing.skipped.count == 1)
+        #expect(listing.skipped.first?.reason.contains("not valid UTF-8") == true, "\(listing.skipped)")
+    }
+
     @Test func modifiedTimeOrderIsAnOption() throws {
         try folder.write("landing/a.csv", "1")
         try folder.write("landing/b.csv", "2")
