@@ -38,10 +38,16 @@ let package = Package(
         ),
         // libpq for the PostgreSQL backend (issue 14): it builds in about a second and
         // speaks COPY natively, where a pure-Swift driver would bring a large NIO tree.
+        // Its headers only: the library is loaded by CLibPQLoader when lading first
+        // connects, so SQLite commands do not pay its twenty libraries at start-up (and
+        // run where libpq is not installed).
         .systemLibrary(
             name: "CLibPQ",
-            pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        .target(
+            name: "CLibPQLoader",
+            dependencies: ["CLibPQ"]
         ),
         // The layers, bottom up; the compiler holds the arrows (README, "Code map").
         // Side effects, errors and their exit codes: no SQL, no config.
@@ -78,7 +84,7 @@ let package = Package(
         // The PostgreSQL backend: every PostgreSQL statement lading runs, libpq wrapped once.
         .target(
             name: "LadingPostgres",
-            dependencies: ["LadingStore", "LadingSupport", "LadingConfiguration", "LadingReaders", "CLibPQ",
+            dependencies: ["LadingStore", "LadingSupport", "LadingConfiguration", "LadingReaders", "CLibPQ", "CLibPQLoader",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: releaseFlags
         ),

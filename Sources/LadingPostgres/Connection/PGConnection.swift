@@ -1,4 +1,5 @@
 import CLibPQ
+import CLibPQLoader
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,6 +36,11 @@ package final class PGConnection {
     /// the client encoding must end up UTF8: readers hand over UTF-8 bytes, and any
     /// other encoding would silently corrupt every non-ASCII value.
     package init(conninfo: String?) throws {
+        // libpq is loaded now, not at start-up (CLibPQLoader).
+        if let failure = lading_libpq_load() {
+            throw PGError.connectionFailed(target: PGTarget(host: "", port: "", database: "", user: ""), kind: .configuration,
+                                           reason: String(cString: failure))
+        }
         let dsn = conninfo ?? ""
         let isBlank = dsn.allSatisfy(\.isWhitespace)
         if !isBlank { try Self.validate(dsn) }
