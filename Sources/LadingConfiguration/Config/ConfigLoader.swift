@@ -42,7 +42,10 @@ public enum ConfigLoader {
     public static func parse(yaml text: String, path: String, home: String? = nil) throws -> LadingConfig {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // `.basic`: no implicit tags. Every value is read as text and converted by
+            // YAMLMapping (`int`, `bool`, null), so the default resolver's regular
+            // expressions, compiled at each start (about 1 ms), would change nothing.
+            guard let node = try Yams.compose(yaml: text, .basic) else {
                 throw ConfigError(file: path, reason: "the configuration file is empty; it needs at least a 'tables' list")
             }
             root = node

@@ -13,7 +13,7 @@ import LadingStore
 /// Links: a symbolic link to a file is followed only when its target lies inside
 /// `source_path`; links to folders are never followed (no loops). Two paths to one file
 /// (a symbolic or hard link beside it) list it once: SPEC §4, each file loads once per table.
-public struct Discovery {
+public struct Discovery: Sendable {
     public struct Listing: Sendable {
         /// Files old enough to load, in load order.
         public var files: [DiscoveredFile]
@@ -188,7 +188,15 @@ public struct Discovery {
         let lookup = EntryLookup(discovery: self, names: names, folder: folder, directory: directory, relative: relative, root: root, pattern: pattern)
         let count = names.count
         if count >= Self.parallelThreshold {
-            DispatchQueue.concurrentPerform(iterations: 2) { half in lookup.look(half == 0 ? 0..<count / 2 : count / 2..<count) }
+            // The second half on a helper thread.
+            let finished = DispatchSemaphore(value: 0)
+            let helper = Thread {
+                lookup.look(count / 2..<count)
+                finished.signal()
+            }
+            helper.start()
+            lookup.look(0..<count / 2)
+            finished.wait()
         } else {
             lookup.look(0..<names.count)
         }

@@ -19,6 +19,17 @@ struct Reconciler {
         var droppedStaging: [String] = []
     }
 
+    /// The ledger's complete files the tracker has neither COMPLETED nor PROCESSING, from
+    /// the two key lists (backends that cannot merge the stores' rows), compared as UTF-8:
+    /// Swift strings would take two paths that differ only in normalisation for one.
+    private func unsettledByKeys() throws -> [(table: String, file: String)] {
+        let settled = try tracker.settledFiles().mapValues { Set($0.map { Array($0.utf8) }) }
+        return try warehouse.completeFiles().sorted(by: { $0.key < $1.key }).flatMap { table, files in
+            files.filter { !(settled[table]?.contains(Array($0.utf8)) ?? false) }
+                .sorted(by: Paths.precedesByBytes).map { (table: table, file: $0) }
+        }
+    }
+
     @discardableResult
     func reconcile() throws -> Outcome {
         var outcome = Outcome()
@@ -47,14 +58,10 @@ struct Reconciler {
         // FAILED: a tracker rebuilt or restored, a group commit cut off before the tracker
         // heard). Keys only: a clean night compares two sets and reads no row. A file
         // some live worker holds PROCESSING is its own business.
-        let settled = try tracker.settledFiles()
-        for (table, files) in try warehouse.completeFiles().sorted(by: { $0.key < $1.key }) {
-            let known = settled[table] ?? []
-            for file in files.subtracting(known).sorted() {
-                guard let row = try warehouse.ledgerRow(table: table, file: file), row.status == .complete else { continue }
-                try tracker.adoptCompleted(from: row)
-                outcome.adopted.append(row.sourceFile)
-            }
+        for (table, file) in try tracker.unsettledCompleteFiles(in: warehouse) ?? unsettledByKeys() {
+            guard let row = try warehouse.ledgerRow(table: table, file: file), row.status == .complete else { continue }
+            try tracker.adoptCompleted(from: row)
+            outcome.adopted.append(row.sourceFile)
         }
         for staging in try warehouse.orphanStagingTables() {
             try warehouse.dropTable(staging)

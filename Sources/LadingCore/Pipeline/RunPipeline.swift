@@ -21,6 +21,7 @@ public struct RunPipeline {
 
     public func run(_ options: RunOptions, reportPath: String? = nil) throws -> RunSummary {
         let tables = try config.selectTables(options.tables)
+        let prefetch = options.dryRun ? nil : tables.first.map { ListingPrefetch(table: $0, now: environment.clock.now()) }
         let widenings = try DeclaredTypeCheck(config: config, environment: environment).widenings(for: tables)
         if options.dryRun { return try dryRun(tables: tables, options: options) }
 
@@ -70,7 +71,8 @@ public struct RunPipeline {
                 defer { lock.releaseOrderedTable(table.name) }
                 var registration: TableRegistration
                 do {
-                    registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log)
+                    registration = try discoverAndRegister(table, tracker: tracker, dryRun: false, logger: log,
+                                                           listed: prefetch?.table == table.name ? prefetch : nil)
                 } catch let error as DiscoveryError {
                     // SPEC §4: one table's missing or unreadable folder fails that table only.
                     guard case .sourceUnavailable = error else { throw error }
@@ -130,6 +132,10 @@ public struct RunPipeline {
         })
         record.startedAt = summary.startedAt ?? ""
         try? warehouse.recordRun(record)
+        // Closed before the lock goes (the deferred release): no other run can be
+        // writing while SQLite takes the stamp that spares the next run its check.
+        warehouse.close()
+        tracker.close()
         summary.reportPath = writeReport(summary, to: reportPath, at: started, logger: log)
         log.info("run finished", metadata: ["outcome": "\(summary.outcome)", "files_loaded": "\(summary.filesLoaded)",
                                             "files_failed": "\(summary.filesFailed)", "rows_loaded": "\(summary.rowsLoaded)"])
@@ -220,8 +226,9 @@ public struct RunPipeline {
         return summary
     }
 
-    func discoverAndRegister(_ table: TableConfig, tracker: (any FileTracker)?, dryRun: Bool, logger: Logger) throws -> TableRegistration {
-        let listing = try Discovery(table: table, now: environment.clock.now()).list()
+    func discoverAndRegister(_ table: TableConfig, tracker: (any FileTracker)?, dryRun: Bool, logger: Logger,
+                             listed: ListingPrefetch? = nil) throws -> TableRegistration {
+        let listing = try listed?.listing() ?? Discovery(table: table, now: environment.clock.now()).list()
         let registrar = Registrar(table: table, tracker: tracker, retry: RetryPolicy(retryAttempts: config.retryAttempts), dryRun: dryRun)
         let registration = try registrar.register(listing)
         for (path, reason) in registration.skipped {

@@ -37,7 +37,8 @@ struct Registrar {
         result.discovered = listing.files.count
         result.waiting = listing.tooYoung.map(\.path)
         result.skipped = listing.skipped
-        let tracked = try tracker?.trackedFiles(table: table.name) ?? TrackedFiles()
+        let tracked = try tracker?.trackedFiles(table: table.name, seen: listing.files.map { TrackedFiles.Seen(path: $0.path, size: $0.size, modifiedTime: $0.modifiedTime) })
+            ?? TrackedFiles(completed: Array(repeating: .no, count: listing.files.count), others: [])
         func schedule(_ file: DiscoveredFile) {
             if result.heldBehind != nil {
                 result.heldBehind?.files.append(file.path)
@@ -46,17 +47,17 @@ struct Registrar {
             }
         }
         var unreadable: [String] = []
-        for var file in listing.files {
+        for (index, var file) in listing.files.enumerated() {
             let record: FileRecord?
-            if let stamp = tracked.completed[file.path] {
+            switch tracked.completed[index] {
+            case .unchanged:
                 // The common case of a rerun: loaded, same size and time.
-                if stamp.size == file.size && stamp.modifiedTime == file.modifiedTime {
-                    result.alreadyCompleted += 1
-                    continue
-                }
+                result.alreadyCompleted += 1
+                continue
+            case .metadataDiffers:
                 record = try tracker?.record(table: table.name, file: file.path)
-            } else {
-                record = tracked.others[file.path]
+            case .no:
+                record = tracked.other(file.path)
             }
             file.seenRetryCount = record?.retryCount ?? 0
             switch try plan(for: &file, record: record, unreadable: &unreadable) {

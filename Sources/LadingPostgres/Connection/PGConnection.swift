@@ -162,9 +162,9 @@ package final class PGConnection {
     }
 
     /// (table, file) rows grouped by table (reconcile's keys-only reads).
-    package static func filesByTable(_ rows: [[String?]]) -> [String: Set<String>] {
-        var files: [String: Set<String>] = [:]
-        for row in rows where row.count >= 2 { files[row[0] ?? "", default: []].insert(row[1] ?? "") }
+    package static func filesByTable(_ rows: [[String?]]) -> [String: [String]] {
+        var files: [String: [String]] = [:]
+        for row in rows where row.count >= 2 { files[row[0] ?? "", default: []].append(row[1] ?? "") }
         return files
     }
 

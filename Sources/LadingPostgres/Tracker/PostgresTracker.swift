@@ -127,7 +127,7 @@ public final class PostgresTracker: FileTracker {
     public func records(status: FileStatus) throws -> [FileRecord] { try records("status = $1", [status.rawValue]) }
     public func allRecords() throws -> [FileRecord] { try records() }
 
-    public func settledFiles() throws -> [String: Set<String>] {
+    public func settledFiles() throws -> [String: [String]] {
         guard !missing else { return [:] }
         return PGConnection.filesByTable(try db.rows("SELECT table_name, file_path FROM \(files) WHERE status IN ('COMPLETED', 'PROCESSING')"))
     }

@@ -86,7 +86,7 @@ public final class PostgresWarehouse: Warehouse {
         return try ledgerRows(condition, table.map { [$0] } ?? [])
     }
 
-    public func completeFiles() throws -> [String: Set<String>] {
+    public func completeFiles() throws -> [String: [String]] {
         guard try bookkeepingExists() else { return [:] }
         return PGConnection.filesByTable(try db.rows("SELECT table_name, source_file FROM \(ledgerTable) WHERE status = 'complete'"))
     }

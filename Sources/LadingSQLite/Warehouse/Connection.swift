@@ -58,8 +58,22 @@ public final class Connection {
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
     }
 
-    deinit {
+    deinit { close() }
+
+    /// True once `close()` ran: every later statement throws instead of touching a freed
+    /// handle.
+    private(set) var isClosed = false
+
+    /// Closes the connection now (a run does it before releasing its lock, so its
+    /// integrity stamp describes the files as it left them); `deinit` otherwise.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         if let trust { trust.close(handle) } else { sqlite3_close_v2(handle) }
+    }
+
+    private func ensureOpen(_ sql: String) throws {
+        if isClosed { throw SQLiteError(code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE, detail: "the connection was closed", sql: sql, path: path) }
     }
 
     /// Set by `trustIntegrity(stampPath:)`: see `IntegrityTrust`.
@@ -79,7 +93,7 @@ public final class Connection {
 
     /// A commit this connection made is its own: noted once no transaction is open.
     func settleCommits() {
-        if let trust, !isInTransaction { trust.settle() }
+        if let trust, !isClosed, !isInTransaction { trust.settle() }
     }
 
     /// Damage, I/O and full-disk errors end the trust in this database's last check.
@@ -104,6 +118,7 @@ public final class Connection {
 
     /// Runs one or more statements that take no parameters and return nothing useful.
     public func execute(_ sql: String) throws {
+        try ensureOpen(sql)
         defer { settleCommits() }
         var errorMessage: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
@@ -116,7 +131,8 @@ public final class Connection {
     }
 
     public func prepare(_ sql: String) throws -> Statement {
-        try Statement(connection: self, sql: sql)
+        try ensureOpen(sql)
+        return try Statement(connection: self, sql: sql)
     }
 
     /// Runs one statement with bound values; returns the number of rows it changed.
@@ -150,7 +166,7 @@ public final class Connection {
 
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    public var isInTransaction: Bool { !isClosed && sqlite3_get_autocommit(handle) == 0 }
 
     /// `BEGIN IMMEDIATE` … `COMMIT`, rolled back on any throw (the first error wins).
     /// Nested calls become savepoints.
@@ -219,12 +235,12 @@ public final class Connection {
 
     /// The (table, file) pairs a query returns in its first two columns, grouped by table:
     /// read straight from the statement, no row of values per pair.
-    public func filesByTable(_ sql: String, _ values: [SQLValue] = []) throws -> [String: Set<String>] {
+    public func filesByTable(_ sql: String, _ values: [SQLValue] = []) throws -> [String: [String]] {
         let statement = try prepare(sql)
         try statement.bind(values)
-        var files: [String: Set<String>] = [:]
+        var files: [String: [String]] = [:]
         while try statement.step() {
-            files[statement.text(0) ?? "", default: []].insert(statement.text(1) ?? "")
+            files[statement.text(0) ?? "", default: []].append(statement.text(1) ?? "")
         }
         return files
     }

@@ -31,7 +31,7 @@ public struct SQLiteBackend: StoreBackend {
     /// The stamps that let a run skip the check of a database only lading wrote to since
     /// its last check (`IntegrityTrust`), kept in the state folder.
     static func integrityStamp(_ config: LadingConfig, of database: String) -> String {
-        config.stateDirectory + "/\(database).checked.json"
+        config.stateDirectory + "/\(database).checked"
     }
 
     public func openScratchWarehouse(_ config: LadingConfig) throws -> any ScratchWarehouse {

@@ -60,6 +60,11 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
     /// temporary file the OS keeps in memory anyway.
     deinit { inserter.finalizeStatements() }
 
+    public func close() {
+        inserter.finalizeStatements()
+        db.close()
+    }
+
     static let cachePragmas = "PRAGMA cache_size = -8192; PRAGMA temp.cache_size = -4096;"
 
     /// `plan`: the warehouse at `path` (an empty in-memory one when there is none yet)
@@ -88,7 +93,7 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
         return try ledgerRows(where: condition, table.map { [.text($0)] } ?? [])
     }
 
-    public func completeFiles() throws -> [String: Set<String>] {
+    public func completeFiles() throws -> [String: [String]] {
         guard try db.tableExists(WarehouseSchema.ledger) else { return [:] }
         return try db.filesByTable("SELECT table_name, source_file FROM _lading_loads WHERE status = 'complete'")
     }

@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 import LadingConfiguration
 import LadingReaders
 import LadingStore
@@ -99,6 +102,38 @@ public final class Statement {
         guard let pointer = sqlite3_column_text(handle, Int32(index)) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, Int32(index)))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// This row's text column `index` against `text`, by bytes: negative when the
+    /// column sorts first, zero when equal, positive when `text` sorts first.
+    func compareText(_ index: Int32, with text: String) -> Int {
+        let count = Int(sqlite3_column_bytes(handle, index))
+        let bytes = sqlite3_column_text(handle, index)
+        var text = text
+        return text.withUTF8 { other in
+            let common = min(count, other.count)
+            if common > 0, let bytes, let base = other.baseAddress {
+                let order = memcmp(bytes, base, common)
+                if order != 0 { return Int(order) }
+            }
+            return count == other.count ? 0 : (count < other.count ? -1 : 1)
+        }
+    }
+
+    /// The current rows of two statements compared on their first two text columns, by
+    /// bytes (SQLite's BINARY collation): negative, zero or positive. No strings made.
+    static func compareKeys(_ left: Statement, _ right: Statement) -> Int {
+        for column: Int32 in 0...1 {
+            let leftCount = Int(sqlite3_column_bytes(left.handle, column)), rightCount = Int(sqlite3_column_bytes(right.handle, column))
+            let leftBytes = sqlite3_column_text(left.handle, column), rightBytes = sqlite3_column_text(right.handle, column)
+            let common = min(leftCount, rightCount)
+            if common > 0, let leftBytes, let rightBytes {
+                let order = memcmp(leftBytes, rightBytes, common)
+                if order != 0 { return Int(order) }
+            }
+            if leftCount != rightCount { return leftCount < rightCount ? -1 : 1 }
+        }
+        return 0
     }
 
     public func value(_ index: Int) -> SQLValue {

@@ -16,12 +16,18 @@ public protocol FileTracker: AnyObject {
 
     func record(table: String, file: String) throws -> FileRecord?
     func records(table: String) throws -> [FileRecord]
-    /// A table's files as registration compares them (`TrackedFiles`).
-    func trackedFiles(table: String) throws -> TrackedFiles
+    /// `files` (a table's landing files) as registration compares them (`TrackedFiles`).
+    func trackedFiles(table: String, seen files: [TrackedFiles.Seen]) throws -> TrackedFiles
     func records(status: FileStatus) throws -> [FileRecord]
     func allRecords() throws -> [FileRecord]
-    /// Per table, the files that are COMPLETED or PROCESSING: keys only (reconcile).
-    func settledFiles() throws -> [String: Set<String>]
+    /// Per table, the files that are COMPLETED or PROCESSING: keys only (reconcile; see
+    /// `LedgerStore.completeFiles()` on comparing them).
+    func settledFiles() throws -> [String: [String]]
+    /// The files `ledger` has `complete` that this tracker has neither COMPLETED nor
+    /// PROCESSING, in (table, file) order, when the backend can compare the two stores in
+    /// one query; nil when it cannot, and the caller compares `settledFiles()` with the
+    /// ledger's `completeFiles()`.
+    func unsettledCompleteFiles(in ledger: any LedgerStore) throws -> [(table: String, file: String)]?
     /// COMPLETED files whose content changed on disk (SPEC §4: reported, not reloaded).
     func changedRecords() throws -> [FileRecord]
     /// PROCESSING files no live run owns (their run died, or with several workers their
@@ -102,6 +108,8 @@ public protocol FileTracker: AnyObject {
     func restoreRuns(_ runs: [RunRecord]) throws
 
     func transaction<T>(_ body: () throws -> T) throws -> T
+    /// See `LedgerStore.close()`.
+    func close()
     /// `nil` when the tracker passes its integrity check, else the problems found.
     /// `quick`: a run's check, which SQLite skips when the file is exactly as lading's
     /// last clean close left it (see `LedgerStore.integrityProblems(quick:)`).
@@ -109,15 +117,21 @@ public protocol FileTracker: AnyObject {
 }
 
 extension FileTracker {
-    public func trackedFiles(table: String) throws -> TrackedFiles { TrackedFiles(try records(table: table)) }
+    public func close() {}
+
+    public func unsettledCompleteFiles(in ledger: any LedgerStore) throws -> [(table: String, file: String)]? { nil }
+
+    public func trackedFiles(table: String, seen files: [TrackedFiles.Seen]) throws -> TrackedFiles {
+        TrackedFiles(files, records: try records(table: table))
+    }
 
     /// The full check (`validate-consistency`, the recovery commands).
     public func integrityProblems() throws -> [String]? { try integrityProblems(quick: false) }
 
-    public func settledFiles() throws -> [String: Set<String>] {
-        var files: [String: Set<String>] = [:]
+    public func settledFiles() throws -> [String: [String]] {
+        var files: [String: [String]] = [:]
         for record in try allRecords() where record.status == .completed || record.status == .processing {
-            files[record.tableName, default: []].insert(record.filePath)
+            files[record.tableName, default: []].append(record.filePath)
         }
         return files
     }

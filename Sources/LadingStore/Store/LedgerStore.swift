@@ -12,8 +12,10 @@ public protocol LedgerStore: AnyObject {
 
     func ledgerRows(table: String?) throws -> [LedgerRow]
     /// Per table, the files with a `complete` row: keys only, so a run's reconcile over
-    /// thousands of loaded files costs a scan of one index, not a record per file.
-    func completeFiles() throws -> [String: Set<String>]
+    /// thousands of loaded files costs a scan of one index, not a record per file. Paths
+    /// as stored: two that differ only in Unicode normalisation are two files (compare
+    /// their UTF-8, not as Swift strings, which would take them for one).
+    func completeFiles() throws -> [String: [String]]
     func ledgerRow(table: String, file: String) throws -> LedgerRow?
     func writeLedger(_ row: LedgerRow) throws
     /// Turns a ledger row into the reload marker (`partial`, checkpoint 0, no staging),
@@ -40,6 +42,10 @@ public protocol LedgerStore: AnyObject {
     func runRecords() throws -> [RunRecord]
 
     func transaction<T>(_ body: () throws -> T) throws -> T
+    /// Ends the connection now rather than when the last reference goes: a run closes
+    /// its stores before it releases the lock (SQLite then leaves the integrity stamp of
+    /// files no other process can be writing). Nothing may use the store after it.
+    func close()
     /// `nil` when the database passes its integrity check, else the problems found.
     /// `quick` trades thoroughness for speed (every run does it): SQLite's
     /// `quick_check`, skipped when the file is exactly as lading's last clean close left
@@ -48,11 +54,13 @@ public protocol LedgerStore: AnyObject {
 }
 
 extension LedgerStore {
+    public func close() {}
+
     public func ledgerRows() throws -> [LedgerRow] { try ledgerRows(table: nil) }
 
-    public func completeFiles() throws -> [String: Set<String>] {
-        var files: [String: Set<String>] = [:]
-        for row in try ledgerRows() where row.status == .complete { files[row.tableName, default: []].insert(row.sourceFile) }
+    public func completeFiles() throws -> [String: [String]] {
+        var files: [String: [String]] = [:]
+        for row in try ledgerRows() where row.status == .complete { files[row.tableName, default: []].append(row.sourceFile) }
         return files
     }
 }

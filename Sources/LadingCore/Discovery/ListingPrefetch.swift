@@ -1,0 +1,32 @@
+import Foundation
+import LadingConfiguration
+
+/// The first table's landing folder listed on a second thread while the run takes its
+/// lock, opens and checks its stores and reconciles: on a night with nothing new the
+/// listing (a `stat` per landing file) is most of the run, and the other core is idle
+/// until then. Only the first table: a later table's folder may lose files to an
+/// earlier table's `after_load`, so it is listed, as before, when its turn comes.
+final class ListingPrefetch: @unchecked Sendable {
+    let table: String
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<Discovery.Listing, any Error>?
+
+    init(table: TableConfig, now: Date) {
+        self.table = table.name
+        let discovery = Discovery(table: table, now: now)
+        let thread = Thread { [self] in
+            result = Result { try discovery.list() }
+            done.signal()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// The listing (or the error `Discovery.list` threw), once the thread finished.
+    func listing() throws -> Discovery.Listing {
+        done.wait()
+        done.signal()
+        guard let result else { preconditionFailure("ListingPrefetch signalled without a result") }
+        return try result.get()
+    }
+}
