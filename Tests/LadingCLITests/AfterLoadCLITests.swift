@@ -113,6 +113,6 @@ import LadingTestSupport
         #expect(try workspace.lading("validate-consistency").status == 0)
         try workspace.write("landing/orders/b.csv", "id,v\n2,y\n")
         #expect(try workspace.lading("run").status == 0)
-        #expect(try workspace.trackerQuery("PRAGMA user_version") == ["4"])
+        #expect(try workspace.trackerQuery("PRAGMA user_version") == ["5"], "migrated to the current version")
     }
 }

@@ -55,7 +55,7 @@ public struct Discovery: Sendable {
         let order: [Int]
         switch table.orderBy {
         case .name:
-            order = candidates.indices.sorted { Paths.precedesByBytes(candidates[$0].file.relativePath, candidates[$1].file.relativePath) }
+            order = NameKey.order(candidates.map(\.file.relativePath))
         case .modifiedTime:
             order = candidates.indices.sorted {
                 candidates[$0].file.modifiedSeconds != candidates[$1].file.modifiedSeconds
@@ -63,7 +63,12 @@ public struct Discovery: Sendable {
                     : Paths.precedesByBytes(candidates[$0].file.relativePath, candidates[$1].file.relativePath)
             }
         }
-        let files = Discovery.onePathPerFile(order.map { candidates[$0] }, skipped: &skipped)
+        // Almost always every path is its own file: sorted identities show it without a
+        // dictionary of thousands of entries, and the files are copied once.
+        let identities = candidates.map(\.identity).sorted { ($0.device, $0.inode) < ($1.device, $1.inode) }
+        let files = zip(identities, identities.dropFirst()).contains(where: { $0 == $1 })
+            ? Discovery.onePathPerFile(order.map { candidates[$0] }, skipped: &skipped)
+            : order.map { candidates[$0].file }
         guard table.minFileAgeSeconds > 0 else { return Listing(files: files, tooYoung: [], skipped: skipped) }
         let cutoff = now.timeIntervalSince1970 - table.minFileAgeSeconds
         return Listing(files: files.filter { $0.modifiedSeconds <= cutoff }, tooYoung: files.filter { $0.modifiedSeconds > cutoff }, skipped: skipped)
@@ -86,10 +91,6 @@ public struct Discovery: Sendable {
     /// own path when the pattern matches it (the first such, for hard links), else the
     /// first link to it. The other paths are reported as skipped, naming the kept one.
     private static func onePathPerFile(_ candidates: [Candidate], skipped: inout [(String, String)]) -> [DiscoveredFile] {
-        // Almost always every path is its own file: sorted identities show it without a
-        // dictionary of thousands of entries.
-        let identities = candidates.map(\.identity).sorted { ($0.device, $0.inode) < ($1.device, $1.inode) }
-        if !zip(identities, identities.dropFirst()).contains(where: { $0 == $1 }) { return candidates.map(\.file) }
         var chosen: [FileIdentity: Int] = [:]
         for (index, candidate) in candidates.enumerated() {
             if let earlier = chosen[candidate.identity] {

@@ -132,8 +132,9 @@ public final class SQLiteTracker: FileTracker {
             order.sort { Paths.precedesByBytes(files[$0].path, files[$1].path) }
         }
         var completed = [TrackedFiles.Completed](repeating: .no, count: files.count)
+        // The status index carries these three columns in this order (tracker version 5).
         let statement = try db.prepare(
-            "SELECT file_path, file_size, file_modified_time FROM file_processing_tracker WHERE table_name = ? AND +status = 'COMPLETED' ORDER BY file_path")
+            "SELECT file_path, file_size, file_modified_time FROM file_processing_tracker WHERE status = 'COMPLETED' AND table_name = ? ORDER BY file_path")
         try statement.bind(.text(table), at: 1)
         var next = 0
         while next < order.count, try statement.step() {
@@ -169,24 +170,26 @@ public final class SQLiteTracker: FileTracker {
     public func unsettledCompleteFiles(in ledger: any LedgerStore) throws -> [(table: String, file: String)]? {
         guard let warehouse = ledger as? SQLiteWarehouse else { return nil }
         guard try warehouse.db.tableExists(WarehouseSchema.ledger) else { return [] }
+        // Both scans read an index on (status, table, file) in key order (`_lading_loads_status`,
+        // `file_processing_tracker_status_stamp`), not the wide rows.
         let complete = try warehouse.db.prepare(
             "SELECT table_name, source_file FROM _lading_loads WHERE status = 'complete' ORDER BY table_name, source_file")
-        // `+status`: the table itself, in its primary key's order (WITHOUT ROWID), not the
-        // status index and a sort.
-        let settled = try db.prepare("""
-            SELECT table_name, file_path FROM file_processing_tracker
-            WHERE +status IN ('COMPLETED', 'PROCESSING') ORDER BY table_name, file_path
-            """)
+        let completed = try db.prepare(
+            "SELECT table_name, file_path FROM file_processing_tracker WHERE status = 'COMPLETED' ORDER BY table_name, file_path")
+        // PROCESSING files are few (the ones live runs hold, or a crash left).
+        let processing = Set(try records(status: .processing).map { Array(($0.tableName + "\u{0}" + $0.filePath).utf8) })
         var missing: [(table: String, file: String)] = []
-        var more = try settled.step()
+        var more = try completed.step()
         while try complete.step() {
             var order = 1
             while more {
-                order = Statement.compareKeys(complete, settled)
+                order = Statement.compareKeys(complete, completed)
                 guard order > 0 else { break }
-                more = try settled.step()
+                more = try completed.step()
             }
-            if !more || order < 0 { missing.append((complete.text(0) ?? "", complete.text(1) ?? "")) }
+            guard !more || order < 0 else { continue }
+            let table = complete.text(0) ?? "", file = complete.text(1) ?? ""
+            if !processing.contains(Array((table + "\u{0}" + file).utf8)) { missing.append((table, file)) }
         }
         return missing
     }
