@@ -5,6 +5,7 @@ import Glibc
 import LadingTestSupport
 import Testing
 @testable import LadingSupport
+@testable import LadingCore
 
 /// The byte-level helpers a rerun runs once per landing file (issue 18), each against
 /// the plain implementation it replaced, over seeded random inputs.
@@ -53,6 +54,24 @@ import Testing
             let expected = Array(left.utf8).lexicographicallyPrecedes(Array(right.utf8))
             #expect(Paths.precedesByBytes(left, right) == expected, "seed \(seed): \(left.debugDescription) vs \(right.debugDescription)")
             if Paths.precedesByBytes(left, right) != expected { return }
+        }
+    }
+
+    /// Discovery's sort (two integers per name, the full bytes on a tie) against a plain
+    /// sort by bytes, on names that often share their first 16 bytes.
+    @Test func nameKeysSortAsBytesDo() {
+        let seed = TestSeed.value(default: 5_000)
+        var random = SplitMix64(seed: seed)
+        let pieces = ["a", "é", "e\u{301}", "Z", "_", "0", "😀", "2024-01-01/", "landing_batch_", "part_0000", "\u{7F}", ".csv"]
+        for round in 0..<200 {
+            let names = (0..<Int.random(in: 0...300, using: &random)).map { _ in
+                (0..<Int.random(in: 1...6, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            }
+            let expected = names.indices.sorted { Array(names[$0].utf8).lexicographicallyPrecedes(Array(names[$1].utf8)) }
+                .map { Array(names[$0].utf8) }
+            let sorted = NameKey.order(names).map { Array(names[$0].utf8) }
+            #expect(sorted == expected, "seed \(seed) round \(round): \(names)")
+            if sorted != expected { return }
         }
     }
 }
