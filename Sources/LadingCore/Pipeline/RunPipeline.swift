@@ -125,18 +125,24 @@ public struct RunPipeline {
         record.rowsQuarantined = summary.rowsQuarantined
         record.errorMessage = thrown.map { ($0 as? LadingError)?.message ?? "\($0)" }
             ?? (summary.tableErrors.isEmpty ? nil : summary.tableErrors.joined(separator: "; "))
+        var warehouseRecord = record
+        warehouseRecord.startedAt = summary.startedAt ?? ""
+        // The warehouse's copy of the run and its close on a side thread, beside the
+        // tracker's and the report: each mostly waits on its own fsyncs. Both stores are
+        // closed before the lock goes (the deferred release), so no other run can be
+        // writing while SQLite takes the stamp that spares the next run its check.
+        let warehouseDone = SideThread {
+            try? warehouse.recordRun(warehouseRecord)
+            warehouse.close()
+        }
         try? tracker.finishRun(record)
         try? tracker.recordRunFiles(runID: runID, files: summary.tables.flatMap { table in
             table.files.map { RunFile(table: table.table, file: $0.file, status: $0.status, recordsRead: $0.recordsRead, rowsLoaded: $0.rowsLoaded,
                                       rowsQuarantined: $0.rowsQuarantined, errorType: $0.errorType, errorMessage: $0.errorMessage, scd2: $0.scd2, merge: $0.merge) }
         })
-        record.startedAt = summary.startedAt ?? ""
-        try? warehouse.recordRun(record)
-        // Closed before the lock goes (the deferred release): no other run can be
-        // writing while SQLite takes the stamp that spares the next run its check.
-        warehouse.close()
         tracker.close()
         summary.reportPath = writeReport(summary, to: reportPath, at: started, logger: log)
+        warehouseDone.wait()
         log.info("run finished", metadata: ["outcome": "\(summary.outcome)", "files_loaded": "\(summary.filesLoaded)",
                                             "files_failed": "\(summary.filesFailed)", "rows_loaded": "\(summary.rowsLoaded)"])
         if let thrown { throw thrown }
