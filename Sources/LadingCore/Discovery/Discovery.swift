@@ -201,6 +201,7 @@ public struct Discovery: Sendable {
         } else {
             lookup.look(0..<names.count)
         }
+        found.reserveCapacity(found.count + count)
         for entry in lookup.entries {
             switch entry {
             case .none: continue

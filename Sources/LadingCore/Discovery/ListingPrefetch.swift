@@ -20,6 +20,9 @@ final class ListingPrefetch: @unchecked Sendable {
         }
         thread.stackSize = 1 << 20
         thread.start()
+        // A new thread starts on its parent's core, which keeps it waiting until the
+        // scheduler moves one of them to the idle core; yielding once lets it begin now.
+        sched_yield()
     }
 
     /// The listing (or the error `Discovery.list` threw), once the thread finished.

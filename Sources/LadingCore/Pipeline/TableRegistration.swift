@@ -47,18 +47,21 @@ struct Registrar {
             }
         }
         var unreadable: [String] = []
-        for (index, var file) in listing.files.enumerated() {
+        for index in listing.files.indices {
+            let path = listing.files[index].path
             let record: FileRecord?
             switch tracked.completed[index] {
             case .unchanged:
-                // The common case of a rerun: loaded, same size and time.
+                // The common case of a rerun: loaded, same size and time (decided before
+                // the file is copied).
                 result.alreadyCompleted += 1
                 continue
             case .metadataDiffers:
-                record = try tracker?.record(table: table.name, file: file.path)
+                record = try tracker?.record(table: table.name, file: path)
             case .no:
-                record = tracked.other(file.path)
+                record = tracked.other(path)
             }
+            var file = listing.files[index]
             file.seenRetryCount = record?.retryCount ?? 0
             switch try plan(for: &file, record: record, unreadable: &unreadable) {
             case .new:
