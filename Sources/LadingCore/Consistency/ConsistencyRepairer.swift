@@ -56,9 +56,13 @@ public struct ConsistencyRepairer {
                 fixes.append("released \(released) worker(s) that were not live, and their leases")
                 repairs[Finding.Kind.expiredLease.rawValue, default: 0] += released
             }
+            // A damaged tracker hid every finding that needs it; the rebuilt one (opening
+            // the state rebuilt it) is checked again so they are repaired in this pass.
+            var findings = before.inconsistencies
             if before.findings.contains(where: { $0.kind == .trackerIntegrity }) {
                 fixes.append("moved the damaged tracker aside and rebuilt it from the warehouse ledger")
                 repairs[Finding.Kind.trackerIntegrity.rawValue, default: 0] += 1
+                findings = try checker.check().inconsistencies
             }
             let reset = StateReset(tracker: tracker, warehouse: warehouse)
             var replayed: Set<String> = []
@@ -86,7 +90,7 @@ public struct ConsistencyRepairer {
                 reload[tableName, default: []].insert(file)
                 fixes.append("\(file): \(why); loading it again (its rows are replaced in the commit that loads the new ones)")
             }
-            for finding in before.inconsistencies where finding.fixable {
+            for finding in findings where finding.fixable {
                 let table = finding.table ?? ""
                 let file = finding.file ?? ""
                 let fixesBefore = fixes.count

@@ -10,12 +10,12 @@ import LadingStore
 /// back from the warehouse ledger, so nothing loads twice.
 enum TrackerStore {
     /// `lock`: a rebuild runs alone (with several workers, it needs the others stopped).
-    /// `quickCheck`: a run's check (see `FileTracker.integrityProblems(quick:)`).
+    /// `quickCheck`: a run's check (see `FileTracker.integrityProblems(runStart:)`).
     static func open(config: LadingConfig, environment: Environment, warehouse: any LedgerStore, logger: Logger, lock: any RunGuard,
                      quickCheck: Bool = false) throws -> any FileTracker {
         do {
             let tracker = try environment.stores.openTracker(config, clock: environment.clock, readOnly: false)
-            if let problems = try tracker.integrityProblems(quick: quickCheck) {
+            if let problems = try tracker.integrityProblems(runStart: quickCheck) {
                 throw TrackerError.corrupt(path: tracker.location, detail: problems.joined(separator: "; "))
             }
             return tracker

@@ -438,7 +438,7 @@ public final class PostgresTracker: FileTracker {
     /// Every tracker table with every column lading reads: a table dropped or altered by
     /// hand makes the tracker damaged, so it is set aside and rebuilt from the ledger
     /// (SPEC §7), as a SQLite tracker file that fails its integrity check is.
-    public func integrityProblems(quick: Bool) throws -> [String]? {
+    public func integrityProblems(runStart: Bool) throws -> [String]? {
         guard !missing else { return nil }
         var found: [String: [String: String]] = [:]
         for row in try db.rows("SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1", [schema]) {

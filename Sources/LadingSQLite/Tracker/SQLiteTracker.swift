@@ -170,8 +170,9 @@ public final class SQLiteTracker: FileTracker {
     public func unsettledCompleteFiles(in ledger: any LedgerStore) throws -> [(table: String, file: String)]? {
         guard let warehouse = ledger as? SQLiteWarehouse else { return nil }
         guard try warehouse.db.tableExists(WarehouseSchema.ledger) else { return [] }
-        // Both scans read an index on (status, table, file) in key order (`_lading_loads_status`,
-        // `file_processing_tracker_status_stamp`), not the wide rows.
+        // Both in key order: the ledger through its primary key (as every read of it),
+        // the tracker through its status index, which covers the query (the run's full
+        // integrity check at its start verifies that index against the rows).
         let complete = try warehouse.db.prepare(
             "SELECT table_name, source_file FROM _lading_loads WHERE status = 'complete' ORDER BY table_name, source_file")
         let completed = try db.prepare(
@@ -524,5 +525,11 @@ public final class SQLiteTracker: FileTracker {
 
     public func close() { db.close() }
 
-    public func integrityProblems(quick: Bool) throws -> [String]? { try db.integrityProblems(limit: 5, quick: quick) }
+    /// Always the full check when it runs: registration and reconcile read the status
+    /// index alone (it covers them), so a damaged index must be found (`quick_check`
+    /// does not compare index entries with rows). A run skips it when the file is
+    /// exactly as lading's last clean close left it.
+    public func integrityProblems(runStart: Bool) throws -> [String]? {
+        try db.integrityProblems(limit: 5, quick: false, unlessUnchanged: runStart)
+    }
 }

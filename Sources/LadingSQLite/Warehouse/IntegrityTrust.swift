@@ -16,7 +16,7 @@ import LadingSupport
 /// path walk) before and one after each commit: a first run's 10,000 tracker commits
 /// pay about 10 ms. When the connection closes with the chain unbroken, the stamp of
 /// the file and its journal after the close (`DatabaseStamp`) is written to
-/// `stampPath`. The next connection skips the quick check only if the files still carry
+/// `stampPath`. The next connection skips its check only if the files still carry
 /// exactly that stamp. (A journal written by hand between two commits of a run is
 /// not seen; SQLite checksums WAL frames and ignores a journal without a valid header.)
 ///

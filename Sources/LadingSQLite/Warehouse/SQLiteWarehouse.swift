@@ -333,7 +333,7 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
         return try db.rows("SELECT \(Self.runColumns) FROM _lading_runs ORDER BY started_at").map(RunRecord.init(row:))
     }
 
-    public func integrityProblems(quick: Bool) throws -> [String]? { try db.integrityProblems(limit: 5, quick: quick) }
+    public func integrityProblems(quick: Bool) throws -> [String]? { try db.integrityProblems(limit: 5, quick: quick, unlessUnchanged: quick) }
 
     public func dropTable(_ name: String) throws {
         try db.execute("DROP TABLE IF EXISTS \(SQL.quoteIdentifier(name))")

@@ -43,7 +43,6 @@ enum WarehouseSchema {
             reprocessed_at TEXT
         );
         CREATE INDEX IF NOT EXISTS _lading_quarantine_file ON _lading_quarantine (table_name, source_file);
-        CREATE INDEX IF NOT EXISTS _lading_loads_status ON _lading_loads (status, table_name, source_file);
         CREATE TABLE IF NOT EXISTS _lading_columns (
             table_name TEXT NOT NULL,
             column_name TEXT NOT NULL,

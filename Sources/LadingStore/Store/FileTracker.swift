@@ -111,9 +111,10 @@ public protocol FileTracker: AnyObject {
     /// See `LedgerStore.close()`.
     func close()
     /// `nil` when the tracker passes its integrity check, else the problems found.
-    /// `quick`: a run's check, which SQLite skips when the file is exactly as lading's
-    /// last clean close left it (see `LedgerStore.integrityProblems(quick:)`).
-    func integrityProblems(quick: Bool) throws -> [String]?
+    /// `runStart`: a run's check, which SQLite skips when the file is exactly as lading's
+    /// last clean close left it (see `LedgerStore.integrityProblems(quick:)`); when it
+    /// runs, it is the full check.
+    func integrityProblems(runStart: Bool) throws -> [String]?
 }
 
 extension FileTracker {
@@ -126,7 +127,7 @@ extension FileTracker {
     }
 
     /// The full check (`validate-consistency`, the recovery commands).
-    public func integrityProblems() throws -> [String]? { try integrityProblems(quick: false) }
+    public func integrityProblems() throws -> [String]? { try integrityProblems(runStart: false) }
 
     public func settledFiles() throws -> [String: [String]] {
         var files: [String: [String]] = [:]

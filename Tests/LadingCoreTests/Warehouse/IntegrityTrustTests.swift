@@ -115,7 +115,7 @@ import Testing
         let clock = SystemClock()
         do {
             let tracker = try SQLiteTracker(path: path, clock: clock, integrityStamp: stamp)
-            #expect(try tracker.integrityProblems(quick: true) == nil)
+            #expect(try tracker.integrityProblems(runStart: true) == nil)
             for index in 0..<50 { try tracker.register(table: "t", file: "/f\(index).csv", size: 1, modifiedTime: "m", sha256: nil) }
         }
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "the close checkpointed the WAL away")
@@ -127,5 +127,34 @@ import Testing
         try other.run("UPDATE file_processing_tracker SET status = 'FAILED'")
         let tracker = try SQLiteTracker(path: path, clock: clock, integrityStamp: stamp)
         #expect(tracker.db.trust?.unchangedSinceLastClose() == false)
+    }
+
+    /// A run's check of the tracker, when it runs, is the full one: registration reads
+    /// the status index alone, and `quick_check` does not compare index entries with
+    /// rows. (A random night garbled the tracker so that only its index was wrong, and
+    /// a run that used `quick_check` read stale entries from it.)
+    @Test func aTrackerWhoseIndexNoLongerMatchesItsRowsIsFoundAtARunsStart() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.url("tracker.sqlite"), stamp = folder.url("tracker.checked")
+        do {
+            let tracker = try SQLiteTracker(path: path, clock: SystemClock(), integrityStamp: stamp)
+            #expect(try tracker.integrityProblems(runStart: true) == nil)
+            for index in 0..<20 { try tracker.register(table: "t", file: "/f\(index).csv", size: Int64(index), modifiedTime: "m\(index)", sha256: nil) }
+        }
+        // The index's declared columns swapped behind SQLite's back: every page and
+        // B-tree is sound, every index entry is wrong.
+        let other = try Connection(path: path)
+        try other.execute("""
+            PRAGMA writable_schema = ON;
+            UPDATE sqlite_master SET sql = replace(sql, 'file_size, file_modified_time', 'file_modified_time, file_size')
+                WHERE name = 'file_processing_tracker_status_stamp';
+            PRAGMA writable_schema = OFF;
+            """)
+        other.close()
+        let reopened = try Connection(path: path)
+        #expect(try reopened.integrityProblems(quick: true) == nil, "quick_check does not see it")
+        reopened.close()
+        let tracker = try SQLiteTracker(path: path, clock: SystemClock(), integrityStamp: stamp)
+        #expect(try tracker.integrityProblems(runStart: true) != nil, "the run's check does")
     }
 }
