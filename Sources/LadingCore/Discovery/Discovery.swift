@@ -175,10 +175,14 @@ public struct Discovery: Sendable {
                 raw.baseAddress.flatMap { String(validatingCString: $0.assumingMemoryBound(to: CChar.self)) }
             }
             guard let name = decoded else {
-                // A name that is not UTF-8 cannot be tracked by name; say so rather than
-                // pass over it in silence.
+                // A name that is not UTF-8 cannot be tracked by name; one the pattern would
+                // take (read with U+FFFD for the bad bytes) is reported, not passed over in
+                // silence.
                 let bytes = withUnsafeBytes(of: &entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
-                skipped.append((directory + "/" + String(decoding: bytes, as: UTF8.self), "name is not valid UTF-8: rename the file to load it"))
+                let shown = String(decoding: bytes, as: UTF8.self)
+                if pattern.matches(relative.isEmpty ? shown : relative + "/" + shown) {
+                    skipped.append((directory + "/" + shown, "name is not valid UTF-8: rename the file to load it"))
+                }
                 continue
             }
             if name == "." || name == ".." { continue }

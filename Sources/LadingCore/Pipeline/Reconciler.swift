@@ -56,8 +56,8 @@ struct Reconciler {
         }
         // Committed files the tracker does not have as COMPLETED (missing, PENDING or
         // FAILED: a tracker rebuilt or restored, a group commit cut off before the tracker
-        // heard). Keys only: a clean night compares two sets and reads no row. A file
-        // some live worker holds PROCESSING is its own business.
+        // heard). Keys only (SQLite merges the two stores' key-ordered scans): a clean
+        // night reads no row. A file some live worker holds PROCESSING is its own business.
         for (table, file) in try tracker.unsettledCompleteFiles(in: warehouse) ?? unsettledByKeys() {
             guard let row = try warehouse.ledgerRow(table: table, file: file), row.status == .complete else { continue }
             try tracker.adoptCompleted(from: row)
