@@ -1,7 +1,5 @@
 import CSQLite
-#if canImport(Glibc)
-import Glibc
-#endif
+import LadingSupport
 import LadingConfiguration
 import LadingReaders
 import LadingStore
@@ -107,31 +105,21 @@ public final class Statement {
     /// This row's text column `index` against `text`, by bytes: negative when the
     /// column sorts first, zero when equal, positive when `text` sorts first.
     func compareText(_ index: Int32, with text: String) -> Int {
-        let count = Int(sqlite3_column_bytes(handle, index))
+        // Pointer before length, as SQLite asks (the text may be converted on first read).
         let bytes = sqlite3_column_text(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
         var text = text
-        return text.withUTF8 { other in
-            let common = min(count, other.count)
-            if common > 0, let bytes, let base = other.baseAddress {
-                let order = memcmp(bytes, base, common)
-                if order != 0 { return Int(order) }
-            }
-            return count == other.count ? 0 : (count < other.count ? -1 : 1)
-        }
+        return text.withUTF8 { Paths.compareBytes(bytes, count, $0.baseAddress, $0.count) }
     }
 
     /// The current rows of two statements compared on their first two text columns, by
     /// bytes (SQLite's BINARY collation): negative, zero or positive. No strings made.
     static func compareKeys(_ left: Statement, _ right: Statement) -> Int {
         for column: Int32 in 0...1 {
-            let leftCount = Int(sqlite3_column_bytes(left.handle, column)), rightCount = Int(sqlite3_column_bytes(right.handle, column))
             let leftBytes = sqlite3_column_text(left.handle, column), rightBytes = sqlite3_column_text(right.handle, column)
-            let common = min(leftCount, rightCount)
-            if common > 0, let leftBytes, let rightBytes {
-                let order = memcmp(leftBytes, rightBytes, common)
-                if order != 0 { return Int(order) }
-            }
-            if leftCount != rightCount { return leftCount < rightCount ? -1 : 1 }
+            let order = Paths.compareBytes(leftBytes, Int(sqlite3_column_bytes(left.handle, column)),
+                                           rightBytes, Int(sqlite3_column_bytes(right.handle, column)))
+            if order != 0 { return order }
         }
         return 0
     }

@@ -7,13 +7,23 @@ public enum Paths {
     /// not by Unicode collation. A `memcmp` on the strings' own storage.
     public static func precedesByBytes(_ left: String, _ right: String) -> Bool {
         let fast = left.utf8.withContiguousStorageIfAvailable { a in
-            right.utf8.withContiguousStorageIfAvailable { b -> Bool in
-                let common = min(a.count, b.count)
-                let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
-                return order != 0 ? order < 0 : a.count < b.count
+            right.utf8.withContiguousStorageIfAvailable { b in
+                compareBytes(a.baseAddress, a.count, b.baseAddress, b.count) < 0
             }
         }
         return (fast ?? nil) ?? left.utf8.lexicographicallyPrecedes(right.utf8)
+    }
+
+    /// Byte order of two buffers (a `memcmp` of the shared length, then the shorter
+    /// first): negative, zero or positive. Name order's one comparison, for strings and
+    /// for the bytes SQLite returns alike.
+    public static func compareBytes(_ left: UnsafeRawPointer?, _ leftCount: Int, _ right: UnsafeRawPointer?, _ rightCount: Int) -> Int {
+        let common = min(leftCount, rightCount)
+        if common > 0, let left, let right {
+            let order = memcmp(left, right, common)
+            if order != 0 { return Int(order) }
+        }
+        return leftCount == rightCount ? 0 : (leftCount < rightCount ? -1 : 1)
     }
 
     /// `path` made absolute against `base`, with `.` and `..` removed.
