@@ -194,14 +194,9 @@ public struct Discovery: Sendable {
         let count = names.count
         if count >= Self.parallelThreshold {
             // The second half on a helper thread.
-            let finished = DispatchSemaphore(value: 0)
-            let helper = Thread {
-                lookup.look(count / 2..<count)
-                finished.signal()
-            }
-            helper.start()
+            let helper = SideThread { lookup.look(count / 2..<count) }
             lookup.look(0..<count / 2)
-            finished.wait()
+            helper.wait()
         } else {
             lookup.look(0..<names.count)
         }
