@@ -153,6 +153,11 @@ public struct Discovery: Sendable {
         var entries: UnsafeMutableBufferPointer<Entry> { slots }
     }
 
+    /// A name's path relative to `source_path`, from its folder's.
+    private static func joined(_ relative: String, _ name: String) -> String {
+        relative.isEmpty ? name : relative + "/" + name
+    }
+
     /// Below this many names a folder is read on one thread.
     private static let parallelThreshold = 512
 
@@ -180,14 +185,14 @@ public struct Discovery: Sendable {
                 // silence.
                 let bytes = withUnsafeBytes(of: &entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
                 let shown = String(decoding: bytes, as: UTF8.self)
-                if pattern.matches(relative.isEmpty ? shown : relative + "/" + shown) {
+                if pattern.matches(Self.joined(relative, shown)) {
                     skipped.append((directory + "/" + shown, "name is not valid UTF-8: rename the file to load it"))
                 }
                 continue
             }
             if name == "." || name == ".." { continue }
             // A regular file the pattern does not match needs no stat at all.
-            if kind == UInt8(DT_REG), !pattern.matches(relative.isEmpty ? name : relative + "/" + name) { continue }
+            if kind == UInt8(DT_REG), !pattern.matches(Self.joined(relative, name)) { continue }
             names.append((name, kind))
         }
         let lookup = EntryLookup(discovery: self, names: names, folder: folder, directory: directory, relative: relative, root: root, pattern: pattern)
@@ -214,7 +219,7 @@ public struct Discovery: Sendable {
 
     private func entry(_ name: String, kind: UInt8, in folder: Int32, directory: String, relative: String, root: String,
                        pattern: GlobPattern) -> Entry {
-        let relativePath = relative.isEmpty ? name : relative + "/" + name
+        let relativePath = Self.joined(relative, name)
         let path = directory + "/" + name
         var link = stat()
         guard fstatat(folder, name, &link, AT_SYMLINK_NOFOLLOW) == 0 else { return .none }

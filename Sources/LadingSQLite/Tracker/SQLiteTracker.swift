@@ -195,10 +195,6 @@ public final class SQLiteTracker: FileTracker {
         return missing
     }
 
-    public func settledFiles() throws -> [String: [String]] {
-        try db.filesByTable("SELECT table_name, file_path FROM file_processing_tracker WHERE status IN ('COMPLETED', 'PROCESSING')")
-    }
-
     public func changedRecords() throws -> [FileRecord] { try records(where: "change_detected IS NOT NULL") }
 
     /// Per table, how many files are in each status.

@@ -235,18 +235,6 @@ public final class Connection {
         return try scalar(sql, [.text(name)]) != nil
     }
 
-    /// The (table, file) pairs a query returns in its first two columns, grouped by table:
-    /// read straight from the statement, no row of values per pair.
-    public func filesByTable(_ sql: String, _ values: [SQLValue] = []) throws -> [String: [String]] {
-        let statement = try prepare(sql)
-        try statement.bind(values)
-        var files: [String: [String]] = [:]
-        while try statement.step() {
-            files[statement.text(0) ?? "", default: []].append(statement.text(1) ?? "")
-        }
-        return files
-    }
-
     /// Column names of a table, in order.
     public func columns(of table: String) throws -> [String] {
         let statement = try prepare("SELECT name FROM pragma_table_info(?)")

@@ -53,11 +53,6 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
         }
     }
 
-    /// Page caches of 8 MiB for the warehouse and 4 MiB for temporary tables (SCD2 and
-    /// merge stages), and no memory map: a load's peak memory stays under 64 MiB whatever the
-    /// file (issue 18; mapped pages of a staged file counted in full). Appends write
-    /// pages in order and need little cache; a stage larger than its cache spills to a
-    /// temporary file the OS keeps in memory anyway.
     deinit { inserter.finalizeStatements() }
 
     public func close() {
@@ -65,6 +60,11 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
         db.close()
     }
 
+    /// Page caches of 8 MiB for the warehouse and 4 MiB for temporary tables (SCD2 and
+    /// merge stages), and no memory map: a load's peak memory stays under 64 MiB whatever the
+    /// file (issue 18; mapped pages of a staged file counted in full). Appends write
+    /// pages in order and need little cache; a stage larger than its cache spills to a
+    /// temporary file the OS keeps in memory anyway.
     static let cachePragmas = "PRAGMA cache_size = -8192; PRAGMA temp.cache_size = -4096;"
 
     /// `plan`: the warehouse at `path` (an empty in-memory one when there is none yet)
@@ -91,11 +91,6 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
     public func ledgerRows(table: String?) throws -> [LedgerRow] {
         let condition = table == nil ? "" : " WHERE table_name = ?"
         return try ledgerRows(where: condition, table.map { [.text($0)] } ?? [])
-    }
-
-    public func completeFiles() throws -> [String: [String]] {
-        guard try db.tableExists(WarehouseSchema.ledger) else { return [:] }
-        return try db.filesByTable("SELECT table_name, source_file FROM _lading_loads WHERE status = 'complete'")
     }
 
     public func ledgerRow(table: String, file: String) throws -> LedgerRow? {
