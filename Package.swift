@@ -30,11 +30,17 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         // SHA-256 from the system's OpenSSL: swift-crypto would compile BoringSSL, most
-        // of a fresh clone's first build, for one hash function (issue 13).
+        // of a fresh clone's first build, for one hash function (issue 13). Its headers
+        // only: CCryptoLoader loads libcrypto when lading first hashes a file.
         .systemLibrary(
             name: "CCrypto",
-            pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        // dlopen on first use, shared by the two loaders below.
+        .target(name: "CLazyLoad"),
+        .target(
+            name: "CCryptoLoader",
+            dependencies: ["CCrypto", "CLazyLoad"]
         ),
         // libpq for the PostgreSQL backend (issue 14): it builds in about a second and
         // speaks COPY natively, where a pure-Swift driver would bring a large NIO tree.
@@ -47,13 +53,13 @@ let package = Package(
         ),
         .target(
             name: "CLibPQLoader",
-            dependencies: ["CLibPQ"]
+            dependencies: ["CLibPQ", "CLazyLoad"]
         ),
         // The layers, bottom up; the compiler holds the arrows (README, "Code map").
         // Side effects, errors and their exit codes: no SQL, no config.
         .target(
             name: "LadingSupport",
-            dependencies: ["CCrypto", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CCrypto", "CCryptoLoader", .product(name: "Logging", package: "swift-log")],
             swiftSettings: releaseFlags
         ),
         // The config file: YAML to a validated `LadingConfig`.
@@ -65,7 +71,7 @@ let package = Package(
         // CSV, TSV and JSON Lines readers over plain and gzip bytes; they know no SQL.
         .target(
             name: "LadingReaders",
-            dependencies: ["LadingSupport", "LadingConfiguration", "CZlib", "CCrypto"],
+            dependencies: ["LadingSupport", "LadingConfiguration", "CZlib"],
             swiftSettings: releaseFlags
         ),
         // The seam: what a warehouse and a tracker must do (protocols and their records),
@@ -116,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LadingCoreTests",
-            dependencies: ["LadingCore", "LadingSupport", "LadingConfiguration", "LadingReaders", "LadingStore", "LadingSQLite", "LadingTestSupport"]
+            dependencies: ["CLazyLoad", "LadingCore", "LadingSupport", "LadingConfiguration", "LadingReaders", "LadingStore", "LadingSQLite", "LadingTestSupport"]
         ),
         .testTarget(
             name: "LadingCLITests",

@@ -1,12 +1,8 @@
 /* The libpq functions lading calls, each forwarding to the real one in libpq.so.5,
- * loaded on first use (see libpq_loader.h). The prototypes come from libpq-fe.h, so the
- * compiler checks every forwarder against libpq's own declaration. The forwarders are
- * hidden: libpq's internal calls never bind to them. */
-#include <dlfcn.h>
+ * loaded on first use (see libpq_loader.h and lazy_load.h). */
 #include <pthread.h>
-#include <stddef.h>
-#include <stdio.h>
 #include "../CLibPQ/shim.h"
+#include "lazy_load.h"
 #include "libpq_loader.h"
 
 #define LADING_LIBPQ_FUNCTIONS(X) \
@@ -49,30 +45,24 @@
       (keywords, values, expand_dbname), NULL) \
     X(char *, PQcmdTuples, (PGresult *res), (res), NULL)
 
-#define LADING_POINTER(type, name, params, args, fallback) static type (*real_##name) params;
-LADING_LIBPQ_FUNCTIONS(LADING_POINTER)
+#define LADING_LAZY_SONAME "libpq.so.5"
+#define LADING_LAZY_SYMBOL_HINT "install a libpq of PostgreSQL 10 or later"
+#define LADING_LAZY_LOADER lading_libpq_load
+
+LADING_LIBPQ_FUNCTIONS(LADING_LAZY_POINTER)
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char *failure = "libpq was not loaded";
 static char message[512];
 
 static void load(void) {
-    void *library = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    void *library = lading_lazy_open(LADING_LAZY_SONAME, "PostgreSQL support", "Install it (Debian: apt-get install libpq5)",
+                                     message, sizeof message);
     if (library == NULL) {
-        const char *detail = dlerror();
-        snprintf(message, sizeof message, "PostgreSQL support needs libpq (libpq.so.5), which could not be loaded: %s. "
-                 "Install it (Debian: apt-get install libpq5)", detail ? detail : "unknown error");
         failure = message;
         return;
     }
-#define LADING_RESOLVE(type, name, params, args, fallback) \
-    real_##name = (type (*) params) dlsym(library, #name); \
-    if (real_##name == NULL) { \
-        snprintf(message, sizeof message, "the libpq found (libpq.so.5) has no %s: install a libpq of PostgreSQL 10 or later", #name); \
-        failure = message; \
-        return; \
-    }
-    LADING_LIBPQ_FUNCTIONS(LADING_RESOLVE)
+    LADING_LIBPQ_FUNCTIONS(LADING_LAZY_RESOLVE)
     failure = NULL;
 }
 
@@ -81,12 +71,5 @@ const char *lading_libpq_load(void) {
     return failure;
 }
 
-/* Once loaded, a forwarder only reads its pointer (PQcancel runs in a signal handler).
- * One called before a successful load (a bug: every path loads first) does nothing and
- * returns the value libpq gives for a dead connection. */
-#define LADING_FORWARD(type, name, params, args, fallback) \
-    __attribute__((visibility("hidden"))) type name params { \
-        if (real_##name == NULL && lading_libpq_load() != NULL) return fallback; \
-        return real_##name args; \
-    }
-LADING_LIBPQ_FUNCTIONS(LADING_FORWARD)
+/* PQcancel runs in a signal handler: by then a connection was made, which loaded libpq. */
+LADING_LIBPQ_FUNCTIONS(LADING_LAZY_FORWARD)

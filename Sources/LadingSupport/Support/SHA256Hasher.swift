@@ -1,4 +1,5 @@
 import CCrypto
+import CCryptoLoader
 
 /// Incremental SHA-256 over the system's OpenSSL `libcrypto` (EVP), so discovery and
 /// the readers hash with the same code and a fresh clone compiles no crypto library.
@@ -16,6 +17,8 @@ public final class SHA256Hasher {
     private var finished = false
 
     public init() throws {
+        // libcrypto is loaded by the first hasher, not at start-up (CCryptoLoader).
+        if let failure = lading_crypto_load() { throw InternalError(String(cString: failure)) }
         guard let context = EVP_MD_CTX_new() else {
             throw InternalError("libcrypto could not allocate a digest context: \(SHA256Hasher.lastError())")
         }
