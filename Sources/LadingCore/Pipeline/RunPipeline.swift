@@ -127,21 +127,22 @@ public struct RunPipeline {
             ?? (summary.tableErrors.isEmpty ? nil : summary.tableErrors.joined(separator: "; "))
         var warehouseRecord = record
         warehouseRecord.startedAt = summary.startedAt ?? ""
-        // The warehouse's copy of the run and its close on a side thread, beside the
-        // tracker's and the report: each mostly waits on its own fsyncs. Both stores are
-        // closed before the lock goes (the deferred release), so no other run can be
+        // The warehouse's copy of the run and its close, and the report, each on a side
+        // thread beside the tracker's: each mostly waits on its own fsyncs. Both stores
+        // are closed before the lock goes (the deferred release), so no other run can be
         // writing while SQLite takes the stamp that spares the next run its check.
         let warehouseDone = SideThread {
             try? warehouse.recordRun(warehouseRecord)
             warehouse.close()
         }
+        let reportWritten = SideThread { [summary, log] in writeReport(summary, to: reportPath, at: started, logger: log) }
         try? tracker.finishRun(record)
         try? tracker.recordRunFiles(runID: runID, files: summary.tables.flatMap { table in
             table.files.map { RunFile(table: table.table, file: $0.file, status: $0.status, recordsRead: $0.recordsRead, rowsLoaded: $0.rowsLoaded,
                                       rowsQuarantined: $0.rowsQuarantined, errorType: $0.errorType, errorMessage: $0.errorMessage, scd2: $0.scd2, merge: $0.merge) }
         })
         tracker.close()
-        summary.reportPath = writeReport(summary, to: reportPath, at: started, logger: log)
+        summary.reportPath = reportWritten.wait()
         warehouseDone.wait()
         log.info("run finished", metadata: ["outcome": "\(summary.outcome)", "files_loaded": "\(summary.filesLoaded)",
                                             "files_failed": "\(summary.filesFailed)", "rows_loaded": "\(summary.rowsLoaded)"])
@@ -177,7 +178,8 @@ public struct RunPipeline {
 
     /// The JSON run report (SPEC §8), at `--report` or `state_dir/reports/run_YYYYMMDD_HHMMSS.json`.
     func writeReport(_ summary: RunSummary, to explicit: String?, at started: Date, logger: Logger) -> String? {
-        let stamp = Timestamp.compact(started).replacingOccurrences(of: "T", with: "_").replacingOccurrences(of: "Z", with: "")
+        // 20261123T144801Z → 20261123_144801
+        let stamp = String(Timestamp.compact(started).compactMap { $0 == "T" ? "_" : $0 == "Z" ? nil : $0 })
         var path = explicit ?? config.stateDirectory + "/reports/run_\(stamp).json"
         if explicit == nil {
             // Two runs within one second keep both reports: run_…_2.json, _3, ….

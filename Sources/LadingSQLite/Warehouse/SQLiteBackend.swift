@@ -19,8 +19,7 @@ public struct SQLiteBackend: StoreBackend {
     /// (created, never written: a crash right after open) is an empty database, which
     /// read-only readers take as "nothing tracked yet", like a missing one.
     public func trackerExists(_ config: LadingConfig) -> Bool {
-        guard let size = (try? FileManager.default.attributesOfItem(atPath: config.trackerPath))?[.size] as? NSNumber else { return false }
-        return size.int64Value > 0
+        (DatabaseStamp.File.of(config.trackerPath, in: AT_FDCWD)?.size ?? 0) > 0
     }
 
     public func openWarehouse(_ config: LadingConfig, readOnly: Bool) throws -> any Warehouse {

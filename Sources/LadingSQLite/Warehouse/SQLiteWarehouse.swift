@@ -43,7 +43,7 @@ public final class SQLiteWarehouse: GroupCommitWarehouse {
         // connection that may write can roll back (a read-only one fails with
         // SQLITE_READONLY_ROLLBACK): a reader then opens read-write, so SQLite restores
         // the last committed state, and writes nothing else.
-        let hotJournal = readOnly && ((try? FileManager.default.attributesOfItem(atPath: path + "-journal")[.size] as? Int) ?? 0) > 0
+        let hotJournal = readOnly && (DatabaseStamp.File.of(path + "-journal", in: AT_FDCWD)?.size ?? 0) > 0
         db = try Connection(path: path, mode: readOnly ? (hotJournal ? .readWrite : .readOnly) : .readWriteCreate,
                             busyTimeoutMilliseconds: Int32(clamping: Int((busyTimeoutSeconds * 1000).rounded())))
         if !readOnly {

@@ -19,15 +19,19 @@ public final class RunLock {
     public let info: LockInfo
     /// The previous holder when this run took over a stale lock.
     public let replaced: LockInfo?
+    /// The bytes this run wrote: at release, a lock file that still holds exactly them
+    /// is ours without decoding its JSON.
+    private let written: Data
     private var descriptor: Int32
     private let logger: Logger
 
     public static let lockName = "lading-run"
 
-    private init(path: String, info: LockInfo, replaced: LockInfo?, descriptor: Int32, logger: Logger) {
+    private init(path: String, info: LockInfo, replaced: LockInfo?, written: Data, descriptor: Int32, logger: Logger) {
         self.path = path
         self.info = info
         self.replaced = replaced
+        self.written = written
         self.descriptor = descriptor
         self.logger = logger
     }
@@ -78,14 +82,14 @@ public final class RunLock {
                     lockName: lockName,
                     runID: runID
                 )
-                try write(info, to: fd, path: path)
+                let written = try write(info, to: fd, path: path)
                 if let replaced {
                     logger.warning("took over a stale lock", metadata: [
                         "old_pid": "\(replaced.pid)", "old_host": "\(replaced.hostname)",
                         "old_since": "\(replaced.acquiredAt)", "old_run_id": "\(replaced.runID)",
                     ])
                 }
-                return RunLock(path: path, info: info, replaced: replaced, descriptor: fd, logger: logger)
+                return RunLock(path: path, info: info, replaced: replaced, written: written, descriptor: fd, logger: logger)
             } catch {
                 close(fd)
                 throw error
@@ -110,7 +114,7 @@ public final class RunLock {
         return previous
     }
 
-    private static func write(_ info: LockInfo, to fd: Int32, path: String) throws {
+    private static func write(_ info: LockInfo, to fd: Int32, path: String) throws -> Data {
         guard ftruncate(fd, 0) == 0 else { throw LockError.io(path: path, operation: "truncate", errno: errno) }
         FaultPoint.lockTruncated.hit()
         let data = info.encoded() + Data("\n".utf8)
@@ -118,6 +122,7 @@ public final class RunLock {
         guard written == data.count else { throw LockError.io(path: path, operation: "write", errno: errno) }
         guard fsync(fd) == 0 else { throw LockError.io(path: path, operation: "sync", errno: errno) }
         FaultPoint.afterLockWritten.hit()
+        return data
     }
 
     /// Removes the lock file only if it is still ours (a force-unlock and a successor
@@ -125,8 +130,8 @@ public final class RunLock {
     public func release() {
         guard descriptor >= 0 else { return }
         FaultPoint.beforeLockRelease.hit()
-        if let data = FileManager.default.contents(atPath: path), let current = LockInfo.decode(data),
-           current.runID == info.runID {
+        // Read by name: after a force-unlock the path may hold a successor's file.
+        if let data = Self.contents(of: path), data == written || LockInfo.decode(data)?.runID == info.runID {
             unlink(path)
         } else {
             logger.warning("the lock file no longer names this run; left it in place", metadata: ["lock_file": "\(path)"])
@@ -154,6 +159,13 @@ public final class RunLock {
         if unlink(path) == 0 { return true }
         if errno == ENOENT { return false }
         throw LockError.io(path: path, operation: "remove", errno: errno)
+    }
+
+    private static func contents(of path: String) -> Data? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return readAll(fd)
     }
 
     private static func readAll(_ fd: Int32) -> Data? {

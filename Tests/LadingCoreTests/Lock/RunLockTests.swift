@@ -96,6 +96,18 @@ import Testing
         #expect(RunLock.inspect(path: lockPath, now: environment.clock.now(), process: environment.process).info?.runID == "old-run")
     }
 
+    /// Release compares the bytes it wrote first; a file that still names this run in
+    /// other bytes (rewritten by hand, pretty-printed) is its own all the same.
+    @Test func releaseRemovesItsOwnLockWrittenInOtherBytes() throws {
+        let environment = Environment.test()
+        let lock = try RunLock.acquire(path: lockPath, runID: "mine", timeoutMinutes: 60, environment: environment, logger: logger)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted]
+        try folder.write("state/lading.lock", String(decoding: try encoder.encode(lock.info), as: UTF8.self))
+        lock.release()
+        #expect(!FileManager.default.fileExists(atPath: lockPath))
+    }
+
     @Test func staleReasonRules() {
         let now = Date(timeIntervalSince1970: 1_000_000)
         let process = FakeProcessIdentity(alive: [10])
