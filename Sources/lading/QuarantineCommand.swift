@@ -12,7 +12,7 @@ struct QuarantineCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show quarantined records with file, line, reason and raw text.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Show quarantined records with file, line, reason and raw text.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -39,6 +39,7 @@ struct QuarantineCommand: ParsableCommand {
 
     struct Reprocess: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reprocess",
             abstract: "Read quarantined records again through the current config and schema; load those that pass, once.",
             discussion: "Takes the lock (exit 75 beside a live run). Records that still fail stay quarantined with the current reason."
         )

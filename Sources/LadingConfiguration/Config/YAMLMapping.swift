@@ -73,7 +73,7 @@ struct YAMLMapping {
 
     func int(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
         guard let node = value(key) else { return fallback }
-        guard case .scalar(let scalar) = node, let number = Int(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+        guard case .scalar(let scalar) = node, let number = Int(String(scalar.string.filter { $0 != "_" })) else {
             throw error(key, "expected a whole number, found \(YAMLMapping.describe(node))")
         }
         guard range.contains(number) else { throw error(key, "\(number) is out of range (\(YAMLMapping.describe(range)))") }
