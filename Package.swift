@@ -38,6 +38,8 @@ let package = Package(
         ),
         // dlopen on first use, shared by the two loaders below.
         .target(name: "CLazyLoad"),
+        // Threads started on another core than their parent's (SideThread).
+        .target(name: "CThreads"),
         .target(
             name: "CCryptoLoader",
             dependencies: ["CCrypto", "CLazyLoad"]
@@ -59,7 +61,7 @@ let package = Package(
         // Side effects, errors and their exit codes: no SQL, no config.
         .target(
             name: "LadingSupport",
-            dependencies: ["CCrypto", "CCryptoLoader", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CCrypto", "CCryptoLoader", "CThreads", .product(name: "Logging", package: "swift-log")],
             swiftSettings: releaseFlags
         ),
         // The config file: YAML to a validated `LadingConfig`.

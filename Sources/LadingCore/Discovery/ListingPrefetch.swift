@@ -1,4 +1,5 @@
 import Foundation
+import LadingSupport
 import LadingConfiguration
 
 /// The first table's landing folder listed on a second thread while the run takes its
@@ -6,19 +7,26 @@ import LadingConfiguration
 /// listing (a `stat` per landing file) is most of the run, and the other core is idle
 /// until then. Only the first table: a later table's folder may lose files to an
 /// earlier table's `after_load`, so it is listed, as before, when its turn comes.
-final class ListingPrefetch {
-    let table: String
-    private let side: SideThread<Result<Discovery.Listing, any Error>>
+/// `lading run` may start it before its arguments are parsed (`EarlyListing`).
+public final class ListingPrefetch {
+    /// The table whose folder is listed.
+    public let table: String
+    private let finished: () -> Result<Discovery.Listing, any Error>
 
-    init(table: TableConfig, now: Date) {
-        self.table = table.name
+    /// Lists `table`'s folder on a new thread.
+    public convenience init(table: TableConfig, now: Date) {
         let discovery = Discovery(table: table, now: now)
-        side = SideThread(stackSize: 1 << 20) { Result { try discovery.list() } }
-        // A new thread starts on its parent's core, which keeps it waiting until the
-        // scheduler moves one of them to the idle core; yielding once lets it begin now.
-        sched_yield()
+        let side = SideThread(stackSize: 1 << 20) { Result { try discovery.list() } }
+        self.init(table: table.name) { side.wait() }
     }
 
-    /// The listing (or the error `Discovery.list` threw), once the thread finished.
-    func listing() throws -> Discovery.Listing { try side.wait().get() }
+    /// A listing of `table` that a thread started for more than this is making;
+    /// `finished` blocks until it is done.
+    public init(table: String, finished: @escaping () -> Result<Discovery.Listing, any Error>) {
+        self.table = table
+        self.finished = finished
+    }
+
+    /// The listing (or the error `Discovery.list` threw), once it is done.
+    func listing() throws -> Discovery.Listing { try finished().get() }
 }

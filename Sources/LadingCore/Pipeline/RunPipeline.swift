@@ -12,6 +12,9 @@ public struct RunPipeline {
     public let logger: Logger
     /// Called after each file with a one-line progress text (the CLI shows it on a terminal).
     public var progress: (@Sendable (String) -> Void)?
+    /// A listing already under way (`lading run` starts one while it parses its
+    /// arguments), taken if it is of the first table this run loads; of this `config`.
+    public var listingStarted: ListingPrefetch?
 
     public init(config: LadingConfig, environment: Environment, logger: Logger) {
         self.config = config
@@ -21,7 +24,10 @@ public struct RunPipeline {
 
     public func run(_ options: RunOptions, reportPath: String? = nil) throws -> RunSummary {
         let tables = try config.selectTables(options.tables)
-        let prefetch = options.dryRun ? nil : tables.first.map { ListingPrefetch(table: $0, now: environment.clock.now()) }
+        let prefetch = options.dryRun ? nil : tables.first.map { first in
+            if let started = listingStarted, started.table == first.name { return started }
+            return ListingPrefetch(table: first, now: environment.clock.now())
+        }
         let widenings = try DeclaredTypeCheck(config: config, environment: environment).widenings(for: tables)
         if options.dryRun { return try dryRun(tables: tables, options: options) }
 
