@@ -45,30 +45,38 @@ public struct Discovery: Sendable {
         closedir(handle)
         let root = realPath(table.sourcePath) ?? table.sourcePath
         let pattern = GlobPattern(table.filePattern)
-        var found: [Candidate] = []
+        var files: [DiscoveredFile] = []
+        var links: [Links] = []
         var skipped: [(String, String)] = []
-        walk(directory: table.sourcePath, relative: "", root: root, pattern: pattern, into: &found, skipped: &skipped)
+        walk(directory: table.sourcePath, relative: "", root: root, pattern: pattern, into: &files, links: &links, skipped: &skipped)
 
-        // Indices are sorted, not the candidates: moving a struct of five strings costs
-        // ten reference counts, and a rerun sorts thousands of them.
-        let candidates = found
-        let order: [Int]
+        let precedes: (DiscoveredFile, DiscoveredFile) -> Bool
         switch table.orderBy {
         case .name:
-            order = NameKey.order(candidates.map(\.file.relativePath))
+            precedes = { Paths.precedesByBytes($0.relativePath, $1.relativePath) }
         case .modifiedTime:
-            order = candidates.indices.sorted {
-                candidates[$0].file.modifiedSeconds != candidates[$1].file.modifiedSeconds
-                    ? candidates[$0].file.modifiedSeconds < candidates[$1].file.modifiedSeconds
-                    : Paths.precedesByBytes(candidates[$0].file.relativePath, candidates[$1].file.relativePath)
-            }
+            precedes = { $0.modifiedSeconds != $1.modifiedSeconds ? $0.modifiedSeconds < $1.modifiedSeconds : Paths.precedesByBytes($0.relativePath, $1.relativePath) }
         }
-        // Almost always every path is its own file: sorted identities show it without a
-        // dictionary of thousands of entries, and the files are copied once.
-        let identities = candidates.map(\.identity).sorted { ($0.device, $0.inode) < ($1.device, $1.inode) }
-        let files = zip(identities, identities.dropFirst()).contains(where: { $0 == $1 })
-            ? Discovery.onePathPerFile(order.map { candidates[$0] }, skipped: &skipped)
-            : order.map { candidates[$0].file }
+        // A folder's names are looked at in name order, so a listing by name of one
+        // folder is already in order: checked in one pass, and the files are not copied.
+        if files.indices.dropFirst().contains(where: { precedes(files[$0], files[$0 - 1]) }) {
+            // Indices are sorted, not the files: moving a struct of five strings costs
+            // ten reference counts, and a rerun sorts thousands of them.
+            let order = table.orderBy == .name
+                ? NameKey.order(files.map(\.relativePath))
+                : files.indices.sorted { precedes(files[$0], files[$1]) }
+            files = order.map { files[$0] }
+            links = order.map { links[$0] }
+        }
+        // A path reaches the same file as another only through a link: a symbolic one,
+        // or a hard one (a file with more than one name). Without links every path is its
+        // own file; otherwise sorted identities show it without a dictionary of thousands
+        // of entries.
+        let symbolic = links.contains(where: \.isSymbolic)
+        let identities = links.filter { symbolic || $0.hardLinked }.map(\.identity).sorted { ($0.device, $0.inode) < ($1.device, $1.inode) }
+        if zip(identities, identities.dropFirst()).contains(where: { $0 == $1 }) {
+            files = Discovery.onePathPerFile(zip(files, links).map { Candidate(file: $0, identity: $1.identity, isLink: $1.isSymbolic) }, skipped: &skipped)
+        }
         guard table.minFileAgeSeconds > 0 else { return Listing(files: files, tooYoung: [], skipped: skipped) }
         let cutoff = now.timeIntervalSince1970 - table.minFileAgeSeconds
         return Listing(files: files.filter { $0.modifiedSeconds <= cutoff }, tooYoung: files.filter { $0.modifiedSeconds > cutoff }, skipped: skipped)
@@ -85,6 +93,15 @@ public struct Discovery: Sendable {
     private struct FileIdentity: Hashable {
         var device: UInt64
         var inode: UInt64
+    }
+
+    /// How a listed path may reach a file another path reaches too.
+    private struct Links {
+        var identity: FileIdentity
+        /// Reached through a symbolic link.
+        var isSymbolic: Bool
+        /// The file has more than one name (hard links).
+        var hardLinked: Bool
     }
 
     /// Keeps one path per real file (device and inode), in the stable order: the file's
@@ -115,7 +132,7 @@ public struct Discovery: Sendable {
     /// What one directory entry turned out to be.
     private enum Entry {
         case none
-        case file(Candidate)
+        case file(DiscoveredFile, Links)
         case folder(path: String, relativePath: String)
         case skipped(path: String, reason: String)
     }
@@ -150,7 +167,14 @@ public struct Discovery: Sendable {
             }
         }
 
-        var entries: UnsafeMutableBufferPointer<Entry> { slots }
+        /// Entry `index`, moved out (its slot left `.none`): no reference counting for the
+        /// strings of thousands of files.
+        func take(_ index: Int) -> Entry {
+            guard let base = slots.baseAddress else { return .none }
+            let entry = (base + index).move()
+            (base + index).initialize(to: .none)
+            return entry
+        }
     }
 
     /// A name's path relative to `source_path`, from its folder's.
@@ -166,7 +190,7 @@ public struct Discovery: Sendable {
     /// folder's names are looked at in two halves, one on each core (a `stat` is a
     /// system call of about a microsecond, and a night can land tens of thousands).
     private func walk(directory: String, relative: String, root: String, pattern: GlobPattern,
-                      into found: inout [Candidate], skipped: inout [(String, String)]) {
+                      into files: inout [DiscoveredFile], links: inout [Links], skipped: inout [(String, String)]) {
         guard let handle = opendir(directory) else {
             skipped.append((directory, "folder cannot be read"))
             return
@@ -195,6 +219,9 @@ public struct Discovery: Sendable {
             if kind == UInt8(DT_REG), !pattern.matches(Self.joined(relative, name)) { continue }
             names.append((name, kind))
         }
+        // In name order (readdir's is the file system's): a listing by name of a folder
+        // without subfolders then comes out sorted.
+        names = NameKey.order(names.map(\.name)).map { names[$0] }
         let lookup = EntryLookup(discovery: self, names: names, folder: folder, directory: directory, relative: relative, root: root, pattern: pattern)
         let count = names.count
         if count >= Self.parallelThreshold {
@@ -205,14 +232,17 @@ public struct Discovery: Sendable {
         } else {
             lookup.look(0..<names.count)
         }
-        found.reserveCapacity(found.count + count)
-        for entry in lookup.entries {
-            switch entry {
+        files.reserveCapacity(files.count + count)
+        links.reserveCapacity(links.count + count)
+        for index in 0..<count {
+            switch lookup.take(index) {
             case .none: continue
-            case .file(let candidate): found.append(candidate)
+            case .file(let file, let link):
+                files.append(file)
+                links.append(link)
             case .skipped(let path, let reason): skipped.append((path, reason))
             case .folder(let path, let relativePath):
-                walk(directory: path, relative: relativePath, root: root, pattern: pattern, into: &found, skipped: &skipped)
+                walk(directory: path, relative: relativePath, root: root, pattern: pattern, into: &files, links: &links, skipped: &skipped)
             }
         }
     }
@@ -238,9 +268,9 @@ public struct Discovery: Sendable {
             return pattern.isRecursive && pattern.mayDescend(into: relativePath) ? .folder(path: path, relativePath: relativePath) : .none
         case S_IFREG:
             guard kind == UInt8(DT_REG) || pattern.matches(relativePath) else { return .none }
-            return .file(Candidate(file: DiscoveredFile(path: path, relativePath: relativePath, stat: info),
-                                   identity: FileIdentity(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino)),
-                                   isLink: (link.st_mode & S_IFMT) == S_IFLNK))
+            return .file(DiscoveredFile(path: path, relativePath: relativePath, stat: info),
+                         Links(identity: FileIdentity(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino)),
+                               isSymbolic: (link.st_mode & S_IFMT) == S_IFLNK, hardLinked: info.st_nlink > 1))
         default:
             return .none
         }

@@ -78,6 +78,43 @@ import Testing
         #expect(names(try Discovery(table: try table(pattern: "2026/*.csv"), now: now).list()) == ["2026/mid.csv"])
     }
 
+    /// Names are stat'ed in name order and a folder's listing is then taken as sorted;
+    /// subfolders (whose files may sort before a sibling file: "a/x" after "a.csv") and
+    /// both orders must still come out fully sorted, once each, through the two-thread
+    /// path of large folders too.
+    @Test func seededTreesListEveryFileOnceInOrder() throws {
+        let seed = TestSeed.value(default: 2026_12_01)
+        var random = SplitMix64(seed: seed)
+        let stems = ["a", "a.csv", "a-b", "a_b", "B", "b", "é", "e\u{301}", "z", "0", "00", "a.b", "A"]
+        var written: [String: Int] = [:]
+        for index in 0..<900 {
+            var parts: [String] = []
+            for _ in 0..<Int.random(in: 0...2, using: &random) { parts.append(stems.randomElement(using: &random) ?? "a") }
+            // Mostly one big folder (over the two-thread threshold), some nested ones.
+            let name = (index % 3 == 0 ? "" : "f\(Int.random(in: 0..<400, using: &random))_") + (stems.randomElement(using: &random) ?? "a") + ".csv"
+            let relative = (parts.isEmpty || index % 4 != 0 ? [] : parts).map { $0 + ".d" }.joined(separator: "/")
+            let path = relative.isEmpty ? name : relative + "/" + name
+            guard written[path] == nil else { continue }
+            written[path] = index
+            try folder.write("landing/" + path, String(index))
+            try folder.setModified("landing/" + path, to: now.addingTimeInterval(-Double(Int.random(in: 1...50, using: &random))))
+        }
+        // A folder that sorts before a file whose name it begins: its files sort after.
+        for path in ["x.d/in.csv", "x.d-after.csv"] {
+            written[path] = written.count
+            try folder.write("landing/" + path, "1")
+        }
+        let byName = try Discovery(table: try table(pattern: "**/*.csv"), now: now).list()
+        #expect(Set(names(byName)) == Set(written.keys), "seed \(seed)")
+        #expect(names(byName).count == written.count, "seed \(seed)")
+        #expect(names(byName) == written.keys.sorted { Paths.precedesByBytes($0, $1) }, "seed \(seed)")
+        let byTime = try Discovery(table: try table(pattern: "**/*.csv", order: .modifiedTime), now: now).list()
+        let expected = byName.files.sorted {
+            $0.modifiedSeconds != $1.modifiedSeconds ? $0.modifiedSeconds < $1.modifiedSeconds : Paths.precedesByBytes($0.relativePath, $1.relativePath)
+        }
+        #expect(names(byTime) == expected.map(\.relativePath), "seed \(seed)")
+    }
+
     @Test func linksOutOfTheSourceFolderAreNotFollowed() throws {
         try folder.write("outside/secret.csv", "1")
         try folder.write("landing/inside.csv", "1")
