@@ -27,9 +27,12 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func loadConfig(environment: Environment) throws -> LadingConfig {
-        let path = ConfigLoader.locate(explicit: config, environment: environment.variables,
-                                       currentDirectory: FileManager.default.currentDirectoryPath)
-        return try ConfigLoader.load(path: path)
+        try ConfigLoader.load(path: configPath(environment: environment))
+    }
+
+    /// The config file these options name (`--config`, else `$LADING_CONFIG`, else ./lading.yaml).
+    func configPath(environment: Environment) -> String {
+        ConfigLoader.locate(explicit: config, environment: environment.variables, currentDirectory: FileManager.default.currentDirectoryPath)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LadingConfiguration
 
 @main
@@ -15,4 +16,18 @@ struct Lading: ParsableCommand {
                       ForceUnlockCommand.self, ResetStateCommand.self, QuarantineCommand.self, HistoryCommand.self, MonitorCommand.self,
                       InitCommand.self, WorkerStatusCommand.self, PlanCommand.self, ExplainCommand.self]
     )
+
+    /// swift-argument-parser's `main()`, after starting a run's config and first
+    /// listing beside the parser (`EarlyListing`).
+    static func main() {
+        EarlyListing.current = EarlyListing.start(arguments: Array(CommandLine.arguments.dropFirst()),
+                                                  environment: ProcessInfo.processInfo.environment,
+                                                  currentDirectory: FileManager.default.currentDirectoryPath)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -41,13 +41,15 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try ExitMapping.run {
             let environment = Environment.live
-            let config = try global.loadConfig(environment: environment)
+            let early = EarlyListing.current?.take(configPath: global.configPath(environment: environment))
+            let config = try early?.config ?? global.loadConfig(environment: environment)
             SignalMonitor.install()
             let logger = global.makeLogger()
             if let problem = FaultPoint.validate(environment.variables["LADING_FAULT"]) {
                 logger.warning("\(problem)")
             }
             var pipeline = RunPipeline(config: config, environment: environment, logger: logger)
+            pipeline.listingStarted = early?.listing
             if !noProgress && isatty(STDERR_FILENO) == 1 {
                 pipeline.progress = { line in FileHandle.standardError.write(Data(("progress: " + line + "\n").utf8)) }
             }
