@@ -141,20 +141,28 @@ public struct RunPipeline {
             try? warehouse.recordRun(warehouseRecord)
             warehouse.close()
         }
-        let reportWritten = SideThread { [summary, log] in writeReport(summary, to: reportPath, at: started, logger: log) }
+        // A short report (a rerun with nothing new) is written beside them too; a long one
+        // here, after them: a thread of its own would build its JSON in a fresh malloc
+        // arena, 6 MiB more peak for 5,000 files, where this thread reuses the load's.
+        let written = summary.tables.reduce(0) { $0 + $1.files.count }
+        let reportWritten = written <= Self.reportBesideLimit
+            ? SideThread { [summary, log] in writeReport(summary, to: reportPath, at: started, logger: log) } : nil
         try? tracker.finishRun(record)
         try? tracker.recordRunFiles(runID: runID, files: summary.tables.flatMap { table in
             table.files.map { RunFile(table: table.table, file: $0.file, status: $0.status, recordsRead: $0.recordsRead, rowsLoaded: $0.rowsLoaded,
                                       rowsQuarantined: $0.rowsQuarantined, errorType: $0.errorType, errorMessage: $0.errorMessage, scd2: $0.scd2, merge: $0.merge) }
         })
         tracker.close()
-        summary.reportPath = reportWritten.wait()
+        summary.reportPath = reportWritten?.wait() ?? writeReport(summary, to: reportPath, at: started, logger: log)
         warehouseDone.wait()
         log.info("run finished", metadata: ["outcome": "\(summary.outcome)", "files_loaded": "\(summary.filesLoaded)",
                                             "files_failed": "\(summary.filesFailed)", "rows_loaded": "\(summary.rowsLoaded)"])
         if let thrown { throw thrown }
         return summary
     }
+
+    /// Files in a run's report up to which it is written on a thread of its own.
+    static let reportBesideLimit = 100
 
     /// SPEC §4: a run refused by the lock is counted (`monitor`), best effort: the
     /// tracker belongs to the live run, so a busy or damaged one is left alone.
