@@ -50,21 +50,20 @@ public struct Discovery: Sendable {
         var skipped: [(String, String)] = []
         walk(directory: table.sourcePath, relative: "", root: root, pattern: pattern, into: &files, links: &links, skipped: &skipped)
 
-        let precedes: (DiscoveredFile, DiscoveredFile) -> Bool
-        switch table.orderBy {
-        case .name:
-            precedes = { Paths.precedesByBytes($0.relativePath, $1.relativePath) }
-        case .modifiedTime:
-            precedes = { $0.modifiedSeconds != $1.modifiedSeconds ? $0.modifiedSeconds < $1.modifiedSeconds : Paths.precedesByBytes($0.relativePath, $1.relativePath) }
+        // Whether file `i` comes before file `j`. By index, not by value: a closure given
+        // two files would copy them, five strings' reference counts each.
+        func precedes(_ i: Int, _ j: Int) -> Bool {
+            if table.orderBy == .modifiedTime, files[i].modifiedSeconds != files[j].modifiedSeconds {
+                return files[i].modifiedSeconds < files[j].modifiedSeconds
+            }
+            return Paths.precedesByBytes(files[i].relativePath, files[j].relativePath)
         }
         // A folder's names are looked at in name order, so a listing by name of one
         // folder is already in order: checked in one pass, and the files are not copied.
-        if files.indices.dropFirst().contains(where: { precedes(files[$0], files[$0 - 1]) }) {
+        if files.indices.dropFirst().contains(where: { precedes($0, $0 - 1) }) {
             // Indices are sorted, not the files: moving a struct of five strings costs
             // ten reference counts, and a rerun sorts thousands of them.
-            let order = table.orderBy == .name
-                ? NameKey.order(files.map(\.relativePath))
-                : files.indices.sorted { precedes(files[$0], files[$1]) }
+            let order = table.orderBy == .name ? NameKey.order(files.map(\.relativePath)) : files.indices.sorted(by: precedes)
             files = order.map { files[$0] }
             links = order.map { links[$0] }
         }
@@ -161,6 +160,11 @@ public struct Discovery: Sendable {
         }
 
         func look(_ range: Range<Int>) {
+            // Locals, not properties, in the loop: a call on a struct read from a class
+            // property retains and releases every string and array it holds (a table's
+            // whole config), which for thousands of names cost more than their `stat`s.
+            let (discovery, names, slots, folder) = (discovery, names, slots, folder)
+            let (directory, relative, root, pattern) = (directory, relative, root, pattern)
             for index in range {
                 slots[index] = discovery.entry(names[index].name, kind: names[index].kind, in: folder, directory: directory,
                                                relative: relative, root: root, pattern: pattern)
@@ -179,7 +183,17 @@ public struct Discovery: Sendable {
 
     /// A name's path relative to `source_path`, from its folder's.
     private static func joined(_ relative: String, _ name: String) -> String {
-        relative.isEmpty ? name : relative + "/" + name
+        relative.isEmpty ? name : path(relative, name)
+    }
+
+    /// `folder/name` in one allocation (`+` twice makes a string, then grows it).
+    private static func path(_ folder: String, _ name: String) -> String {
+        var path = ""
+        path.reserveCapacity(folder.utf8.count + 1 + name.utf8.count)
+        path += folder
+        path += "/"
+        path += name
+        return path
     }
 
     /// Below this many names a folder is read on one thread.
@@ -250,7 +264,7 @@ public struct Discovery: Sendable {
     private func entry(_ name: String, kind: UInt8, in folder: Int32, directory: String, relative: String, root: String,
                        pattern: GlobPattern) -> Entry {
         let relativePath = Self.joined(relative, name)
-        let path = directory + "/" + name
+        let path = Self.path(directory, name)
         var link = stat()
         guard fstatat(folder, name, &link, AT_SYMLINK_NOFOLLOW) == 0 else { return .none }
         var info = link

@@ -48,13 +48,16 @@ struct Registrar {
         }
         var unreadable: [String] = []
         for index in listing.files.indices {
+            if tracked.completed[index] == .unchanged {
+                // The common case of a rerun: loaded, same size and time (decided before
+                // the file or its path is copied).
+                result.alreadyCompleted += 1
+                continue
+            }
             let path = listing.files[index].path
             let record: FileRecord?
             switch tracked.completed[index] {
             case .unchanged:
-                // The common case of a rerun: loaded, same size and time (decided before
-                // the file is copied).
-                result.alreadyCompleted += 1
                 continue
             case .metadataDiffers:
                 record = try tracker?.record(table: table.name, file: path)

@@ -127,8 +127,10 @@ public final class SQLiteTracker: FileTracker {
     /// dictionary entry per file. Files not in byte order (`order_by: modified_time`) are
     /// merged through a sorted copy of their indices.
     public func trackedFiles(table: String, seen files: [TrackedFiles.Seen]) throws -> TrackedFiles {
+        // By index, not `zip`: a pair of `Seen` values would be two copies, four
+        // reference counts, per file of a rerun.
         var order = Array(files.indices)
-        if zip(files, files.dropFirst()).contains(where: { !Paths.precedesByBytes($0.path, $1.path) }) {
+        if files.indices.dropFirst().contains(where: { !Paths.precedesByBytes(files[$0 - 1].path, files[$0].path) }) {
             order.sort { Paths.precedesByBytes(files[$0].path, files[$1].path) }
         }
         var completed = [TrackedFiles.Completed](repeating: .no, count: files.count)
@@ -145,8 +147,8 @@ public final class SQLiteTracker: FileTracker {
                 next += 1
             }
             guard next < order.count, comparison == 0 else { continue }
-            let file = files[order[next]]
-            completed[order[next]] = statement.int64(1) == file.size && statement.compareText(2, with: file.modifiedTime) == 0
+            let index = order[next]
+            completed[index] = statement.int64(1) == files[index].size && statement.compareText(2, with: files[index].modifiedTime) == 0
                 ? .unchanged : .metadataDiffers
             next += 1
         }

@@ -108,8 +108,12 @@ public final class Statement {
         // Pointer before length, as SQLite asks (the text may be converted on first read).
         let bytes = sqlite3_column_text(handle, index)
         let count = Int(sqlite3_column_bytes(handle, index))
-        var text = text
-        return text.withUTF8 { Paths.compareBytes(bytes, count, $0.baseAddress, $0.count) }
+        // A native string's own bytes; a copy (a reference count) only for a bridged one.
+        if let order = text.utf8.withContiguousStorageIfAvailable({ Paths.compareBytes(bytes, count, $0.baseAddress, $0.count) }) {
+            return order
+        }
+        var copy = text
+        return copy.withUTF8 { Paths.compareBytes(bytes, count, $0.baseAddress, $0.count) }
     }
 
     /// The current rows of two statements compared on their first two text columns, by
