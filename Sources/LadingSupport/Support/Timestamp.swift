@@ -17,13 +17,17 @@ public enum Timestamp {
 
     /// Renders POSIX seconds and nanoseconds (as `stat` gives them) exactly.
     public static func iso8601(seconds: Int, nanoseconds: Int, fractionDigits: Int = 6) -> String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let year = Int(parts.tm_year) + 1900
         let digits = min(max(fractionDigits, 0), 9)
+        // The calendar by arithmetic, not `gmtime_r`: glibc's takes a process-wide lock,
+        // which the two threads that `stat` a landing folder fought over per file.
+        let (days, second) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let (day, secondOfDay) = second < 0 ? (days - 1, second + 86_400) : (days, second)
+        let (year, month, dayOfMonth) = civil(day)
         guard (0...9999).contains(year), (0..<1_000_000_000).contains(nanoseconds) else {
-            return padded(parts, year: year, nanoseconds: nanoseconds, digits: digits)
+            var time = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&time, &parts)
+            return padded(parts, year: Int(parts.tm_year) + 1900, nanoseconds: nanoseconds, digits: digits)
         }
         // Written byte by byte: discovery renders one per landing file on every run.
         let count = 20 + (digits > 0 ? digits + 1 : 0)
@@ -36,11 +40,11 @@ public enum Timestamp {
                 }
             }
             put(year, 4, at: 0); buffer[4] = 45
-            put(Int(parts.tm_mon) + 1, 2, at: 5); buffer[7] = 45
-            put(Int(parts.tm_mday), 2, at: 8); buffer[10] = 84
-            put(Int(parts.tm_hour), 2, at: 11); buffer[13] = 58
-            put(Int(parts.tm_min), 2, at: 14); buffer[16] = 58
-            put(Int(parts.tm_sec), 2, at: 17)
+            put(month, 2, at: 5); buffer[7] = 45
+            put(dayOfMonth, 2, at: 8); buffer[10] = 84
+            put(secondOfDay / 3600, 2, at: 11); buffer[13] = 58
+            put(secondOfDay / 60 % 60, 2, at: 14); buffer[16] = 58
+            put(secondOfDay % 60, 2, at: 17)
             var end = 19
             if digits > 0 {
                 var divisor = 1
@@ -52,6 +56,19 @@ public enum Timestamp {
             buffer[end] = 90
             return end + 1
         }
+    }
+
+    /// Year, month and day of `day` days after 1970-01-01 in the proleptic Gregorian
+    /// calendar (Howard Hinnant's `civil_from_days`).
+    static func civil(_ day: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = day + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, dayOfYear - (153 * monthIndex + 2) / 5 + 1)
     }
 
     /// The general form, for years outside 0…9999 (a clock set far off) and odd inputs.
