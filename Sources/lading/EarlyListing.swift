@@ -26,7 +26,7 @@ final class EarlyListing {
 
     private init(configPath: String, tables: [String]) {
         self.configPath = configPath
-        side = SideThread(stackSize: 1 << 20) { [loaded] in
+        side = SideThread { [loaded] in
             // Any error here is the real run's to find and report.
             let config = try? ConfigLoader.load(path: configPath)
             let first = config.flatMap { try? $0.selectTables(tables).first }

@@ -16,7 +16,7 @@ public final class ListingPrefetch {
     /// Lists `table`'s folder on a new thread.
     public convenience init(table: TableConfig, now: Date) {
         let discovery = Discovery(table: table, now: now)
-        let side = SideThread(stackSize: 1 << 20) { Result { try discovery.list() } }
+        let side = SideThread { Result { try discovery.list() } }
         self.init(table: table.name) { side.wait() }
     }
 

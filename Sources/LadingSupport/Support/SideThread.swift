@@ -15,14 +15,16 @@ public final class SideThread<Value>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var value: Value?
 
-    public init(stackSize: Int? = nil, _ work: @escaping () -> Value) {
+    /// The thread has the process's default stack (as the main thread's, 8 MiB), so work
+    /// that recurses (a deep landing tree, a config) may go as deep there as here.
+    public init(_ work: @escaping () -> Value) {
         self.work = work
         let start = ThreadStart { [self] in
             value = self.work()
             done.signal()
         }
         let context = Unmanaged.passRetained(start).toOpaque()
-        if lading_thread_start_elsewhere(ThreadStart.entry, context, stackSize ?? 0) != 0 {
+        if lading_thread_start_elsewhere(ThreadStart.entry, context, 0) != 0 {
             // No thread to be had (a process at its limit): the work runs here.
             Unmanaged<ThreadStart>.fromOpaque(context).takeRetainedValue().body()
         }

@@ -115,6 +115,18 @@ import Testing
         #expect(names(byTime) == expected.map(\.relativePath), "seed \(seed)")
     }
 
+    /// A landing tree as deep as a path may be (1,500 levels: 3,000 bytes, under
+    /// PATH_MAX), listed on the side thread a run uses (`ListingPrefetch`), whose stack
+    /// is the main thread's size: the walk recurses once per level.
+    @Test func aTreeAsDeepAsAPathMayBeIsListedOnASideThread() throws {
+        let deep = Array(repeating: "d", count: 1500).joined(separator: "/")
+        try FileManager.default.createDirectory(atPath: folder.url("landing/" + deep), withIntermediateDirectories: true)
+        try folder.write("landing/" + deep + "/bottom.csv", "1")
+        try folder.write("landing/top.csv", "1")
+        let listing = try ListingPrefetch(table: try table(pattern: "**/*.csv"), now: now).listing()
+        #expect(names(listing) == [deep + "/bottom.csv", "top.csv"])
+    }
+
     @Test func linksOutOfTheSourceFolderAreNotFollowed() throws {
         try folder.write("outside/secret.csv", "1")
         try folder.write("landing/inside.csv", "1")
