@@ -18,6 +18,8 @@ struct FileLoader {
     var progress: (@Sendable (String) -> Void)?
 
     func loadAll(_ files: [DiscoveredFile], into summary: inout RunSummary.Table) throws {
+        // A rerun with nothing new: no breaker to read, no group to set up.
+        guard !files.isEmpty else { return }
         var context = LoadContext(warehouse: warehouse, table: table, batchSize: config.batchSize,
                                   maxRecordBytes: config.maxRecordBytes, clock: environment.clock, logger: logger)
         context.interruption = { SignalMonitor.pending }
