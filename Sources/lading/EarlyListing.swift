@@ -20,19 +20,24 @@ final class EarlyListing {
 
     private let configPath: String
     private let loaded = Handoff()
+    private let help = StatHelp()
     /// The first table's listing, made on the same thread right after the config: a
     /// thread of its own would start on the parser's busy core.
     private let side: SideThread<Result<Discovery.Listing, any Error>?>
 
     private init(configPath: String, tables: [String]) {
         self.configPath = configPath
-        side = SideThread { [loaded] in
+        side = SideThread { [loaded, help] in
             // Any error here is the real run's to find and report.
             let config = try? ConfigLoader.load(path: configPath)
             let first = config.flatMap { try? $0.selectTables(tables).first }
             loaded.value = config.map { ($0, first?.name) }
             loaded.ready.signal()
-            return first.map { table in Result { try Discovery(table: table, now: SystemClock().now()).list() } }
+            return first.map { table in
+                var discovery = Discovery(table: table, now: SystemClock().now())
+                discovery.statHelp = help
+                return Result { try discovery.list() }
+            }
         }
     }
 
@@ -51,7 +56,7 @@ final class EarlyListing {
         loaded.ready.signal()
         guard let (config, first) = loaded.value else { return nil }
         let listing = first.map { table in
-            ListingPrefetch(table: table) { [side] in
+            ListingPrefetch(table: table, help: help) { [side] in
                 side.wait() ?? .failure(InternalError("the early listing of table '\(table)' returned nothing"))
             }
         }

@@ -11,22 +11,30 @@ import LadingConfiguration
 public final class ListingPrefetch {
     /// The table whose folder is listed.
     public let table: String
+    private let help: StatHelp
     private let finished: () -> Result<Discovery.Listing, any Error>
 
     /// Lists `table`'s folder on a new thread.
     public convenience init(table: TableConfig, now: Date) {
-        let discovery = Discovery(table: table, now: now)
+        var discovery = Discovery(table: table, now: now)
+        let help = StatHelp()
+        discovery.statHelp = help
         let side = SideThread { Result { try discovery.list() } }
-        self.init(table: table.name) { side.wait() }
+        self.init(table: table.name, help: help) { side.wait() }
     }
 
-    /// A listing of `table` that a thread started for more than this is making;
-    /// `finished` blocks until it is done.
-    public init(table: String, finished: @escaping () -> Result<Discovery.Listing, any Error>) {
+    /// A listing of `table` that a thread started for more than this is making, with
+    /// `help` as its `Discovery.statHelp`; `finished` blocks until it is done.
+    public init(table: String, help: StatHelp, finished: @escaping () -> Result<Discovery.Listing, any Error>) {
         self.table = table
+        self.help = help
         self.finished = finished
     }
 
-    /// The listing (or the error `Discovery.list` threw), once it is done.
-    func listing() throws -> Discovery.Listing { try finished().get() }
+    /// The listing (or the error `Discovery.list` threw), once it is done; the calling
+    /// thread `stat`s beside the listing's meanwhile.
+    func listing() throws -> Discovery.Listing {
+        help.arrive()
+        return try finished().get()
+    }
 }

@@ -127,6 +127,36 @@ import Testing
         #expect(names(listing) == [deep + "/bottom.csv", "top.csv"])
     }
 
+    /// A large folder listed on a side thread while the thread that needs it arrives
+    /// before the `stat`s begin (a helper thread starts), during them (it claims chunks
+    /// itself), or after: the same listing each time as a plain one.
+    @Test(arguments: [0.0, 0.002, 0.004, 0.05])
+    func aLargeFolderListsTheSameWhenTheWaitingThreadHelps(delay: Double) throws {
+        for index in 0..<3000 { try folder.write("landing/f\(index).csv", String(index)) }
+        let config = try table(pattern: "*.csv")
+        let plain = names(try Discovery(table: config, now: now).list())
+        for _ in 0..<5 {
+            let prefetch = ListingPrefetch(table: config, now: now)
+            Thread.sleep(forTimeInterval: delay)
+            #expect(names(try prefetch.listing()) == plain, "arriving after \(delay) s")
+        }
+        #expect(plain.count == 3000)
+    }
+
+    @Test func statHelpGivesTheOfferedWorkToTheArrivingThreadOrSaysItWaits() {
+        let early = StatHelp()
+        var ran = 0
+        #expect(!early.offer { ran += 1 }, "nobody waits yet")
+        early.arrive()
+        #expect(ran == 1, "the arriving thread does the offered work")
+        let late = StatHelp()
+        late.arrive()
+        #expect(late.offer { ran += 1 }, "the thread already waits: the lister starts a helper")
+        late.withdraw()
+        late.arrive()
+        #expect(ran == 1, "withdrawn work is not run")
+    }
+
     @Test func linksOutOfTheSourceFolderAreNotFollowed() throws {
         try folder.write("outside/secret.csv", "1")
         try folder.write("landing/inside.csv", "1")
