@@ -71,12 +71,10 @@ public struct Discovery: Sendable {
             files = order.map { files[$0] }
             links = order.map { links[$0] }
         }
-        // A path reaches the same file as another only through a link: a symbolic one,
-        // or a hard one (a file with more than one name). Without links every path is its
-        // own file; otherwise sorted identities show it without a dictionary of thousands
-        // of entries.
-        let symbolic = links.contains(where: \.isSymbolic)
-        let identities = links.filter { symbolic || $0.hardLinked }.map(\.identity).sorted { ($0.device, $0.inode) < ($1.device, $1.inode) }
+        // Almost always every path is its own file: sorted identities show it without a
+        // dictionary of thousands of entries. Every path is compared, not only links: a
+        // bind mount shows one file (one name, the same device and inode) at two paths.
+        let identities = links.map(\.identity).sorted { ($0.device, $0.inode) < ($1.device, $1.inode) }
         if zip(identities, identities.dropFirst()).contains(where: { $0 == $1 }) {
             files = Discovery.onePathPerFile(zip(files, links).map { Candidate(file: $0, identity: $1.identity, isLink: $1.isSymbolic) }, skipped: &skipped)
         }
@@ -98,13 +96,11 @@ public struct Discovery: Sendable {
         var inode: UInt64
     }
 
-    /// How a listed path may reach a file another path reaches too.
+    /// The file a listed path reaches, and how.
     private struct Links {
         var identity: FileIdentity
         /// Reached through a symbolic link.
         var isSymbolic: Bool
-        /// The file has more than one name (hard links).
-        var hardLinked: Bool
     }
 
     /// Keeps one path per real file (device and inode), in the stable order: the file's
@@ -326,7 +322,7 @@ public struct Discovery: Sendable {
             guard kind == UInt8(DT_REG) || pattern.matches(relativePath) else { return .none }
             return .file(DiscoveredFile(path: path, relativePath: relativePath, stat: info),
                          Links(identity: FileIdentity(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino)),
-                               isSymbolic: (link.st_mode & S_IFMT) == S_IFLNK, hardLinked: info.st_nlink > 1))
+                               isSymbolic: (link.st_mode & S_IFMT) == S_IFLNK))
         default:
             return .none
         }

@@ -273,10 +273,11 @@ struct FileLoader {
         } catch let error as WarehouseError where error.exitStatus == .internalError {
             // A damaged warehouse stops the run; a too-wide file only fails itself.
             throw error
-        } catch let error as LadingError where error.isIOFailure || error.isCorruption {
-            // A full disk, a read-only or a corrupt warehouse is not this file's fault and
-            // every later write would meet it too: stop the run (exit 74 or 70). The file
-            // goes back to PENDING without an attempt counted; its transaction rolled back.
+        } catch let error as LadingError where error.stopsTheRun {
+            // A full disk, a read-only or a corrupt warehouse, a missing libcrypto, is not
+            // this file's fault and every later file would meet it too: stop the run (exit
+            // 74 or 70). The file goes back to PENDING without an attempt counted; its
+            // transaction rolled back.
             try? tracker.releaseOrphan(table: table.name, file: file.path, deadRunID: runID)
             throw error
         } catch where committed {

@@ -119,7 +119,7 @@ public struct Planner {
             planned.reason = "the table would be replayed to widen \(columns.map { "\($0.name) to \($0.type.rawValue)" }.joined(separator: ", "))"
         } catch let error as LoadError where error.kind == .transient {
             throw error
-        } catch let error as LadingError where !error.isIOFailure && !error.isCorruption && !error.isUnreachable {
+        } catch let error as LadingError where !error.stopsTheRun && !error.isUnreachable {
             planned.outcome = "fail"
             planned.reason = "[\(error.kind.rawValue)] \(error.message)"
         }

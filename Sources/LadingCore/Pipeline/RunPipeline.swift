@@ -153,7 +153,12 @@ public struct RunPipeline {
                                       rowsQuarantined: $0.rowsQuarantined, errorType: $0.errorType, errorMessage: $0.errorMessage, scd2: $0.scd2, merge: $0.merge) }
         })
         tracker.close()
-        summary.reportPath = reportWritten?.wait() ?? writeReport(summary, to: reportPath, at: started, logger: log)
+        if let reportWritten {
+            // Its answer, nil included: a write that failed has warned once already.
+            summary.reportPath = reportWritten.wait()
+        } else {
+            summary.reportPath = writeReport(summary, to: reportPath, at: started, logger: log)
+        }
         warehouseDone.wait()
         log.info("run finished", metadata: ["outcome": "\(summary.outcome)", "files_loaded": "\(summary.filesLoaded)",
                                             "files_failed": "\(summary.filesFailed)", "rows_loaded": "\(summary.rowsLoaded)"])

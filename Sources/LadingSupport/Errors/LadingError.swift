@@ -14,6 +14,10 @@ public protocol LadingError: Error, CustomStringConvertible {
     /// True when the warehouse's server could not be reached at all (a connection
     /// refused or timed out), as opposed to a failure once connected.
     var isUnreachable: Bool { get }
+    /// True when no file is to blame and every later one would fail the same way (a
+    /// full disk, a damaged database, a missing library): a load that meets it leaves
+    /// its file as it was, attempt not counted, and stops the run.
+    var stopsTheRun: Bool { get }
 }
 
 extension LadingError {
@@ -23,4 +27,5 @@ extension LadingError {
     public var isCorruption: Bool { false }
     public var isIOFailure: Bool { false }
     public var isUnreachable: Bool { false }
+    public var stopsTheRun: Bool { isIOFailure || isCorruption }
 }

@@ -18,7 +18,7 @@ public final class SHA256Hasher {
 
     public init() throws {
         // libcrypto is loaded by the first hasher, not at start-up (CCryptoLoader).
-        if let failure = lading_crypto_load() { throw InternalError(String(cString: failure)) }
+        if let failure = lading_crypto_load() { throw LibraryUnavailableError(String(cString: failure)) }
         guard let context = EVP_MD_CTX_new() else {
             throw InternalError("libcrypto could not allocate a digest context: \(SHA256Hasher.lastError())")
         }
