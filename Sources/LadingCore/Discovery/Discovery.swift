@@ -136,8 +136,8 @@ public struct Discovery: Sendable {
         case skipped(path: String, reason: String)
     }
 
-    /// The entries of one folder, filled by index from up to two threads: each index is
-    /// written by one thread only, and read after both finished.
+    /// The entries of one folder, filled by index from the threads that claim its chunks:
+    /// each index is written by one thread only, and read after all were looked at.
     private final class EntryLookup: @unchecked Sendable {
         let discovery: Discovery
         let names: [(name: String, kind: UInt8)]
@@ -232,8 +232,8 @@ public struct Discovery: Sendable {
 
     /// `readdir`, then `fstatat` relative to the open folder: a rerun over thousands of
     /// loaded files pays one `stat` per matching name and no path walk per file. A large
-    /// folder's names are looked at in two halves, one on each core (a `stat` is a
-    /// system call of about a microsecond, and a night can land tens of thousands).
+    /// folder's names are claimed in chunks by two threads (a `stat` is a system call of
+    /// about a microsecond, and a night can land tens of thousands).
     private func walk(directory: String, relative: String, root: String, pattern: GlobPattern,
                       into files: inout [DiscoveredFile], links: inout [Links], skipped: inout [(String, String)]) {
         guard let handle = opendir(directory) else {
