@@ -22,7 +22,7 @@ public enum Timestamp {
         // which the two threads that `stat` a landing folder fought over per file.
         let (days, second) = seconds.quotientAndRemainder(dividingBy: 86_400)
         let (day, secondOfDay) = second < 0 ? (days - 1, second + 86_400) : (days, second)
-        let (year, month, dayOfMonth) = civil(day)
+        let (year, month, dayOfMonth) = CivilCalendar.date(days: day)
         guard (0...9999).contains(year), (0..<1_000_000_000).contains(nanoseconds) else {
             var time = time_t(seconds)
             var parts = tm()
@@ -56,19 +56,6 @@ public enum Timestamp {
             buffer[end] = 90
             return end + 1
         }
-    }
-
-    /// Year, month and day of `day` days after 1970-01-01 in the proleptic Gregorian
-    /// calendar (Howard Hinnant's `civil_from_days`).
-    static func civil(_ day: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = day + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, dayOfYear - (153 * monthIndex + 2) / 5 + 1)
     }
 
     /// The general form, for years outside 0…9999 (a clock set far off) and odd inputs.
