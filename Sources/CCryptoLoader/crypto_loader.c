@@ -1,7 +1,6 @@
 /* The libcrypto functions lading calls (SHA-256 through EVP, and its error queue),
  * each forwarding to the real one in libcrypto.so.3, loaded on first use (see
  * crypto_loader.h and lazy_load.h). */
-#include <pthread.h>
 #include "../CCrypto/shim.h"
 #include "lazy_load.h"
 #include "crypto_loader.h"
@@ -21,26 +20,4 @@
 #define LADING_LAZY_SYMBOL_HINT "install OpenSSL 3's libcrypto"
 #define LADING_LAZY_LOADER lading_crypto_load
 
-LADING_CRYPTO_FUNCTIONS(LADING_LAZY_POINTER)
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const char *failure = "libcrypto was not loaded";
-static char message[512];
-
-static void load(void) {
-    void *library = lading_lazy_open(LADING_LAZY_SONAME, "Hashing files (SHA-256)", "Install it (Debian: apt-get install libssl3)",
-                                     message, sizeof message);
-    if (library == NULL) {
-        failure = message;
-        return;
-    }
-    LADING_CRYPTO_FUNCTIONS(LADING_LAZY_RESOLVE)
-    failure = NULL;
-}
-
-const char *lading_crypto_load(void) {
-    pthread_once(&once, load);
-    return failure;
-}
-
-LADING_CRYPTO_FUNCTIONS(LADING_LAZY_FORWARD)
+LADING_LAZY_LIBRARY(LADING_CRYPTO_FUNCTIONS, "Hashing files (SHA-256)", "Install it (Debian: apt-get install libssl3)")

@@ -1,6 +1,5 @@
 /* The libpq functions lading calls, each forwarding to the real one in libpq.so.5,
  * loaded on first use (see libpq_loader.h and lazy_load.h). */
-#include <pthread.h>
 #include "../CLibPQ/shim.h"
 #include "lazy_load.h"
 #include "libpq_loader.h"
@@ -49,27 +48,5 @@
 #define LADING_LAZY_SYMBOL_HINT "install a libpq of PostgreSQL 10 or later"
 #define LADING_LAZY_LOADER lading_libpq_load
 
-LADING_LIBPQ_FUNCTIONS(LADING_LAZY_POINTER)
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const char *failure = "libpq was not loaded";
-static char message[512];
-
-static void load(void) {
-    void *library = lading_lazy_open(LADING_LAZY_SONAME, "PostgreSQL support", "Install it (Debian: apt-get install libpq5)",
-                                     message, sizeof message);
-    if (library == NULL) {
-        failure = message;
-        return;
-    }
-    LADING_LIBPQ_FUNCTIONS(LADING_LAZY_RESOLVE)
-    failure = NULL;
-}
-
-const char *lading_libpq_load(void) {
-    pthread_once(&once, load);
-    return failure;
-}
-
 /* PQcancel runs in a signal handler: by then a connection was made, which loaded libpq. */
-LADING_LIBPQ_FUNCTIONS(LADING_LAZY_FORWARD)
+LADING_LAZY_LIBRARY(LADING_LIBPQ_FUNCTIONS, "PostgreSQL support", "Install it (Debian: apt-get install libpq5)")

@@ -7,12 +7,14 @@
  *
  * A loader lists the functions lading calls as an X-macro of
  *     X(return type, name, (parameters), (arguments), value when not loaded)
- * and expands it three times: LADING_LAZY_POINTER (one pointer per function),
- * LADING_LAZY_RESOLVE (inside its pthread_once body, after lading_lazy_open) and
- * LADING_LAZY_FORWARD (a hidden function of the library's own name and prototype, so
- * the compiler checks it against the library's header, and the library's internal
- * calls never bind to it). The loader defines LADING_LAZY_LOADER, its load function,
- * before expanding LADING_LAZY_FORWARD. */
+ * defines LADING_LAZY_SONAME, LADING_LAZY_SYMBOL_HINT and LADING_LAZY_LOADER (the name
+ * of its load function), and expands LADING_LAZY_LIBRARY once. That gives one pointer
+ * per function (LADING_LAZY_POINTER), the load function, run once, which resolves
+ * them all (LADING_LAZY_RESOLVE) and returns NULL or what is missing, and a hidden
+ * function of each library function's own name and prototype (LADING_LAZY_FORWARD),
+ * so the compiler checks it against the library's header and the library's internal
+ * calls never bind to it. */
+#include <pthread.h>
 #include <stddef.h>
 
 /* dlopen(soname); NULL with `message` naming the library, dlerror's reason and `hint`. */
@@ -20,6 +22,27 @@ void *lading_lazy_open(const char *soname, const char *purpose, const char *hint
 
 /* dlsym(library, name); NULL with `message` naming the missing function and `hint`. */
 void *lading_lazy_symbol(void *library, const char *soname, const char *name, const char *hint, char *message, size_t size);
+
+/* The whole loader of one library, `functions` being its X-macro list. */
+#define LADING_LAZY_LIBRARY(functions, purpose, install_hint) \
+    functions(LADING_LAZY_POINTER) \
+    static pthread_once_t once = PTHREAD_ONCE_INIT; \
+    static const char *failure = "the library was not loaded"; \
+    static char message[512]; \
+    static void load(void) { \
+        void *library = lading_lazy_open(LADING_LAZY_SONAME, purpose, install_hint, message, sizeof message); \
+        if (library == NULL) { \
+            failure = message; \
+            return; \
+        } \
+        functions(LADING_LAZY_RESOLVE) \
+        failure = NULL; \
+    } \
+    const char *LADING_LAZY_LOADER(void) { \
+        pthread_once(&once, load); \
+        return failure; \
+    } \
+    functions(LADING_LAZY_FORWARD)
 
 #define LADING_LAZY_POINTER(type, name, params, args, fallback) static type (*real_##name) params;
 
