@@ -115,13 +115,9 @@ final class IntegrityTrust {
         }
         // Best effort, no fsync: a stamp lost or cut short in a power cut reads as none,
         // which only costs the next run its check.
-        let temporary = stampPath + ".tmp-\(getpid())"
-        let bytes = Array(closed.text.utf8)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        let written = descriptor >= 0 && write(descriptor, bytes, bytes.count) == bytes.count
-        if descriptor >= 0 { Glibc.close(descriptor) }
-        if !written || rename(temporary, stampPath) != 0 {
-            unlink(temporary)
+        do {
+            try AtomicFile.write(Data(closed.text.utf8), to: stampPath, durable: false)
+        } catch {
             unlink(stampPath)
         }
     }
